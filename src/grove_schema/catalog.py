@@ -1,0 +1,187 @@
+"""Catalog snapshots: one comparable shape for the schema model and for a real SQLite catalog.
+
+The replay's invariant is `model_catalog(schema) == database_catalog(dev_db)` after every file.
+Automatic indexes (from PRIMARY KEY and UNIQUE) are compared by what they index, not by name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from grove_schema.model import Schema, Table, key
+
+ColumnRow = tuple[str, str, int, str | None, int, int]
+ForeignKeyRow = tuple[tuple[str, ...], str, tuple[str | None, ...], str, str, str]
+IndexRow = tuple[str | None, int, str, int, tuple[str | None, ...]]
+
+INTERNAL_TABLES = ("sqlite_", "_cf_", "d1_migrations")
+
+
+class Queryable(Protocol):
+    def query(self, sql: str, bindings: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+
+def is_internal_table(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(("sqlite_", "_cf_")) or lowered == "d1_migrations"
+
+
+def database_catalog(db: Queryable) -> dict[str, Any]:
+    """The catalog of a live SQLite database, read through PRAGMAs and sqlite_schema."""
+    tables: dict[str, Any] = {}
+    virtual: list[tuple[str, str]] = []
+    for _schema, name, kind, *_rest in db.query("PRAGMA main.table_list"):
+        if is_internal_table(name) or kind in ("shadow", "view"):
+            continue
+        if kind == "virtual":
+            sql = db.query("SELECT sql FROM sqlite_schema WHERE name = ?", (name,))[0][0] or ""
+            match = re.search(r"\bUSING\s+([\w]+)", sql, re.IGNORECASE)
+            virtual.append((key(name), (match.group(1) if match else "").lower()))
+            continue
+        quoted = _quote(name)
+        columns: list[ColumnRow] = [
+            (col_name, col_type, int(notnull), default, int(pk), int(hidden))
+            for _cid, col_name, col_type, notnull, default, pk, hidden in db.query(
+                f"PRAGMA main.table_xinfo({quoted})"
+            )
+        ]
+        groups: dict[int, list[tuple[Any, ...]]] = {}
+        for row in db.query(f"PRAGMA main.foreign_key_list({quoted})"):
+            groups.setdefault(row[0], []).append(row)
+        foreign_keys: list[ForeignKeyRow] = []
+        for rows in groups.values():
+            rows.sort(key=lambda r: r[1])
+            first = rows[0]
+            foreign_keys.append(
+                (
+                    tuple(key(r[3]) for r in rows),
+                    key(first[2]),
+                    tuple(key(r[4]) if r[4] is not None else None for r in rows),
+                    first[5],
+                    first[6],
+                    first[7],
+                )
+            )
+        indexes: list[IndexRow] = []
+        for _seq, index_name, unique, origin, partial in db.query(f"PRAGMA main.index_list({quoted})"):
+            index_columns = tuple(
+                (key(r[2]) if r[2] is not None else ("<rowid>" if r[1] == -1 else "<expr>"))
+                for r in db.query(f"PRAGMA main.index_xinfo({_quote(index_name)})")
+                if r[5]
+            )
+            indexes.append(
+                (key(index_name) if origin == "c" else None, int(unique), origin, int(partial), index_columns)
+            )
+        tables[key(name)] = {
+            "name": name,
+            "columns": columns,
+            "foreign_keys": sorted(foreign_keys, key=repr),
+            "indexes": sorted(indexes, key=repr),
+        }
+    views = sorted(key(r[0]) for r in db.query("SELECT name FROM sqlite_schema WHERE type = 'view'"))
+    triggers = sorted(
+        (key(r[0]), key(r[1])) for r in db.query("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'")
+    )
+    return {"tables": tables, "views": views, "triggers": triggers, "virtual_tables": sorted(virtual)}
+
+
+def model_catalog(schema: Schema) -> dict[str, Any]:
+    """The same shape, computed from the schema model alone."""
+    tables: dict[str, Any] = {}
+    for table_key, table in schema.tables.items():
+        columns: list[ColumnRow] = [
+            (c.name, c.type, int(c.not_null), c.default, c.primary_key, c.hidden) for c in table.columns
+        ]
+        foreign_keys: list[ForeignKeyRow] = [
+            (
+                tuple(key(c) for c in fk.columns),
+                key(fk.ref_table),
+                tuple(key(c) for c in fk.ref_columns) if fk.ref_columns else (None,) * len(fk.columns),
+                fk.on_update,
+                fk.on_delete,
+                fk.match,
+            )
+            for fk in table.foreign_keys
+        ]
+        indexes: list[IndexRow] = list(automatic_indexes(table))
+        for index in schema.indexes_of(table.name):
+            indexes.append(
+                (
+                    key(index.name),
+                    int(index.unique),
+                    "c",
+                    int(index.where is not None),
+                    tuple(key(c.name) if c.name is not None else "<expr>" for c in index.columns),
+                )
+            )
+        tables[table_key] = {
+            "name": table.name,
+            "columns": columns,
+            "foreign_keys": sorted(foreign_keys, key=repr),
+            "indexes": sorted(indexes, key=repr),
+        }
+    return {
+        "tables": tables,
+        "views": sorted(schema.views),
+        "triggers": sorted((k, key(t.table)) for k, t in schema.triggers.items()),
+        "virtual_tables": sorted((k, v.module.lower()) for k, v in schema.virtual_tables.items()),
+    }
+
+
+def automatic_indexes(table: Table) -> list[IndexRow]:
+    """The sqlite_autoindex_* indexes SQLite builds for a table's PRIMARY KEY and UNIQUEs."""
+    built: list[list[Any]] = []  # [origin, columns]
+
+    def add(origin: str, columns: tuple[str, ...]) -> None:
+        wanted = tuple(key(c) for c in columns)
+        for existing in built:
+            if existing[1] == wanted:
+                if origin == "pk":
+                    existing[0] = "pk"
+                return
+        built.append([origin, wanted])
+
+    pk = table.primary_key
+    needs_pk_index = pk is not None and (table.without_rowid or table.rowid_alias is None)
+    # Column-level constraints come in column order, then the table-level ones in order.
+    column_uniques = {key(u.columns[0]) for u in table.uniques if u.column_level}
+    for column in table.columns:
+        if pk is not None and pk.column_level and needs_pk_index and key(column.name) == key(pk.columns[0]):
+            add("pk", pk.columns)
+        if key(column.name) in column_uniques:
+            add("u", (column.name,))
+    table_level = [u for u in table.uniques if not u.column_level]
+    if pk is not None and not pk.column_level and needs_pk_index:
+        # The table-level PRIMARY KEY's place among the table-level UNIQUEs is its declaration
+        # order, which the model does not keep; dedupe makes the order matter only for names.
+        add("pk", pk.columns)
+    for unique in table_level:
+        add("u", unique.columns)
+    return [(None, 1, origin, 0, columns) for origin, columns in built]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def catalog_differences(model: dict[str, Any], database: dict[str, Any]) -> list[str]:
+    """Human-readable differences between two catalogs (empty when equal)."""
+    problems: list[str] = []
+    for section in ("views", "triggers", "virtual_tables"):
+        if model[section] != database[section]:
+            problems.append(f"{section}: model {model[section]} != database {database[section]}")
+    model_tables, db_tables = model["tables"], database["tables"]
+    for name in sorted(set(model_tables) | set(db_tables)):
+        if name not in db_tables:
+            problems.append(f"table {name}: in the model only")
+            continue
+        if name not in model_tables:
+            problems.append(f"table {name}: in the database only")
+            continue
+        for part in ("columns", "foreign_keys", "indexes"):
+            if model_tables[name][part] != db_tables[name][part]:
+                problems.append(
+                    f"table {name} {part}: model {model_tables[name][part]} != database {db_tables[name][part]}"
+                )
+    return problems

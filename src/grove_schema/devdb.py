@@ -1,0 +1,274 @@
+"""The D1-profile dev database: a sandboxed in-memory SQLite that behaves like D1.
+
+It checks the schema model; it is never its source. It runs on apsw's bundled SQLite (current,
+like D1's) with what D1's runtime (workerd) sets up: defensive mode, D1's limits, foreign keys
+always on, and an authorizer that denies what D1 denies. Nothing it runs can touch a file:
+ATTACH (and VACUUM INTO, which arrives as ATTACH) is denied and the attach limit is 0, extension
+loading is off, and every statement has a time budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import apsw
+
+# workerd's limits for D1 (src/workerd/util/sqlite.c++, setupSecurity).
+D1_LIMITS: dict[int, int] = {
+    apsw.SQLITE_LIMIT_LENGTH: 2_200_000,
+    apsw.SQLITE_LIMIT_SQL_LENGTH: 100_000,
+    apsw.SQLITE_LIMIT_COLUMN: 100,
+    apsw.SQLITE_LIMIT_EXPR_DEPTH: 100,
+    apsw.SQLITE_LIMIT_COMPOUND_SELECT: 5,
+    apsw.SQLITE_LIMIT_FUNCTION_ARG: 127,
+    apsw.SQLITE_LIMIT_ATTACHED: 0,
+    apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 50,
+    apsw.SQLITE_LIMIT_VARIABLE_NUMBER: 100,
+    apsw.SQLITE_LIMIT_TRIGGER_DEPTH: 10,
+}
+
+ALLOWED_PRAGMAS: dict[str, str] = {
+    # name -> what argument it may take (workerd's PragmaSignature)
+    "data_version": "none",
+    "case_sensitive_like": "boolean",
+    "foreign_keys": "boolean",
+    "defer_foreign_keys": "boolean",
+    "ignore_check_constraints": "boolean",
+    "legacy_alter_table": "boolean",
+    "recursive_triggers": "boolean",
+    "reverse_unordered_selects": "boolean",
+    "foreign_key_check": "optional name",
+    "foreign_key_list": "name",
+    "index_info": "name",
+    "index_list": "name",
+    "index_xinfo": "name",
+    "quick_check": "optional number or name",
+    "optimize": "optional number",
+    "table_list": "any",
+    "table_info": "name",
+    "table_xinfo": "name",
+}
+
+_BOOLEAN_PREFIXES = ("true", "false", "yes", "no", "on", "off", "1", "0")
+
+ALLOWED_FUNCTIONS = frozenset(
+    """
+    abs changes char coalesce concat concat_ws format glob hex ifnull iif instr last_insert_rowid
+    length like likelihood likely load_extension lower ltrim max min nullif octet_length printf
+    quote random randomblob replace round rtrim sign soundex substr substring total_changes trim
+    typeof unhex unicode unlikely upper zeroblob
+    date time datetime julianday unixepoch strftime timediff current_date current_time
+    current_timestamp
+    avg count group_concat string_agg sum total
+    row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value
+    nth_value
+    acos acosh asin asinh atan atan2 atanh ceil cos cosh degrees exp floor ln log log2 log10 mod
+    pi pow radians sin sinh sqrt tan tanh trunc
+    json jsonb json_array jsonb_array json_array_length json_extract jsonb_extract -> ->>
+    json_insert jsonb_insert json_object jsonb_object json_patch jsonb_patch json_remove
+    jsonb_remove json_replace jsonb_replace json_set jsonb_set json_type json_valid json_quote
+    json_group_array jsonb_group_array json_group_object jsonb_group_object json_each json_tree
+    match highlight bm25 snippet
+    sqlite_rename_column sqlite_rename_table sqlite_rename_test sqlite_drop_column
+    sqlite_rename_quotefix
+    """.split()
+)
+
+ALLOWED_VIRTUAL_TABLE_MODULES = frozenset({"fts5", "fts5vocab", "rtree", "rtree_i32"})
+
+TRANSACTION_REFUSAL = (
+    "D1 refuses explicit transactions: \"To execute a transaction, please use the "
+    "state.storage.transaction() ... APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT "
+    'statements"'
+)
+
+_NAME_CHECKED_ACTIONS = {
+    apsw.SQLITE_CREATE_TABLE,
+    apsw.SQLITE_DROP_TABLE,
+    apsw.SQLITE_CREATE_INDEX,
+    apsw.SQLITE_DROP_INDEX,
+    apsw.SQLITE_CREATE_TRIGGER,
+    apsw.SQLITE_DROP_TRIGGER,
+    apsw.SQLITE_CREATE_VIEW,
+    apsw.SQLITE_DROP_VIEW,
+    apsw.SQLITE_INSERT,
+    apsw.SQLITE_DELETE,
+    apsw.SQLITE_UPDATE,
+    apsw.SQLITE_READ,
+    apsw.SQLITE_REINDEX,
+    apsw.SQLITE_ALTER_TABLE,
+    apsw.SQLITE_CREATE_VTABLE,
+    apsw.SQLITE_DROP_VTABLE,
+}
+
+_TEMP_ACTIONS = {
+    apsw.SQLITE_CREATE_TEMP_TABLE,
+    apsw.SQLITE_CREATE_TEMP_INDEX,
+    apsw.SQLITE_CREATE_TEMP_TRIGGER,
+    apsw.SQLITE_CREATE_TEMP_VIEW,
+    apsw.SQLITE_DROP_TEMP_TABLE,
+    apsw.SQLITE_DROP_TEMP_INDEX,
+    apsw.SQLITE_DROP_TEMP_TRIGGER,
+    apsw.SQLITE_DROP_TEMP_VIEW,
+}
+
+
+def sqlite_version() -> str:
+    return str(apsw.sqlite_lib_version())
+
+
+class StatementTimeout(Exception):
+    pass
+
+
+class DevDatabase:
+    """One D1 database, in memory. Each migration file runs inside one transaction, as in D1."""
+
+    def __init__(self, statement_seconds: float = 5.0) -> None:
+        self.statement_seconds = statement_seconds
+        self._con = apsw.Connection(":memory:")
+        self._con.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+        self._con.config(apsw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0)
+        for limit, value in D1_LIMITS.items():
+            self._con.limit(limit, value)
+        self._con.execute("PRAGMA foreign_keys = ON")
+        self._internal = True
+        self._denial: str | None = None
+        self._deadline = 0.0
+        self._con.authorizer = self._authorize
+        self._con.set_progress_handler(self._progress, 10_000)
+        self._in_file = False
+
+    # --- the D1 profile ---------------------------------------------------------------------
+
+    def _authorize(
+        self, action: int, first: str | None, second: str | None, database: str | None, trigger: str | None
+    ) -> int:
+        if self._internal:
+            return apsw.SQLITE_OK
+        verdict = self._d1_verdict(action, first, second)
+        if verdict is None:
+            return apsw.SQLITE_OK
+        self._denial = verdict
+        return apsw.SQLITE_DENY
+
+    def _d1_verdict(self, action: int, first: str | None, second: str | None) -> str | None:
+        """Why D1 denies this action, or None when it allows it."""
+        if action in (apsw.SQLITE_ATTACH, apsw.SQLITE_DETACH):
+            return "D1 does not support attached databases (ATTACH, DETACH, VACUUM INTO)"
+        if action in _TEMP_ACTIONS:
+            return "D1 does not allow TEMP tables, indexes, views or triggers"
+        if action in (apsw.SQLITE_TRANSACTION, apsw.SQLITE_SAVEPOINT):
+            return TRANSACTION_REFUSAL
+        if action == apsw.SQLITE_PRAGMA:
+            return _pragma_verdict(first or "", second)
+        if action == apsw.SQLITE_FUNCTION:
+            name = (second or "").lower()
+            if name not in ALLOWED_FUNCTIONS:
+                return f"D1 does not allow the function {second}()"
+            return None
+        if action in (apsw.SQLITE_CREATE_VTABLE, apsw.SQLITE_DROP_VTABLE):
+            if (second or "").lower() not in ALLOWED_VIRTUAL_TABLE_MODULES:
+                return f"D1 does not allow the virtual table module {second}"
+        if action in _NAME_CHECKED_ACTIONS:
+            for name in (first, second):
+                if name and name[:4].lower() == "_cf_":
+                    return f"the name {name} is reserved by D1 (_cf_ prefix)"
+        return None
+
+    def _progress(self) -> bool:
+        return time.monotonic() > self._deadline
+
+    # --- running statements -----------------------------------------------------------------
+
+    def begin_file(self) -> None:
+        self._run_internal("BEGIN")
+        self._in_file = True
+
+    def end_file(self) -> str | None:
+        """Commit the file's transaction; a deferred foreign key failure rolls it all back."""
+        self._in_file = False
+        try:
+            self._run_internal("COMMIT")
+        except apsw.Error as error:
+            self._run_internal("ROLLBACK")
+            return _message(error)
+        return None
+
+    def execute(self, sql: str) -> str | None:
+        """Run one statement. On failure it has no effect, and SQLite's message is returned."""
+        savepoint = self._in_file
+        if savepoint:
+            self._run_internal("SAVEPOINT grove_schema_statement")
+        self._denial = None
+        self._deadline = time.monotonic() + self.statement_seconds
+        self._internal = False
+        failure: str | None = None
+        try:
+            for _row in self._con.execute(sql):
+                pass
+        except apsw.InterruptError:
+            failure = f"interrupted: the statement ran longer than {self.statement_seconds:g} s"
+        except apsw.AuthError as error:
+            failure = f"{_message(error)}: {self._denial}" if self._denial else _message(error)
+        except apsw.Error as error:
+            failure = _message(error)
+        except (ValueError, TypeError, OverflowError) as error:
+            failure = str(error)
+        finally:
+            self._internal = True
+        if savepoint:
+            if failure is not None:
+                self._run_internal("ROLLBACK TO grove_schema_statement")
+            self._run_internal("RELEASE grove_schema_statement")
+        return failure
+
+    def _run_internal(self, sql: str) -> None:
+        self._internal = True
+        self._deadline = time.monotonic() + 3600
+        for _row in self._con.execute(sql):
+            pass
+
+    def query(self, sql: str, bindings: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read the catalog (our own queries, not subject to D1's authorizer)."""
+        self._internal = True
+        self._deadline = time.monotonic() + 3600
+        return [tuple(row) for row in self._con.execute(sql, bindings)]
+
+    def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        yield from self.query(sql)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _message(error: BaseException) -> str:
+    text = str(error)
+    # apsw prefixes the exception class: "SQLError: no such table: x".
+    head, sep, tail = text.partition(": ")
+    if sep and head.endswith("Error"):
+        return tail
+    return text
+
+
+def _pragma_verdict(name: str, argument: str | None) -> str | None:
+    signature = ALLOWED_PRAGMAS.get(name.lower())
+    refused = f"D1 does not allow PRAGMA {name}" + (f" = {argument}" if argument is not None else "")
+    if signature is None:
+        return refused
+    if argument is None or signature == "any":
+        return None if signature != "name" else refused
+    value = argument.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    if signature == "none":
+        return refused
+    if signature == "boolean":
+        return None if value.lower().startswith(_BOOLEAN_PREFIXES) else refused
+    if signature in ("name", "optional name"):
+        return refused if value[:4].lower() == "_cf_" else None
+    if signature == "optional number":
+        return None if value.lstrip("-").isdigit() else refused
+    return None if value.isdigit() or value[:4].lower() != "_cf_" else refused

@@ -1,0 +1,124 @@
+"""Findings: the one record shape every check produces, and the registry of rule names and codes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's stable identity: `code` never changes, `name` is the kebab-case contract name."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """`path:line:col`, 1-based. `path` is the file as discovered (absolute)."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: RuleInfo
+    message: str
+    location: Location | None = None
+    severity: Severity = field(default=Severity.ERROR)
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        if loc is None:
+            return ("", 0, 0, self.rule.code, self.message)
+        return (loc.path, loc.line, loc.column, self.rule.code, self.message)
+
+
+_REGISTRY: dict[str, RuleInfo] = {}
+
+
+def register(code: str, name: str, severity: Severity, summary: str) -> RuleInfo:
+    if code in _REGISTRY or any(r.name == name for r in _REGISTRY.values()):
+        raise ValueError(f"rule {code} {name} registered twice")
+    info = RuleInfo(code, name, severity, summary)
+    _REGISTRY[code] = info
+    return info
+
+
+def all_rules() -> list[RuleInfo]:
+    return sorted(_REGISTRY.values(), key=lambda r: r.code)
+
+
+def find_rule(code_or_name: str) -> RuleInfo | None:
+    key = code_or_name.strip()
+    if key.upper() in _REGISTRY:
+        return _REGISTRY[key.upper()]
+    for info in _REGISTRY.values():
+        if info.name == key.lower():
+            return info
+    return None
+
+
+def make_finding(rule: RuleInfo, message: str, location: Location | None) -> Finding:
+    return Finding(rule=rule, message=message, location=location, severity=rule.severity)
+
+
+# Replay: what the replay itself reports (GS1xx).
+PARSE_ERROR = register("GS101", "parse-error", Severity.ERROR, "SQL that does not parse")
+UNSUPPORTED_STATEMENT = register(
+    "GS102", "unsupported-statement", Severity.WARNING, "a statement grove-schema does not model"
+)
+SQLITE_ERROR = register(
+    "GS103", "sqlite-error", Severity.ERROR, "a statement the D1-profile dev database rejects"
+)
+UNREADABLE_FILE = register(
+    "GS104", "unreadable-file", Severity.ERROR, "a migration file that cannot be read as UTF-8 text"
+)
+MISSING_SEMICOLON = register(
+    "GS105",
+    "missing-semicolon",
+    Severity.ERROR,
+    "the last statement of a file has no `;` (wrangler appends its bookkeeping INSERT)",
+)
+UNTERMINATED_COMMENT = register(
+    "GS106",
+    "unterminated-comment",
+    Severity.ERROR,
+    "a `/*` comment runs to the end of the file and swallows wrangler's bookkeeping INSERT",
+)
+EMPTY_MIGRATION = register(
+    "GS107", "empty-migration", Severity.WARNING, "a migration file with no SQL statement"
+)

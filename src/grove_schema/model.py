@@ -1,0 +1,231 @@
+"""The schema model: what a D1 database holds after a stream of migrations (public API).
+
+Objects are immutable; a change replaces the objects it touches, so a snapshot of a `Schema` is a
+cheap shallow copy. Names compare case-insensitively, as in SQLite: dictionaries are keyed by
+`key(name)`, the objects keep the spelling that created them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def key(name: str) -> str:
+    """SQLite folds ASCII letters only when it compares names."""
+    return name.lower() if name.isascii() else "".join(c.lower() if c.isascii() else c for c in name)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(Frozen):
+    """Where a statement stands: `path:line`."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class Provenance(Frozen):
+    created: SourceRef
+    changed: tuple[SourceRef, ...] = ()
+
+    def with_change(self, ref: SourceRef) -> Provenance:
+        return self.model_copy(update={"changed": (*self.changed, ref)})
+
+
+class Column(Frozen):
+    name: str
+    type: str = ""  # declared type, verbatim
+    not_null: bool = False
+    default: str | None = None  # the default expression as SQLite's catalog reports it
+    primary_key: int = 0  # 1-based position in the primary key, 0 when not part of it
+    collation: str | None = None
+    generated: str | None = None  # "virtual" | "stored"
+    generated_expr: str | None = None
+    hidden: int = 0  # as PRAGMA table_xinfo: 2 virtual generated, 3 stored generated
+    unique: bool = False  # a column-level UNIQUE
+    checks: tuple[str, ...] = ()  # column-level CHECK expressions
+    definition: str = ""  # the column definition as written, renames folded in
+    provenance: Provenance
+
+
+class ForeignKey(Frozen):
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...] = ()  # empty: the parent's primary key
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    match: str = "NONE"
+    deferrable: str | None = None
+    name: str | None = None
+    column_level: bool = False  # declared on the column: dropped with it
+
+
+class UniqueConstraint(Frozen):
+    columns: tuple[str, ...]
+    name: str | None = None
+    column_level: bool = False
+
+
+class CheckConstraint(Frozen):
+    expression: str
+    name: str | None = None
+    column: str | None = None  # declared on this column
+
+
+class PrimaryKey(Frozen):
+    columns: tuple[str, ...]
+    descending: tuple[bool, ...] = ()
+    name: str | None = None
+    autoincrement: bool = False
+    column_level: bool = False
+
+
+class Table(Frozen):
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    without_rowid: bool = False
+    strict: bool = False
+    provenance: Provenance
+
+    def column(self, name: str) -> Column | None:
+        wanted = key(name)
+        for column in self.columns:
+            if key(column.name) == wanted:
+                return column
+        return None
+
+    @property
+    def rowid_alias(self) -> str | None:
+        """The INTEGER PRIMARY KEY column that aliases the rowid, if any."""
+        pk = self.primary_key
+        if self.without_rowid or pk is None or len(pk.columns) != 1:
+            return None
+        column = self.column(pk.columns[0])
+        if column is None or column.type.upper() != "INTEGER":
+            return None
+        if pk.column_level and pk.descending and pk.descending[0]:
+            return None  # SQLite's documented quirk: INTEGER PRIMARY KEY DESC is no alias
+        return column.name
+
+
+class IndexColumn(Frozen):
+    name: str | None = None  # a plain column
+    expression: str | None = None  # or an expression
+    descending: bool = False
+    collation: str | None = None
+
+
+class Index(Frozen):
+    name: str
+    table: str
+    unique: bool = False
+    columns: tuple[IndexColumn, ...]
+    where: str | None = None  # a partial index's WHERE, verbatim
+    provenance: Provenance
+
+
+class View(Frozen):
+    name: str
+    select: str
+    column_names: tuple[str, ...] = ()
+    provenance: Provenance
+
+
+class Trigger(Frozen):
+    name: str
+    table: str
+    timing: str  # BEFORE | AFTER | INSTEAD OF
+    event: str  # INSERT | DELETE | UPDATE
+    update_columns: tuple[str, ...] = ()
+    for_each_row: bool = False
+    when: str | None = None
+    body: tuple[str, ...] = ()
+    provenance: Provenance
+
+
+class VirtualTable(Frozen):
+    name: str
+    module: str
+    arguments: tuple[str, ...] = ()
+    provenance: Provenance
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The declared columns: arguments that are not `option = value`."""
+        names = []
+        for argument in self.arguments:
+            text = argument.strip()
+            if not text or "=" in text.split("(")[0]:
+                continue
+            names.append(text.split()[0].strip('"`[]'))
+        return tuple(names)
+
+
+class Schema(BaseModel):
+    """Every object of one database. Dictionaries are keyed by `key(name)`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tables: dict[str, Table] = Field(default_factory=dict)
+    indexes: dict[str, Index] = Field(default_factory=dict)
+    views: dict[str, View] = Field(default_factory=dict)
+    triggers: dict[str, Trigger] = Field(default_factory=dict)
+    virtual_tables: dict[str, VirtualTable] = Field(default_factory=dict)
+
+    def snapshot(self) -> Schema:
+        """A copy that later changes to this schema leave alone (objects are immutable)."""
+        return Schema.model_construct(
+            tables=dict(self.tables),
+            indexes=dict(self.indexes),
+            views=dict(self.views),
+            triggers=dict(self.triggers),
+            virtual_tables=dict(self.virtual_tables),
+        )
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(key(name))
+
+    def indexes_of(self, table: str) -> list[Index]:
+        wanted = key(table)
+        return sorted((i for i in self.indexes.values() if key(i.table) == wanted), key=lambda i: key(i.name))
+
+    def triggers_of(self, table: str) -> list[Trigger]:
+        wanted = key(table)
+        return sorted((t for t in self.triggers.values() if key(t.table) == wanted), key=lambda t: key(t.name))
+
+    def object_kind(self, name: str) -> str | None:
+        """What a name is in SQLite's one namespace of tables, views, indexes (and triggers apart)."""
+        k = key(name)
+        if k in self.tables:
+            return "table"
+        if k in self.virtual_tables:
+            return "virtual table"
+        if k in self.views:
+            return "view"
+        if k in self.indexes:
+            return "index"
+        return None
+
+    @property
+    def table_count(self) -> int:
+        """Tables as D1 counts them: ordinary and virtual tables, no internal ones."""
+        return len(self.tables) + len(self.virtual_tables)
+
+    def referencing_foreign_keys(self, table: str) -> list[tuple[Table, ForeignKey]]:
+        """(child table, foreign key) pairs whose key points at `table`."""
+        wanted = key(table)
+        found = []
+        for child in self.tables.values():
+            for fk in child.foreign_keys:
+                if key(fk.ref_table) == wanted:
+                    found.append((child, fk))
+        return sorted(found, key=lambda pair: key(pair[0].name))

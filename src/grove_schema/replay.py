@@ -1,0 +1,283 @@
+"""Replay: apply a database's migration stream, statement by statement, to the schema model.
+
+Every statement is parsed, planned against the model, and run in the D1-profile dev database.
+A statement the dev database rejects has no effect on the model and becomes a finding; replay
+goes on with the next one, as a compiler does, so one bad statement hides nothing after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grove_schema.discovery import MigrationFile
+from grove_schema.findings import (
+    MISSING_SEMICOLON,
+    PARSE_ERROR,
+    SQLITE_ERROR,
+    UNSUPPORTED_STATEMENT,
+    UNTERMINATED_COMMENT,
+    EMPTY_MIGRATION,
+    Finding,
+    Location,
+    make_finding,
+)
+from grove_schema.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
+from grove_schema.model import Schema, SourceRef
+from grove_schema.parsing import Kind, Statement, StatementError, parse_statement
+from grove_schema.schema_changes import Change, Refusal, plan_change
+
+_SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
+_DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
+
+
+@dataclass(frozen=True)
+class ReplayedStatement:
+    """One statement of the stream and what became of it."""
+
+    statement: Statement | None  # None: it did not parse
+    file: MigrationFile
+    location: Location
+    text: str
+    applied: bool  # it changed (or could have changed) the database
+    error: str | None = None  # the dev database's (or the model's) refusal
+
+
+@dataclass
+class StreamReplay:
+    """The outcome of replaying one database's stream."""
+
+    database: str
+    schema: Schema = field(default_factory=Schema)
+    files: list[MigrationFile] = field(default_factory=list)
+    statements: list[ReplayedStatement] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    divergences: list[str] = field(default_factory=list)  # model vs dev database disagreements
+    texts: dict[str, str] = field(default_factory=dict)  # path -> file text, for reporters
+
+
+TextReader = Callable[[Path], "str | Finding"]
+
+
+class Replayer:
+    """Replays files one at a time; `schema` and `dev_database` can be inspected between files."""
+
+    def __init__(self, database: str, *, dev_database: bool = True, statement_seconds: float = 5.0) -> None:
+        self.result = StreamReplay(database=database)
+        self.dev_database = None
+        if dev_database:
+            from grove_schema.devdb import DevDatabase
+
+            self.dev_database = DevDatabase(statement_seconds=statement_seconds)
+
+    @property
+    def schema(self) -> Schema:
+        return self.result.schema
+
+    def apply_file(self, migration: MigrationFile, text: str) -> None:
+        result = self.result
+        path = str(migration.path)
+        result.files.append(migration)
+        result.texts[path] = text
+        split = split_statements(text)
+        lines = LineIndex.of(text)
+
+        def location(offset: int) -> Location:
+            line, column = lines.position(offset)
+            return Location(path, line, column)
+
+        def ref_at(offset: int) -> SourceRef:
+            return SourceRef(path=path, line=lines.position(offset)[0])
+
+        self._lexical_findings(split, location, path)
+        file_start = result.schema.snapshot()
+        db = self.dev_database
+        if db is not None:
+            db.begin_file()
+        last_location = Location(path, 1, 1)
+        for raw in split.statements:
+            last_location = location(raw.start)
+            self._apply_statement(migration, raw, text, location, ref_at)
+        if db is not None:
+            failure = db.end_file()
+            if failure is not None:
+                result.findings.append(
+                    make_finding(
+                        SQLITE_ERROR,
+                        f"{failure} (at the end of the file, when D1 commits it: D1 rolls back the whole "
+                        f"file {migration.name})",
+                        last_location,
+                    )
+                )
+                result.schema = file_start
+
+    def _lexical_findings(self, split: SplitFile, location: Callable[[int], Location], path: str) -> None:
+        findings = self.result.findings
+        if not split.statements:
+            findings.append(
+                make_finding(
+                    EMPTY_MIGRATION, "the file holds no SQL statement (wrangler records it as applied)",
+                    Location(path, 1, 1),
+                )
+            )
+        token = split.unterminated
+        if token is not None and token.kind is TokenKind.COMMENT:
+            findings.append(
+                make_finding(
+                    UNTERMINATED_COMMENT,
+                    "this /* comment is never closed: it swallows the INSERT that wrangler appends to "
+                    "record the migration, so D1 runs the file again on every apply; close it with */",
+                    location(token.start),
+                )
+            )
+        if split.statements and not split.statements[-1].terminated and (
+            token is None or token.kind is TokenKind.COMMENT
+        ):
+            last = split.statements[-1]
+            findings.append(
+                make_finding(
+                    MISSING_SEMICOLON,
+                    "the last statement has no ';': wrangler appends its INSERT to the file text and "
+                    'D1 fails with near "INSERT": syntax error; end the statement with ;',
+                    location(last.end),
+                )
+            )
+
+    def _apply_statement(
+        self,
+        migration: MigrationFile,
+        raw: RawStatement,
+        text: str,
+        location: Callable[[int], Location],
+        ref_at: Callable[[int], SourceRef],
+    ) -> None:
+        result = self.result
+        where = location(raw.start)
+        unterminated = next((t for t in raw.tokens if t.unterminated), None)
+        if unterminated is not None:
+            what = "string literal" if unterminated.kind is TokenKind.STRING else "quoted identifier"
+            result.findings.append(
+                make_finding(
+                    PARSE_ERROR,
+                    f"unterminated {what}: it runs to the end of the file; close it with "
+                    f"{unterminated.text[0] if unterminated.text[0] != '[' else ']'}",
+                    location(unterminated.start),
+                )
+            )
+            result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, "unterminated"))
+            return
+        statement: Statement | None
+        parse_problem: StatementError | None = None
+        try:
+            statement = parse_statement(raw, text)
+        except StatementError as error:
+            statement, parse_problem = None, error
+        plan = plan_change(result.schema, statement, ref_at) if statement is not None else None
+
+        db = self.dev_database
+        if db is None:
+            self._apply_without_database(migration, raw, statement, parse_problem, plan, where, location)
+            return
+        failure = db.execute(raw.text)
+        if failure is None:
+            if statement is None or (statement.kind is Kind.UNKNOWN):
+                assert parse_problem is not None or statement is not None
+                detail = parse_problem.message if parse_problem else "an unknown kind of statement"
+                result.findings.append(
+                    make_finding(
+                        UNSUPPORTED_STATEMENT,
+                        f"grove-schema does not model this statement ({detail}); SQLite accepts it, "
+                        "so the schema model may miss what it changes",
+                        where,
+                    )
+                )
+                if raw.tokens[0].upper in _DDL_KEYWORDS:
+                    result.divergences.append(f"{where}: not modelled but accepted by SQLite")
+                result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+                return
+            if isinstance(plan, Refusal):
+                result.divergences.append(f"{where}: the model refused ({plan.message}) but SQLite accepted")
+                if statement.kind is Kind.CREATE_TABLE_AS:
+                    result.findings.append(
+                        make_finding(UNSUPPORTED_STATEMENT, f"not modelled: {plan.message}", where)
+                    )
+            elif isinstance(plan, Change):
+                plan.apply(result.schema)
+            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+            return
+        # The dev database refused: the statement has no effect.
+        if parse_problem is not None or any(marker in failure for marker in _SYNTAX_MARKERS):
+            message = failure
+            if parse_problem is not None and parse_problem.message not in failure:
+                message = f"{failure} ({parse_problem.message})" if "syntax error" not in failure else failure
+            at = location(parse_problem.token.start) if parse_problem and parse_problem.token else where
+            result.findings.append(make_finding(PARSE_ERROR, f"{message}{_rollback_note(migration)}", at))
+        else:
+            result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", where))
+        result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+
+    def _apply_without_database(
+        self,
+        migration: MigrationFile,
+        raw: RawStatement,
+        statement: Statement | None,
+        parse_problem: StatementError | None,
+        plan: Change | Refusal | None,
+        where: Location,
+        location: Callable[[int], Location],
+    ) -> None:
+        result = self.result
+        if statement is None:
+            assert parse_problem is not None
+            at = location(parse_problem.token.start) if parse_problem.token else where
+            result.findings.append(make_finding(PARSE_ERROR, parse_problem.message, at))
+            result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, parse_problem.message))
+            return
+        if statement.kind in (Kind.DML, Kind.UNKNOWN) and statement.ast is None:
+            result.findings.append(make_finding(PARSE_ERROR, "sqlglot cannot parse this statement", where))
+            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, "parse"))
+            return
+        if isinstance(plan, Refusal):
+            result.findings.append(
+                make_finding(SQLITE_ERROR, f"{plan.message}{_rollback_note(migration)}", where)
+            )
+            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, plan.message))
+            return
+        if isinstance(plan, Change):
+            plan.apply(result.schema)
+        result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+
+    def add_unreadable(self, migration: MigrationFile, finding: Finding) -> None:
+        self.result.files.append(migration)
+        self.result.findings.append(finding)
+
+    def close(self) -> None:
+        if self.dev_database is not None:
+            self.dev_database.close()
+
+
+def _rollback_note(migration: MigrationFile) -> str:
+    return f" (D1 would roll back all of {migration.name} and stop applying migrations there)"
+
+
+def replay_stream(
+    database: str,
+    files: Iterable[MigrationFile],
+    read: TextReader,
+    *,
+    dev_database: bool = True,
+    statement_seconds: float = 5.0,
+) -> StreamReplay:
+    """Replay every file of one stream, in order, and return the model and the findings."""
+    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds)
+    try:
+        for migration in files:
+            text = read(migration.path)
+            if isinstance(text, Finding):
+                replayer.add_unreadable(migration, text)
+                continue
+            replayer.apply_file(migration, text)
+    finally:
+        replayer.close()
+    return replayer.result

@@ -1,0 +1,887 @@
+"""How each DDL statement changes the schema model, with SQLite's own refusals.
+
+`plan_change` never mutates: it either refuses (a `Refusal` with the message SQLite would give)
+or returns a `Change` that the replay commits once the dev database agrees. The model refuses
+only where the catalog alone decides; failures that depend on rows (ADD COLUMN NOT NULL on a
+table with rows, a UNIQUE index over duplicates) are the dev database's to report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from grove_schema.lexer import TokenKind, tokenize
+from grove_schema.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Provenance,
+    Schema,
+    SourceRef,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
+    VirtualTable,
+    key,
+)
+from grove_schema.parsing import (
+    AlterTable,
+    ColumnDef,
+    CreateIndex,
+    CreateTable,
+    CreateTrigger,
+    CreateView,
+    CreateVirtualTable,
+    DropObject,
+    Kind,
+    Statement,
+)
+
+MAX_COLUMNS = 100  # D1's SQLITE_LIMIT_COLUMN
+ALLOWED_VIRTUAL_TABLE_MODULES = ("fts5", "fts5vocab", "rtree", "rtree_i32")
+STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
+_ROWID_NAMES = {"rowid", "oid", "_rowid_"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A planned change; `apply` mutates the schema it is given."""
+
+    apply: Callable[[Schema], None]
+    summary: str
+
+
+NO_CHANGE = Change(lambda schema: None, "no change")
+
+Plan = Change | Refusal
+RefAt = Callable[[int], SourceRef]  # file offset -> path:line
+
+
+def plan_change(schema: Schema, statement: Statement, ref_at: RefAt) -> Plan:
+    handler = _HANDLERS.get(statement.kind)
+    if handler is None:
+        return NO_CHANGE
+    return handler(schema, statement, ref_at)
+
+
+def is_reserved_name(name: str) -> bool:
+    return key(name).startswith("sqlite_")
+
+
+def is_d1_reserved_name(name: str) -> bool:
+    return key(name).startswith("_cf_")
+
+
+def _name_refusal(schema: Schema, name: str) -> Refusal | None:
+    if is_reserved_name(name):
+        return Refusal(f"object name reserved for internal use: {name}")
+    if is_d1_reserved_name(name):
+        return Refusal("not authorized")
+    return None
+
+
+# --- CREATE TABLE ----------------------------------------------------------------------------
+
+
+def _create_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, CreateTable)
+    if stmt.temporary:
+        return Refusal("not authorized")
+    existing = schema.object_kind(stmt.name)
+    if existing is not None:
+        if stmt.if_not_exists and existing != "index":
+            return NO_CHANGE
+        if existing == "index":
+            return Refusal(f"there is already an index named {stmt.name}")
+        return Refusal(f"{'view' if existing == 'view' else 'table'} {stmt.name} already exists")
+    refusal = _name_refusal(schema, stmt.name)
+    if refusal:
+        return refusal
+    if stmt.kind is Kind.CREATE_TABLE_AS:
+        table_or_refusal = _table_from_select(schema, stmt, ref_at)
+    else:
+        table_or_refusal = build_table(stmt, ref_at)
+    if isinstance(table_or_refusal, Refusal):
+        return table_or_refusal
+    table = table_or_refusal
+
+    def apply(target: Schema) -> None:
+        target.tables[key(table.name)] = table
+
+    return Change(apply, f"create table {table.name}")
+
+
+def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
+    """The model of a CREATE TABLE statement, or SQLite's refusal of it."""
+    created = Provenance(created=ref_at(stmt.start))
+    seen: set[str] = set()
+    for column_def in stmt.columns:
+        if key(column_def.name) in seen:
+            return Refusal(f"duplicate column name: {column_def.name}")
+        seen.add(key(column_def.name))
+    if len(stmt.columns) > MAX_COLUMNS:
+        return Refusal(f"too many columns on {stmt.name}")
+
+    primary_key: PrimaryKey | None = None
+    uniques: list[UniqueConstraint] = []
+    checks: list[CheckConstraint] = []
+    foreign_keys: list[ForeignKey] = []
+    for column_def in stmt.columns:
+        if column_def.primary_key:
+            if primary_key is not None:
+                return Refusal(f'table "{stmt.name}" has more than one primary key')
+            primary_key = PrimaryKey(
+                columns=(column_def.name,),
+                descending=(column_def.primary_key_desc,),
+                autoincrement=column_def.autoincrement,
+                column_level=True,
+            )
+        if column_def.unique:
+            uniques.append(UniqueConstraint(columns=(column_def.name,), column_level=True))
+        for expression in column_def.check:
+            checks.append(CheckConstraint(expression=expression, column=column_def.name))
+        if column_def.references is not None:
+            clause = column_def.references
+            if len(clause.ref_columns) > 1:
+                return Refusal(
+                    f"foreign key on {column_def.name} should reference only one column of table "
+                    f"{clause.ref_table}"
+                )
+            foreign_keys.append(_foreign_key((column_def.name,), clause, None, column_level=True))
+    for constraint in stmt.constraints:
+        for name in constraint.columns:
+            if key(name) not in seen:
+                if constraint.kind == "foreign key":
+                    return Refusal(f'unknown column "{name}" in foreign key definition')
+                return Refusal(f"no such column: {name}")
+        if constraint.kind == "primary key":
+            if primary_key is not None:
+                return Refusal(f'table "{stmt.name}" has more than one primary key')
+            primary_key = PrimaryKey(
+                columns=constraint.columns,
+                descending=constraint.desc,
+                name=constraint.name,
+                autoincrement=constraint.autoincrement,
+            )
+        elif constraint.kind == "unique":
+            uniques.append(UniqueConstraint(columns=constraint.columns, name=constraint.name))
+        elif constraint.kind == "check":
+            assert constraint.expression is not None
+            checks.append(CheckConstraint(expression=constraint.expression, name=constraint.name))
+        else:
+            assert constraint.references is not None
+            clause = constraint.references
+            if clause.ref_columns and len(clause.ref_columns) != len(constraint.columns):
+                return Refusal(
+                    "number of columns in foreign key does not match the number of columns in "
+                    "the referenced table"
+                )
+            foreign_keys.append(_foreign_key(constraint.columns, clause, constraint.name))
+    if stmt.without_rowid and primary_key is None:
+        return Refusal(f"PRIMARY KEY missing on table {stmt.name}")
+
+    pk_positions = {key(n): i + 1 for i, n in enumerate(primary_key.columns)} if primary_key else {}
+    columns = []
+    for column_def in stmt.columns:
+        position = pk_positions.get(key(column_def.name), 0)
+        if stmt.strict and column_def.generated is None:
+            declared = column_def.type.upper()
+            if declared not in STRICT_TYPES:
+                shown = column_def.type
+                return Refusal(f'unknown datatype for {stmt.name}.{column_def.name}: "{shown}"')
+        columns.append(
+            _column(column_def, position, ref_at, not_null_pk=stmt.without_rowid and position > 0)
+        )
+    table = Table(
+        name=stmt.name,
+        columns=tuple(columns),
+        primary_key=primary_key,
+        uniques=tuple(uniques),
+        checks=tuple(checks),
+        foreign_keys=tuple(foreign_keys),
+        without_rowid=stmt.without_rowid,
+        strict=stmt.strict,
+        provenance=created,
+    )
+    if primary_key is not None and primary_key.autoincrement:
+        if stmt.without_rowid:
+            return Refusal("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+        if table.rowid_alias is None:
+            return Refusal("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+    return table
+
+
+def _foreign_key(
+    columns: tuple[str, ...], clause: object, name: str | None, column_level: bool = False
+) -> ForeignKey:
+    from grove_schema.parsing import ForeignKeyClause
+
+    assert isinstance(clause, ForeignKeyClause)
+    return ForeignKey(
+        columns=columns,
+        ref_table=clause.ref_table,
+        ref_columns=clause.ref_columns,
+        on_delete=clause.on_delete,
+        on_update=clause.on_update,
+        match=clause.match,
+        deferrable=clause.deferrable,
+        name=name,
+        column_level=column_level,
+    )
+
+
+def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk: bool = False) -> Column:
+    hidden = {"virtual": 2, "stored": 3}.get(column_def.generated or "", 0)
+    definition = column_def.text
+    # The definition without its leading name, so a rename only swaps the name.
+    tokens = [t for t in tokenize(definition) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    rest = definition[tokens[0].end :].strip() if tokens else ""
+    return Column(
+        name=column_def.name,
+        type=column_def.type,
+        not_null=column_def.not_null or not_null_pk,
+        default=column_def.default,
+        primary_key=pk_position,
+        collation=column_def.collation,
+        generated=column_def.generated,
+        generated_expr=column_def.generated_expr,
+        hidden=hidden,
+        unique=column_def.unique,
+        checks=column_def.check,
+        definition=rest,
+        provenance=Provenance(created=ref_at(column_def.start)),
+    )
+
+
+def _affinity_type(declared: str) -> str:
+    """The declared type CREATE TABLE ... AS SELECT gives a column of this declared type."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return "INT"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if upper == "" or "BLOB" in upper:
+        return ""
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUM"
+
+
+def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
+    from sqlglot import exp
+
+    from grove_schema.parsing import parse_with_sqlglot
+
+    assert stmt.as_select is not None
+    tree = parse_with_sqlglot(stmt.as_select)
+    if not isinstance(tree, exp.Select):
+        return Refusal("CREATE TABLE ... AS with anything but a plain SELECT is not modelled")
+    sources: dict[str, Table] = {}
+    for table_node in tree.find_all(exp.Table):
+        source = schema.table(table_node.name)
+        if source is not None:
+            sources[key(table_node.alias_or_name)] = source
+            sources[key(table_node.name)] = source
+    names: list[tuple[str, str]] = []
+    for projection in tree.expressions:
+        if isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            qualifier = projection.table if isinstance(projection, exp.Column) else ""
+            pool = [sources[key(qualifier)]] if qualifier else list({id(t): t for t in sources.values()}.values())
+            for source in pool:
+                names.extend((c.name, _affinity_type(c.type)) for c in source.columns if c.hidden == 0)
+            continue
+        inner = projection.this if isinstance(projection, exp.Alias) else projection
+        declared = ""
+        if isinstance(inner, exp.Column):
+            owner = sources.get(key(inner.table)) if inner.table else None
+            candidates = [owner] if owner else list(sources.values())
+            for source in candidates:
+                column = source.column(inner.name) if source else None
+                if column is not None:
+                    declared = _affinity_type(column.type)
+                    break
+        if isinstance(projection, exp.Alias):
+            name = projection.alias
+        elif isinstance(inner, exp.Column):
+            name = inner.name
+        else:
+            return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
+        names.append((name, declared))
+    created = Provenance(created=ref_at(stmt.start))
+    columns = []
+    used: set[str] = set()
+    for name, declared in names:
+        unique_name = name
+        counter = 1
+        while key(unique_name) in used:  # SQLite appends ":1", ":2" ... to repeated names
+            unique_name = f"{name}:{counter}"
+            counter += 1
+        used.add(key(unique_name))
+        definition = declared
+        columns.append(Column(name=unique_name, type=declared, definition=definition, provenance=created))
+    return Table(name=stmt.name, columns=tuple(columns), provenance=created)
+
+
+# --- CREATE VIRTUAL TABLE ----------------------------------------------------------------------
+
+
+def _create_virtual_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, CreateVirtualTable)
+    existing = schema.object_kind(stmt.name)
+    if existing is not None:
+        if stmt.if_not_exists:
+            return NO_CHANGE
+        return Refusal(f"table {stmt.name} already exists")
+    refusal = _name_refusal(schema, stmt.name)
+    if refusal:
+        return refusal
+    if stmt.module.lower() not in ALLOWED_VIRTUAL_TABLE_MODULES:
+        return Refusal("not authorized")
+    vtable = VirtualTable(
+        name=stmt.name,
+        module=stmt.module,
+        arguments=stmt.arguments,
+        provenance=Provenance(created=ref_at(stmt.start)),
+    )
+
+    def apply(target: Schema) -> None:
+        target.virtual_tables[key(vtable.name)] = vtable
+
+    return Change(apply, f"create virtual table {vtable.name}")
+
+
+# --- ALTER TABLE -------------------------------------------------------------------------------
+
+
+def _altered_table(schema: Schema, name: str, action: str) -> Table | Refusal:
+    k = key(name)
+    if is_reserved_name(name):
+        return Refusal(f"table {name} may not be altered")
+    if k in schema.views:
+        if action == "add":
+            return Refusal("Cannot add a column to a view")
+        if action == "drop":
+            return Refusal(f"cannot drop column from view \"{name}\"")
+        return Refusal(f"view {name} may not be altered")
+    if k in schema.virtual_tables:
+        return Refusal("virtual tables may not be altered")
+    table = schema.tables.get(k)
+    if table is None:
+        return Refusal(f"no such table: {name}")
+    return table
+
+
+def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, AlterTable) and stmt.column is not None
+    table = _altered_table(schema, stmt.table, "add")
+    if isinstance(table, Refusal):
+        return table
+    column_def = stmt.column
+    if table.column(column_def.name) is not None:
+        return Refusal(f"duplicate column name: {column_def.name}")
+    if column_def.primary_key:
+        return Refusal("Cannot add a PRIMARY KEY column")
+    if column_def.unique:
+        return Refusal("Cannot add a UNIQUE column")
+    if len(table.columns) >= MAX_COLUMNS:
+        return Refusal(f"too many columns on {table.name}")
+    if column_def.references is not None and len(column_def.references.ref_columns) > 1:
+        clause = column_def.references
+        return Refusal(
+            f"foreign key on {column_def.name} should reference only one column of table {clause.ref_table}"
+        )
+    if table.strict and column_def.generated is None and column_def.type.upper() not in STRICT_TYPES:
+        return Refusal(f'unknown datatype for {table.name}.{column_def.name}: "{column_def.type}"')
+    ref = ref_at(stmt.start)
+    column = _column(column_def, 0, lambda _offset: ref)
+    checks = tuple(CheckConstraint(expression=e, column=column.name) for e in column_def.check)
+    fks = ()
+    if column_def.references is not None:
+        fks = (_foreign_key((column.name,), column_def.references, None, column_level=True),)
+
+    def apply(target: Schema) -> None:
+        current = target.tables[key(table.name)]
+        target.tables[key(table.name)] = current.model_copy(
+            update={
+                "columns": (*current.columns, column),
+                "checks": (*current.checks, *checks),
+                "foreign_keys": (*current.foreign_keys, *fks),
+                "provenance": current.provenance.with_change(ref),
+            }
+        )
+
+    return Change(apply, f"add column {table.name}.{column.name}")
+
+
+def identifiers_in(sql: str) -> set[str]:
+    """Keys of the names an expression mentions (function names and literals excluded)."""
+    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    names = set()
+    for index, token in enumerate(tokens):
+        if token.kind not in (TokenKind.WORD, TokenKind.QUOTED):
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token.kind is TokenKind.WORD and following is not None and following.is_punct("("):
+            continue
+        names.add(key(token.identifier))
+    return names
+
+
+def rename_identifier(sql: str, old: str, new: str) -> str:
+    """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text."""
+    wanted = key(old)
+    pieces = []
+    last = 0
+    for token in tokenize(sql):
+        if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted:
+            pieces.append(sql[last : token.start])
+            pieces.append(quote_identifier(new) if token.kind is TokenKind.QUOTED or _needs_quotes(new) else new)
+            last = token.end
+    if not pieces:
+        return sql
+    pieces.append(sql[last:])
+    return "".join(pieces)
+
+
+def _needs_quotes(name: str) -> bool:
+    return not (name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii())
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, AlterTable)
+    table = _altered_table(schema, stmt.table, "drop")
+    if isinstance(table, Refusal):
+        return table
+    column = table.column(stmt.column_name)
+    if column is None:
+        return Refusal(f'no such column: "{stmt.column_name}"')
+    k = key(column.name)
+    if column.primary_key:
+        return Refusal(f'cannot drop PRIMARY KEY column: "{column.name}"')
+    if column.unique:
+        return Refusal(f'cannot drop UNIQUE column: "{column.name}"')
+    if len(table.columns) == 1:
+        return Refusal(f'cannot drop column "{column.name}": no other columns exist')
+    for index in schema.indexes_of(table.name):
+        if any(
+            (c.name is not None and key(c.name) == k) or (c.expression and k in identifiers_in(c.expression))
+            for c in index.columns
+        ) or (index.where and k in identifiers_in(index.where)):
+            return Refusal(f"error in index {index.name} after drop column: no such column: {column.name}")
+    table_error = f"error in table {table.name} after drop column: no such column: {column.name}"
+    for unique in table.uniques:
+        if not unique.column_level and k in {key(c) for c in unique.columns}:
+            return Refusal(table_error)
+    for fk in table.foreign_keys:
+        if not fk.column_level and k in {key(c) for c in fk.columns}:
+            return Refusal(table_error)
+    for check in table.checks:
+        if (check.column is None or key(check.column) != k) and k in identifiers_in(check.expression):
+            return Refusal(table_error)
+    for other in table.columns:
+        if other is not column and other.generated_expr and k in identifiers_in(other.generated_expr):
+            return Refusal(table_error)
+    ref = ref_at(stmt.start)
+
+    def apply(target: Schema) -> None:
+        current = target.tables[key(table.name)]
+        target.tables[key(table.name)] = current.model_copy(
+            update={
+                "columns": tuple(c for c in current.columns if key(c.name) != k),
+                "checks": tuple(c for c in current.checks if c.column is None or key(c.column) != k),
+                "foreign_keys": tuple(
+                    f for f in current.foreign_keys if not (f.column_level and key(f.columns[0]) == k)
+                ),
+                "provenance": current.provenance.with_change(ref),
+            }
+        )
+
+    return Change(apply, f"drop column {table.name}.{column.name}")
+
+
+def _rename_names(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    k = key(old)
+    return tuple(new if key(n) == k else n for n in names)
+
+
+def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, AlterTable)
+    table = _altered_table(schema, stmt.table, "rename")
+    if isinstance(table, Refusal):
+        return table
+    column = table.column(stmt.column_name)
+    if column is None:
+        return Refusal(f'no such column: "{stmt.column_name}"')
+    if table.column(stmt.new_name) is not None and key(stmt.new_name) != key(column.name):
+        return Refusal(f"duplicate column name: {stmt.new_name}")
+    old, new = column.name, stmt.new_name
+    ref = ref_at(stmt.start)
+    table_key = key(table.name)
+
+    def apply(target: Schema) -> None:
+        current = target.tables[table_key]
+        columns = []
+        for c in current.columns:
+            update: dict[str, object] = {
+                "definition": rename_identifier(c.definition, old, new),
+                "checks": tuple(rename_identifier(e, old, new) for e in c.checks),
+            }
+            if c.generated_expr:
+                update["generated_expr"] = rename_identifier(c.generated_expr, old, new)
+            if key(c.name) == key(old):
+                update["name"] = new
+                update["provenance"] = c.provenance.with_change(ref)
+            columns.append(c.model_copy(update=update))
+        pk = current.primary_key
+        if pk is not None:
+            pk = pk.model_copy(update={"columns": _rename_names(pk.columns, old, new)})
+        self_fks = []
+        for fk in current.foreign_keys:
+            update = {"columns": _rename_names(fk.columns, old, new)}
+            if key(fk.ref_table) == table_key:
+                update["ref_columns"] = _rename_names(fk.ref_columns, old, new)
+            self_fks.append(fk.model_copy(update=update))
+        target.tables[table_key] = current.model_copy(
+            update={
+                "columns": tuple(columns),
+                "primary_key": pk,
+                "uniques": tuple(
+                    u.model_copy(update={"columns": _rename_names(u.columns, old, new)}) for u in current.uniques
+                ),
+                "checks": tuple(
+                    c.model_copy(
+                        update={
+                            "expression": rename_identifier(c.expression, old, new),
+                            "column": new if c.column and key(c.column) == key(old) else c.column,
+                        }
+                    )
+                    for c in current.checks
+                ),
+                "foreign_keys": tuple(self_fks),
+                "provenance": current.provenance.with_change(ref),
+            }
+        )
+        # Children's foreign keys name the parent's columns: SQLite rewrites them.
+        for child_key, child in list(target.tables.items()):
+            if child_key == table_key:
+                continue
+            if any(key(fk.ref_table) == table_key for fk in child.foreign_keys):
+                target.tables[child_key] = child.model_copy(
+                    update={
+                        "foreign_keys": tuple(
+                            fk.model_copy(update={"ref_columns": _rename_names(fk.ref_columns, old, new)})
+                            if key(fk.ref_table) == table_key
+                            else fk
+                            for fk in child.foreign_keys
+                        )
+                    }
+                )
+        for index_key, index in list(target.indexes.items()):
+            if key(index.table) != table_key:
+                continue
+            target.indexes[index_key] = index.model_copy(
+                update={
+                    "columns": tuple(
+                        c.model_copy(
+                            update={
+                                "name": new if c.name and key(c.name) == key(old) else c.name,
+                                "expression": rename_identifier(c.expression, old, new) if c.expression else None,
+                            }
+                        )
+                        for c in index.columns
+                    ),
+                    "where": rename_identifier(index.where, old, new) if index.where else None,
+                    "provenance": index.provenance.with_change(ref),
+                }
+            )
+        for trigger_key, trigger in list(target.triggers.items()):
+            if key(trigger.table) == table_key:
+                target.triggers[trigger_key] = trigger.model_copy(
+                    update={
+                        "update_columns": _rename_names(trigger.update_columns, old, new),
+                        "when": rename_identifier(trigger.when, old, new) if trigger.when else None,
+                        "body": tuple(rename_identifier(s, old, new) for s in trigger.body),
+                        "provenance": trigger.provenance.with_change(ref),
+                    }
+                )
+        for view_key, view in list(target.views.items()):
+            if table_key in identifiers_in(view.select):
+                target.views[view_key] = view.model_copy(
+                    update={
+                        "select": rename_identifier(view.select, old, new),
+                        "provenance": view.provenance.with_change(ref),
+                    }
+                )
+
+    return Change(apply, f"rename column {table.name}.{old} to {new}")
+
+
+def _rename_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, AlterTable)
+    old_key = key(stmt.table)
+    is_virtual = old_key in schema.virtual_tables
+    if not is_virtual:
+        table = _altered_table(schema, stmt.table, "rename")
+        if isinstance(table, Refusal):
+            return table
+    new = stmt.new_name
+    if schema.object_kind(new) is not None and key(new) != old_key:
+        return Refusal(f"there is already another table or index with this name: {new}")
+    if is_reserved_name(new):
+        return Refusal(f"object name reserved for internal use: {new}")
+    if is_d1_reserved_name(new):
+        return Refusal("not authorized")
+    ref = ref_at(stmt.start)
+    old_name = stmt.table
+
+    def apply(target: Schema) -> None:
+        new_key = key(new)
+        if is_virtual:
+            vtable = target.virtual_tables.pop(old_key)
+            target.virtual_tables[new_key] = vtable.model_copy(
+                update={"name": new, "provenance": vtable.provenance.with_change(ref)}
+            )
+        else:
+            current = target.tables.pop(old_key)
+            target.tables[new_key] = current.model_copy(
+                update={
+                    "name": new,
+                    "foreign_keys": tuple(
+                        fk.model_copy(update={"ref_table": new}) if key(fk.ref_table) == old_key else fk
+                        for fk in current.foreign_keys
+                    ),
+                    "provenance": current.provenance.with_change(ref),
+                }
+            )
+        for child_key, child in list(target.tables.items()):
+            if child_key == new_key:
+                continue
+            if any(key(fk.ref_table) == old_key for fk in child.foreign_keys):
+                target.tables[child_key] = child.model_copy(
+                    update={
+                        "foreign_keys": tuple(
+                            fk.model_copy(update={"ref_table": new}) if key(fk.ref_table) == old_key else fk
+                            for fk in child.foreign_keys
+                        ),
+                    }
+                )
+        for index_key, index in list(target.indexes.items()):
+            if key(index.table) == old_key:
+                target.indexes[index_key] = index.model_copy(update={"table": new})
+        for trigger_key, trigger in list(target.triggers.items()):
+            touches = key(trigger.table) == old_key
+            mentions = any(old_key in identifiers_in(s) for s in trigger.body)
+            if touches or mentions:
+                target.triggers[trigger_key] = trigger.model_copy(
+                    update={
+                        "table": new if touches else trigger.table,
+                        "body": tuple(rename_identifier(s, old_name, new) for s in trigger.body),
+                        "when": rename_identifier(trigger.when, old_name, new) if trigger.when else None,
+                    }
+                )
+        for view_key, view in list(target.views.items()):
+            if old_key in identifiers_in(view.select):
+                target.views[view_key] = view.model_copy(
+                    update={"select": rename_identifier(view.select, old_name, new)}
+                )
+
+    return Change(apply, f"rename table {old_name} to {new}")
+
+
+# --- DROP --------------------------------------------------------------------------------------
+
+
+def _drop_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, DropObject)
+    k = key(stmt.name)
+    if k in schema.views:
+        return Refusal(f"use DROP VIEW to delete view {stmt.name}")
+    if is_reserved_name(stmt.name):
+        return Refusal(f"table {stmt.name} may not be dropped")
+    if k not in schema.tables and k not in schema.virtual_tables:
+        return NO_CHANGE if stmt.if_exists else Refusal(f"no such table: {stmt.name}")
+
+    def apply(target: Schema) -> None:
+        target.tables.pop(k, None)
+        target.virtual_tables.pop(k, None)
+        for index_key in [i for i, index in target.indexes.items() if key(index.table) == k]:
+            del target.indexes[index_key]
+        for trigger_key in [t for t, trigger in target.triggers.items() if key(trigger.table) == k]:
+            del target.triggers[trigger_key]
+
+    return Change(apply, f"drop table {stmt.name}")
+
+
+def _drop_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, DropObject)
+    k = key(stmt.name)
+    if k not in schema.indexes:
+        if key(stmt.name).startswith("sqlite_autoindex_"):
+            return Refusal("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
+        return NO_CHANGE if stmt.if_exists else Refusal(f"no such index: {stmt.name}")
+    return Change(lambda target: target.indexes.pop(k, None) and None, f"drop index {stmt.name}")
+
+
+def _drop_view(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, DropObject)
+    k = key(stmt.name)
+    if k in schema.tables or k in schema.virtual_tables:
+        return Refusal(f"use DROP TABLE to delete table {stmt.name}")
+    if k not in schema.views:
+        return NO_CHANGE if stmt.if_exists else Refusal(f"no such view: {stmt.name}")
+    return Change(lambda target: target.views.pop(k, None) and None, f"drop view {stmt.name}")
+
+
+def _drop_trigger(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, DropObject)
+    k = key(stmt.name)
+    if k not in schema.triggers:
+        return NO_CHANGE if stmt.if_exists else Refusal(f"no such trigger: {stmt.name}")
+    return Change(lambda target: target.triggers.pop(k, None) and None, f"drop trigger {stmt.name}")
+
+
+# --- CREATE INDEX / VIEW / TRIGGER ------------------------------------------------------------
+
+
+def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, CreateIndex)
+    k = key(stmt.name)
+    if k in schema.indexes:
+        return NO_CHANGE if stmt.if_not_exists else Refusal(f"index {stmt.name} already exists")
+    if schema.object_kind(stmt.name) is not None:
+        return Refusal(f"there is already a table named {stmt.name}")
+    refusal = _name_refusal(schema, stmt.name)
+    if refusal:
+        return refusal
+    table_key = key(stmt.table)
+    if table_key in schema.views:
+        return Refusal(f"views may not be indexed")
+    if table_key in schema.virtual_tables:
+        return Refusal("virtual tables may not be indexed")
+    table = schema.tables.get(table_key)
+    if table is None:
+        return Refusal(f"no such table: main.{stmt.table}")
+    if is_reserved_name(table.name):
+        return Refusal(f"table {table.name} may not be indexed")
+    for column in stmt.columns:
+        if column.name is not None and table.column(column.name) is None and key(column.name) not in _ROWID_NAMES:
+            return Refusal(f"no such column: {column.name}")
+    index = Index(
+        name=stmt.name,
+        table=table.name,
+        unique=stmt.unique,
+        columns=tuple(
+            IndexColumn(name=c.name, expression=c.expression, descending=c.desc, collation=c.collation)
+            for c in stmt.columns
+        ),
+        where=stmt.where,
+        provenance=Provenance(created=ref_at(stmt.start)),
+    )
+
+    def apply(target: Schema) -> None:
+        target.indexes[k] = index
+
+    return Change(apply, f"create index {stmt.name}")
+
+
+def _create_view(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, CreateView)
+    if stmt.temporary:
+        return Refusal("not authorized")
+    existing = schema.object_kind(stmt.name)
+    if existing is not None:
+        if stmt.if_not_exists:
+            return NO_CHANGE
+        if existing == "index":
+            return Refusal(f"there is already an index named {stmt.name}")
+        return Refusal(f"{'view' if existing == 'view' else 'table'} {stmt.name} already exists")
+    refusal = _name_refusal(schema, stmt.name)
+    if refusal:
+        return refusal
+    view = View(
+        name=stmt.name,
+        select=stmt.select,
+        column_names=stmt.column_names,
+        provenance=Provenance(created=ref_at(stmt.start)),
+    )
+
+    def apply(target: Schema) -> None:
+        target.views[key(view.name)] = view
+
+    return Change(apply, f"create view {view.name}")
+
+
+def _create_trigger(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
+    assert isinstance(stmt, CreateTrigger)
+    if stmt.temporary:
+        return Refusal("not authorized")
+    k = key(stmt.name)
+    if k in schema.triggers:
+        return NO_CHANGE if stmt.if_not_exists else Refusal(f"trigger {stmt.name} already exists")
+    if is_d1_reserved_name(stmt.name):
+        return Refusal("not authorized")
+    table_key = key(stmt.table)
+    if is_reserved_name(stmt.table):
+        return Refusal("cannot create trigger on system table")
+    if table_key in schema.virtual_tables:
+        return Refusal("cannot create triggers on virtual tables")
+    if table_key in schema.views:
+        if stmt.timing != "INSTEAD OF":
+            return Refusal(f"cannot create {stmt.timing} trigger on view: main.{stmt.table}")
+        target_name = schema.views[table_key].name
+    elif table_key in schema.tables:
+        if stmt.timing == "INSTEAD OF":
+            return Refusal(f"cannot create INSTEAD OF trigger on table: {stmt.table}")
+        target_name = schema.tables[table_key].name
+    else:
+        return Refusal(f"no such table: main.{stmt.table}")
+    trigger = Trigger(
+        name=stmt.name,
+        table=target_name,
+        timing=stmt.timing,
+        event=stmt.event,
+        update_columns=stmt.update_columns,
+        for_each_row=stmt.for_each_row,
+        when=stmt.when,
+        body=stmt.body,
+        provenance=Provenance(created=ref_at(stmt.start)),
+    )
+
+    def apply(target: Schema) -> None:
+        target.triggers[k] = trigger
+
+    return Change(apply, f"create trigger {trigger.name}")
+
+
+_HANDLERS: dict[Kind, Callable[[Schema, Statement, RefAt], Plan]] = {
+    Kind.CREATE_TABLE: _create_table,
+    Kind.CREATE_TABLE_AS: _create_table,
+    Kind.CREATE_VIRTUAL_TABLE: _create_virtual_table,
+    Kind.ADD_COLUMN: _add_column,
+    Kind.DROP_COLUMN: _drop_column,
+    Kind.RENAME_COLUMN: _rename_column,
+    Kind.RENAME_TABLE: _rename_table,
+    Kind.DROP_TABLE: _drop_table,
+    Kind.CREATE_INDEX: _create_index,
+    Kind.DROP_INDEX: _drop_index,
+    Kind.CREATE_VIEW: _create_view,
+    Kind.DROP_VIEW: _drop_view,
+    Kind.CREATE_TRIGGER: _create_trigger,
+    Kind.DROP_TRIGGER: _drop_trigger,
+}

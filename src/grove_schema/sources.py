@@ -1,0 +1,47 @@
+"""Reading migration files: bytes to text, or a finding that says why not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grove_schema.findings import UNREADABLE_FILE, Finding, Location, make_finding
+
+
+def decode_migration(data: bytes, path: str) -> str | Finding:
+    """UTF-8 text (a BOM is dropped, as wrangler's reader does), or an `unreadable-file` finding."""
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line, column = _position(data, nul)
+        return make_finding(
+            UNREADABLE_FILE,
+            f"binary file: NUL byte at offset {nul}; a migration must be UTF-8 SQL text",
+            Location(path, line, column),
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(data, error.start)
+        bad = data[error.start : error.start + 1].hex()
+        return make_finding(
+            UNREADABLE_FILE,
+            f"not valid UTF-8: byte 0x{bad} at offset {error.start}; save the file as UTF-8",
+            Location(path, line, column),
+        )
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_migration(path: Path) -> str | Finding:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return make_finding(UNREADABLE_FILE, f"cannot read the file: {reason}", Location(str(path), 1, 1))
+    return decode_migration(data, str(path))
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    start = before.rfind(b"\n") + 1
+    column = len(before[start:].decode("utf-8", errors="replace")) + 1
+    return line, column
