@@ -1,0 +1,152 @@
+"""The `grove-schema` command line. Exit codes: 0 clean, 1 findings at or above --fail-on,
+2 usage or configuration errors. Errors are one clear line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from grove_schema import __version__
+from grove_schema.errors import ConfigError, GroveSchemaError, UsageError
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see grove-schema --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="grove-schema",
+        description="Replay, lint and split Cloudflare D1 migration streams.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the versions in use and exit")
+    parser.add_argument("--config", type=Path, help="ownership.toml to use (default: nearest one upward)")
+    parser.add_argument("--root", type=Path, help="directory the migration paths are relative to")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="replay every stream and report findings")
+    check.add_argument("paths", nargs="*", type=Path, help="report only findings in these files")
+    check.add_argument("--database", action="append", help="replay only this database (repeatable)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+
+    inspect = commands.add_parser("inspect", help="show one table: columns, indexes, keys, history")
+    inspect.add_argument("table")
+    inspect.add_argument("--database", help="the database whose stream to read (default: all)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv), out, err)
+    except (ConfigError, UsageError, GroveSchemaError) as error:
+        err.write(f"grove-schema: error: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("grove-schema: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception as error:  # the user never sees a traceback
+        err.write(f"grove-schema: internal error: {type(error).__name__}: {error}\n")
+        return EXIT_USAGE
+
+
+def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from grove_schema.devdb import sqlite_version
+
+        import apsw
+        import sqlglot
+
+        out.write(
+            f"grove-schema {__version__} (SQLite {sqlite_version()} via apsw {apsw.apsw_version()}, "
+            f"sqlglot {sqlglot.__version__})\n"
+        )
+        return EXIT_CLEAN
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_USAGE
+    config = _load(args)
+    if args.command == "check":
+        return _check(args, config, out)
+    if args.command == "inspect":
+        return _inspect(args, config, out)
+    raise UsageError(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from grove_schema.config import find_config, load_config
+
+    path = args.config
+    if path is None:
+        path = find_config(Path.cwd())
+        if path is None:
+            raise ConfigError("no ownership.toml in this directory or any parent (use --config PATH)")
+    elif not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}")
+    root = args.root
+    if root is not None and not root.is_dir():
+        raise ConfigError(f"--root is not a directory: {root}")
+    return load_config(path, root.resolve() if root is not None else None)
+
+
+def _check(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: ignore[no-untyped-def]
+    from grove_schema.findings import Severity
+    from grove_schema.project import check_project, filter_to_paths
+    from grove_schema.reporting import (
+        findings_json,
+        summary_line,
+        use_colour,
+        write_json,
+        write_plain,
+        write_rich,
+    )
+
+    for path in args.paths:
+        if not path.exists():
+            raise UsageError(f"no such file: {path}")
+    outcome = check_project(config, databases=args.database)
+    findings = outcome.findings
+    if args.paths:
+        findings = filter_to_paths(findings, args.paths)
+    tables = outcome.tables_per_database()
+    if args.format == "json":
+        write_json(findings_json(findings, outcome.file_count, outcome.statement_count, tables), out)
+    else:
+        summary = summary_line(outcome.file_count, outcome.statement_count, tables, findings)
+        if use_colour(out):
+            write_rich(findings, summary, out, outcome.texts())
+        else:
+            write_plain(findings, summary, out)
+    threshold = Severity.parse(args.fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _inspect(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: ignore[no-untyped-def]
+    from grove_schema.inspection import describe_table
+    from grove_schema.project import check_project
+
+    databases = [args.database] if args.database else None
+    outcome = check_project(config, databases=databases)
+    text = describe_table(outcome, args.table)
+    if text is None:
+        raise UsageError(f"no table named {args.table!r} in any replayed stream")
+    out.write(text)
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
