@@ -6,8 +6,6 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grove_schema.errors import ConfigError
@@ -114,8 +112,12 @@ def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        message = getattr(error, "msg", str(error))
+        # Python 3.11's error carries the position only in its text: "... (at line 2, column 8)".
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+        line = int(where.group(1)) if where else None
+        if where:
+            message = f"{message[: where.start()].rstrip()} (column {where.group(2)})"
         raise ConfigError(f"malformed TOML: {message}", str(path), line) from None
     try:
         parsed = OwnershipFile.model_validate(data)
@@ -188,7 +190,3 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
             if key_re.match(lines[number]):
                 return number + 1
     return found
-
-
-def raw_config(path: Path) -> dict[str, Any]:
-    return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,84 @@
+"""Shared fixtures: temporary project roots, the CLI in-process, and the real corpus."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grove_schema.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_MIGRATIONS = REPO / "examples" / "grove" / "libs" / "engine" / "migrations"
+CORPUS = REPO.parent / "shared" / "corpora" / "lattice-engine-before"
+
+MINIMAL_CONFIG = """\
+[project]
+root = "."
+default_database = "engine"
+
+[databases.engine]
+name = "grove-engine-db"
+binding = "DB"
+migrations = "libs/engine/migrations"
+"""
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    def run(*args: str, cwd: Path | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        monkeypatch.setenv("NO_COLOR", "1")
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(args), out=out, err=err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A project root with `ownership.toml` and `libs/engine/migrations/` holding `files`."""
+
+    def make(files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
+        root = tmp_path / "project"
+        migrations = root / "libs" / "engine" / "migrations"
+        migrations.mkdir(parents=True, exist_ok=True)
+        (root / "ownership.toml").write_text(config, encoding="utf-8")
+        for name, content in files.items():
+            target = migrations / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def corpus_root(tmp_path: Path) -> Path:
+    """A temporary root whose libs/engine/migrations holds a copy of the real Grove corpus.
+
+    Copied, not linked: wrangler (and so discovery) ignores symlinked migration files."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI")
+    root = tmp_path / "corpus-root"
+    migrations = root / "libs" / "engine" / "migrations"
+    migrations.mkdir(parents=True)
+    for source in sorted(CORPUS.glob("*.sql")):
+        shutil.copy2(source, migrations / source.name)
+    return root

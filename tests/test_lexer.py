@@ -1,0 +1,61 @@
+from grove_schema.lexer import LineIndex, TokenKind, split_statements, tokenize
+
+
+def texts(sql: str) -> list[str]:
+    return [s.text for s in split_statements(sql).statements]
+
+
+def test_splits_on_semicolons_outside_strings_and_comments() -> None:
+    sql = "CREATE TABLE a(x TEXT DEFAULT ';'); -- a ; comment\n/* ; */ INSERT INTO a VALUES ('a;b');"
+    assert texts(sql) == ["CREATE TABLE a(x TEXT DEFAULT ';')", "INSERT INTO a VALUES ('a;b')"]
+
+
+def test_trigger_body_semicolons_and_case_end_stay_inside_the_trigger() -> None:
+    sql = (
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n"
+        "  SELECT CASE WHEN 1 THEN 2 END;\n"
+        "  INSERT INTO a VALUES (CASE 1 WHEN 1 THEN 'x' END);\n"
+        "END;\nSELECT 1;"
+    )
+    parts = texts(sql)
+    assert len(parts) == 2
+    assert parts[0].startswith("CREATE TRIGGER") and parts[0].endswith("END")
+    assert parts[1] == "SELECT 1"
+
+
+def test_temp_trigger_is_a_trigger_too() -> None:
+    assert len(texts("CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; SELECT 2;")) == 2
+
+
+def test_unterminated_string_and_comment_are_reported() -> None:
+    split = split_statements("SELECT 'abc\n")
+    assert split.unterminated is not None and split.unterminated.kind is TokenKind.STRING
+    split = split_statements("SELECT 1; /* never closed\n")
+    assert split.unterminated is not None and split.unterminated.kind is TokenKind.COMMENT
+    assert texts("SELECT 1; /* never closed\n") == ["SELECT 1"]
+
+
+def test_escaped_quote_at_end_is_not_a_terminator() -> None:
+    tokens = tokenize("'it''")
+    assert tokens[0].unterminated
+
+
+def test_last_statement_without_semicolon_is_flagged_unterminated() -> None:
+    split = split_statements("SELECT 1;\nSELECT 2")
+    assert [s.terminated for s in split.statements] == [True, False]
+
+
+def test_quoted_identifiers_unquote() -> None:
+    words = [t.identifier for t in tokenize('"a""b" [c d] `e`') if t.kind is TokenKind.QUOTED]
+    assert words == ['a"b', "c d", "e"]
+
+
+def test_line_index_positions_are_one_based() -> None:
+    index = LineIndex.of("ab\ncd\n")
+    assert index.position(0) == (1, 1)
+    assert index.position(4) == (2, 2)
+
+
+def test_drizzle_statement_breakpoints_are_comments() -> None:
+    sql = "CREATE TABLE a (x);\n--> statement-breakpoint\nCREATE INDEX i ON a (x);"
+    assert texts(sql) == ["CREATE TABLE a (x)", "CREATE INDEX i ON a (x)"]

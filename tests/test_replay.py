@@ -1,0 +1,219 @@
+"""The replay against the D1-profile dev database: the model/catalog invariant and D1's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
+from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.replay import Replayer, StreamReplay
+from grove_schema.sources import read_migration
+
+from .conftest import EXAMPLE_MIGRATIONS
+
+
+def replay_checked(directory: Path) -> StreamReplay:
+    """Replay a stream and check the invariant after every file."""
+    replayer = Replayer("engine")
+    try:
+        for migration in discover_stream(directory):
+            text = read_migration(migration.path)
+            assert isinstance(text, str)
+            replayer.apply_file(migration, text)
+            differences = catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database))
+            assert differences == [], f"after {migration.name}: {differences}"
+        assert replayer.result.divergences == []
+        return replayer.result
+    finally:
+        replayer.close()
+
+
+def replay_text(*files: str, dev_database: bool = True) -> StreamReplay:
+    replayer = Replayer("engine", dev_database=dev_database)
+    for number, text in enumerate(files, start=1):
+        name = f"{number:03d}_m.sql"
+        replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
+    if dev_database:
+        assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
+    replayer.close()
+    return replayer.result
+
+
+def names(result: StreamReplay) -> list[str]:
+    return [f.name for f in result.findings]
+
+
+def test_bundled_example_model_equals_catalog_after_every_file() -> None:
+    result = replay_checked(EXAMPLE_MIGRATIONS)
+    assert result.findings == []
+    schema = result.schema
+    assert len(discover_stream(EXAMPLE_MIGRATIONS)) in range(25, 41)
+    assert "posts_fts" in schema.virtual_tables and schema.virtual_tables["posts_fts"].module == "fts5"
+    assert {t.table for t in schema.triggers.values()} == {"posts"}
+    assert schema.views
+    assert "storage_exports" in schema.tables  # rebuilt by create-copy-drop-rename
+
+
+@pytest.mark.corpus
+def test_corpus_model_equals_catalog_and_reports_the_053_defect(corpus_root: Path) -> None:
+    result = replay_checked(corpus_root / "libs" / "engine" / "migrations")
+    assert result.schema.table_count == 125
+    errors = [(Path(f.location.path).name, f.location.line, f.message) for f in result.findings if f.location]
+    assert len(errors) == 2
+    assert errors[0][:2] == ("053_wanderer_tier.sql", 10)
+    assert "Cannot add a column with non-constant default" in errors[0][2]
+    assert errors[1][:2] == ("053_wanderer_tier.sql", 52)
+    assert "no such column: last_activity_at" in errors[1][2]
+    assert all(f.name == "sqlite-error" for f in result.findings)
+
+
+def test_failing_statement_has_no_effect_and_replay_goes_on() -> None:
+    result = replay_text(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\n"
+        "ALTER TABLE t ADD COLUMN c TEXT NOT NULL;\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n"
+    )
+    assert names(result) == ["sqlite-error"]
+    assert "Cannot add a NOT NULL column with default value NULL" in result.findings[0].message
+    assert "roll back all of 001_m.sql" in result.findings[0].message
+    assert result.schema.table("t").column("c") is None  # type: ignore[union-attr]
+    assert result.schema.table("u") is not None
+
+
+def test_not_null_add_column_passes_on_an_empty_table() -> None:
+    result = replay_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\nALTER TABLE t ADD COLUMN c TEXT NOT NULL;\n")
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("ATTACH DATABASE 'x.db' AS x;", "attached databases"),
+        # Inside the file's transaction SQLite refuses VACUUM before it would attach the target.
+        ("VACUUM INTO 'x.db';", "VACUUM"),
+        ("CREATE TEMP TABLE t (a);", "TEMP"),
+        ("CREATE TABLE _cf_kv (a);", "_cf_"),
+        ("CREATE TABLE _CF_kv (a);", "_cf_"),
+        ("PRAGMA journal_mode = WAL;", "PRAGMA journal_mode"),
+        ("PRAGMA user_version = 3;", "PRAGMA user_version"),
+        ("SELECT sqlite_version();", "sqlite_version"),
+        ("SELECT load_extension('x');", "not authorized"),
+        ("CREATE VIRTUAL TABLE v USING fts4(a);", "fts4"),
+        ("BEGIN TRANSACTION;", "explicit transactions"),
+        ("SAVEPOINT a;", "explicit transactions"),
+    ],
+)
+def test_d1_denials(sql: str, expected: str) -> None:
+    result = replay_text(sql)
+    assert names(result) == ["sqlite-error"], result.findings
+    assert expected in result.findings[0].message
+
+
+def test_no_file_is_ever_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    replay_text(f"ATTACH DATABASE '{tmp_path / 'a.db'}' AS a;", f"VACUUM INTO '{tmp_path / 'b.db'}';")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_foreign_keys_cannot_be_switched_off() -> None:
+    result = replay_text(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n"
+        "PRAGMA foreign_keys = OFF;\nINSERT INTO c VALUES (1, 42);\n"
+    )
+    assert names(result) == ["sqlite-error"]
+    assert "FOREIGN KEY constraint failed" in result.findings[0].message
+
+
+def test_defer_foreign_keys_checks_at_commit_and_rolls_the_file_back() -> None:
+    result = replay_text(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n",
+        "PRAGMA defer_foreign_keys = ON;\nINSERT INTO c VALUES (1, 42);\nCREATE TABLE z (a);\n",
+    )
+    assert names(result) == ["sqlite-error"]
+    assert "commits" in result.findings[0].message
+    assert result.schema.table("z") is None
+
+
+def test_syntax_newer_than_d1_is_refused() -> None:
+    result = replay_text(
+        "CREATE TABLE t (a TEXT);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a <> '');\n"
+    )
+    assert names(result) == ["parse-error", "parse-error"]
+
+
+def test_d1_limits() -> None:
+    columns = ", ".join(f"c{i} TEXT" for i in range(101))
+    long_insert = "INSERT INTO t (a) VALUES ('" + "x" * 100_001 + "');"
+    compound = " UNION ALL ".join(f"SELECT {i}" for i in range(6))
+    result = replay_text(
+        f"CREATE TABLE wide ({columns});\nCREATE TABLE t (a TEXT);\n{long_insert}\n{compound};\n"
+        "SELECT 1 WHERE 'a' LIKE '" + "%" * 51 + "';\n"
+    )
+    messages = [f.message for f in result.findings]
+    assert names(result) == ["sqlite-error"] * 4, messages
+    assert "too many columns" in messages[0]
+    assert "too" in messages[1]
+    assert "too many terms in compound SELECT" in messages[2]
+    assert "LIKE or GLOB pattern too complex" in messages[3]
+
+
+def test_runaway_statement_is_interrupted() -> None:
+    replayer = Replayer("engine", statement_seconds=0.2)
+    sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;"
+    replayer.apply_file(MigrationFile(Path("/virtual/001_loop.sql"), "001_loop.sql", 1), sql)
+    replayer.close()
+    assert [f.name for f in replayer.result.findings] == ["sqlite-error"]
+    assert "interrupted" in replayer.result.findings[0].message
+
+
+def test_provenance_records_creation_and_every_change() -> None:
+    result = replay_text(
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  a TEXT\n);\nCREATE INDEX i ON t (a);\n",
+        "ALTER TABLE t ADD COLUMN b TEXT;\nALTER TABLE t RENAME COLUMN a TO a2;\n",
+    )
+    table = result.schema.table("t")
+    assert table is not None
+    assert str(table.provenance.created) == "/virtual/001_m.sql:1"
+    assert [str(r) for r in table.provenance.changed] == ["/virtual/002_m.sql:1", "/virtual/002_m.sql:2"]
+    assert str(table.column("a2").provenance.created) == "/virtual/001_m.sql:3"  # type: ignore[union-attr]
+    assert str(table.column("b").provenance.created) == "/virtual/002_m.sql:1"  # type: ignore[union-attr]
+    index = result.schema.indexes["i"]
+    assert index.columns[0].name == "a2" and [str(r) for r in index.provenance.changed] == ["/virtual/002_m.sql:2"]
+
+
+def test_rename_rewrites_child_foreign_keys_like_sqlite() -> None:
+    result = replay_text(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);\n"
+        "ALTER TABLE p RENAME TO p_old;\n"
+    )
+    child = result.schema.table("c")
+    assert child is not None and child.foreign_keys[0].ref_table == "p_old"
+
+
+def test_fts5_table_and_triggers_are_modelled_not_flagged() -> None:
+    result = replay_text(
+        "CREATE TABLE posts (id TEXT PRIMARY KEY, title TEXT, body TEXT);\n"
+        "CREATE VIRTUAL TABLE posts_fts USING fts5(title, body, content='posts', tokenize='porter');\n"
+        "CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN\n"
+        "  INSERT INTO posts_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);\nEND;\n"
+    )
+    assert result.findings == []
+    assert result.schema.table_count == 2  # shadow tables are not counted
+    assert result.schema.triggers["posts_ai"].body[0].startswith("INSERT INTO posts_fts")
+
+
+def test_parse_error_and_unsupported_statement_without_dev_database() -> None:
+    result = replay_text("CREATE TABLE t (a,;\nSELEC 1;\nCREATE TABLE u (a);\n", dev_database=False)
+    assert names(result) == ["parse-error", "parse-error"]
+    assert result.schema.table("u") is not None
+
+
+def test_every_statement_keeps_its_location() -> None:
+    result = replay_text("-- header\n\n  CREATE TABLE t (a);\nCREATE TABLE t (a);\n")
+    assert [(s.location.line, s.location.column) for s in result.statements] == [(3, 3), (4, 1)]
+    assert result.findings[0].location is not None and result.findings[0].location.line == 4
+    assert "table t already exists" in result.findings[0].message
