@@ -148,15 +148,42 @@ class LineIndex:
         return line, offset - self.starts[line - 1] + 1
 
 
-@dataclass
 class RawStatement:
-    """One statement's tokens (no spaces or comments), as SQLite would split the file."""
+    """One statement, as SQLite would split the file. Its tokens are made on first use: a DML
+    statement is run, never parsed by us, so a 10 MB file of INSERTs costs no token objects."""
 
-    tokens: list[Token]
-    start: int
-    end: int  # offset just past the statement's last token (before any `;`)
-    terminated: bool  # ended with `;`
-    text: str  # source text from the first token to the last, without the `;`
+    __slots__ = ("_tokens", "end", "source", "start", "terminated", "unterminated")
+
+    def __init__(
+        self, source: str, start: int, end: int, terminated: bool, unterminated: Token | None = None
+    ) -> None:
+        self.source = source
+        self.start = start  # offset of the first token
+        self.end = end  # offset just past the last token (before any `;`)
+        self.terminated = terminated  # ended with `;`
+        self.unterminated = unterminated  # a string or identifier that runs to the end of the file
+        self._tokens: list[Token] | None = None
+
+    @property
+    def text(self) -> str:
+        return self.source[self.start : self.end]
+
+    @property
+    def tokens(self) -> list[Token]:
+        """The statement's tokens without spaces and comments."""
+        if self._tokens is None:
+            self._tokens = [
+                t for t in tokenize(self.source, self.start, self.end) if t.kind not in _SKIPPED
+            ]
+        return self._tokens
+
+    def first_word(self) -> str:
+        match = _FIRST_WORD.match(self.source, self.start, self.end)
+        return match.group().upper() if match else self.source[self.start : self.start + 1]
+
+
+_SKIPPED = (TokenKind.SPACE, TokenKind.COMMENT)
+_FIRST_WORD = re.compile(r"[%s][%s]*" % (_IDENT_START, _IDENT_CONT))
 
 
 @dataclass
@@ -167,67 +194,109 @@ class SplitFile:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (offset, message)
 
 
+# Splitting needs only comments, quotes, `;` and words (for trigger bodies); everything else is
+# scanned in runs, so a huge statement costs a handful of matches, not a token per character.
+_SPLIT_RE = re.compile(
+    r"""
+    (?P<line_comment>--[^\n]*)
+  | (?P<block_comment>/\*(?:.*?\*/|.*\Z))
+  | (?P<quoted>'(?:[^']|'')*(?:'|\Z)|"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
+  | (?P<semi>;)
+  | (?P<word>[%s][%s]*)
+  | (?P<plain>[^'"`\[;/\-%s]+|[/\-])
+    """
+    % (_IDENT_START, _IDENT_CONT, _IDENT_START),
+    re.VERBOSE | re.DOTALL,
+)
+
+
 def split_statements(text: str) -> SplitFile:
     """Split a whole file into statements, following SQLite's rules for trigger bodies."""
-    all_tokens = tokenize(text)
     statements: list[RawStatement] = []
     comments: list[Token] = []
-    current: list[Token] = []
-    in_trigger = False
-    in_body = False
-    case_depth = 0
-    closing_end: Token | None = None  # an END at CASE depth 0: the trigger's own END
     unterminated: Token | None = None
+    start = -1  # offset of the current statement's first significant character
+    end = -1
+    statement_unterminated: Token | None = None
+    words = 0  # words seen in the current statement (to spot CREATE [TEMP] TRIGGER)
+    first_words: list[str] = []
+    in_trigger = in_body = False
+    case_depth = 0
+    last_is_closing_end = False
 
     def flush(terminated: bool) -> None:
-        nonlocal current, in_trigger, in_body, case_depth, closing_end
-        if current:
-            first, last = current[0], current[-1]
-            statements.append(
-                RawStatement(current, first.start, last.end, terminated, text[first.start : last.end])
-            )
-        current = []
-        in_trigger = in_body = False
+        nonlocal start, end, statement_unterminated, words, in_trigger, in_body, case_depth
+        nonlocal last_is_closing_end
+        if start >= 0:
+            statements.append(RawStatement(text, start, end, terminated, statement_unterminated))
+        start = end = -1
+        statement_unterminated = None
+        words = 0
+        first_words.clear()
+        in_trigger = in_body = last_is_closing_end = False
         case_depth = 0
-        closing_end = None
 
-    for token in all_tokens:
-        kind = token.kind
-        if token.unterminated and unterminated is None:
-            unterminated = token
-        if kind is TokenKind.SPACE:
+    for match in _SPLIT_RE.finditer(text):
+        group = match.lastgroup
+        begin, finish = match.span()
+        if group == "plain":
+            chunk = match.group()
+            stripped = chunk.strip()
+            if not stripped:
+                continue
+            lead = len(chunk) - len(chunk.lstrip())
+            if start < 0:
+                start = begin + lead
+            end = begin + lead + len(stripped)
+            last_is_closing_end = False
             continue
-        if kind is TokenKind.COMMENT:
+        if group in ("line_comment", "block_comment"):
+            value = match.group()
+            closed = group == "line_comment" or (value.endswith("*/") and len(value) >= 4)
+            token = Token(TokenKind.COMMENT, value, begin, finish, not closed)
             comments.append(token)
+            if not closed and unterminated is None:
+                unterminated = token
             continue
-        if kind is TokenKind.PUNCT and token.text == ";":
-            if in_body:
-                # Inside BEGIN ... END a `;` ends a body statement; END; ends the trigger.
-                if current and current[-1] is closing_end:
-                    flush(True)
-                else:
-                    current.append(token)
+        if group == "semi":
+            if in_body and not last_is_closing_end:
+                end = finish  # a `;` inside BEGIN ... END belongs to the trigger
                 continue
             flush(True)
             continue
-        if kind is TokenKind.WORD:
-            upper = token.text.upper()
-            if not current and upper == "CREATE":
-                pass
-            elif len(current) in (1, 2) and upper == "TRIGGER" and current[0].is_word("CREATE"):
-                if len(current) == 1 or current[1].is_word("TEMP", "TEMPORARY"):
-                    in_trigger = True
-            elif in_trigger and not in_body and upper == "BEGIN":
-                in_body = True
-            elif in_body:
-                if upper == "CASE":
-                    case_depth += 1
-                elif upper == "END":
-                    if case_depth > 0:
-                        case_depth -= 1
-                    else:
-                        closing_end = token
-        current.append(token)
-    if current:
-        flush(False)
+        if start < 0:
+            start = begin
+        end = finish
+        if group == "quoted":
+            value = match.group()
+            closer = _CLOSER[value[0]]
+            if len(value) < 2 or not value.endswith(closer) or _ends_with_escape(value):
+                kind = TokenKind.STRING if value[0] == "'" else TokenKind.QUOTED
+                token = Token(kind, value, begin, finish, True)
+                statement_unterminated = statement_unterminated or token
+                if unterminated is None:
+                    unterminated = token
+            last_is_closing_end = False
+            continue
+        # a word
+        upper = match.group().upper()
+        words += 1
+        last_is_closing_end = False
+        if words <= 3:
+            first_words.append(upper)
+            if upper == "TRIGGER" and first_words[0] == "CREATE" and (
+                words == 2 or first_words[1] in ("TEMP", "TEMPORARY")
+            ):
+                in_trigger = True
+        elif in_trigger and not in_body and upper == "BEGIN":
+            in_body = True
+        elif in_body:
+            if upper == "CASE":
+                case_depth += 1
+            elif upper == "END":
+                if case_depth > 0:
+                    case_depth -= 1
+                else:
+                    last_is_closing_end = True  # the trigger's own END
+    flush(False)
     return SplitFile(statements, comments, unterminated)

@@ -344,20 +344,23 @@ def _near(token: Token | None, what: str) -> str:
 
 def parse_statement(raw: RawStatement, source: str) -> Statement:
     """Classify and parse one statement. Raises StatementError for DDL that does not parse."""
+    keyword = raw.first_word()
+    if keyword not in ("CREATE", "ALTER", "DROP", "PRAGMA"):
+        return _classify(raw, keyword)
     cur = _Cursor(raw, source)
-    first = cur.peek()
-    assert first is not None
-    keyword = first.upper if first.kind is TokenKind.WORD else first.text
-    if keyword == "EXPLAIN":
-        return OtherStatement(raw, Kind.MAINTENANCE, keyword)
     if keyword == "CREATE":
         return _parse_create(cur, keyword)
     if keyword == "ALTER":
         return _parse_alter(cur, keyword)
     if keyword == "DROP":
         return _parse_drop(cur, keyword)
-    if keyword == "PRAGMA":
-        return _parse_pragma(cur, keyword)
+    return _parse_pragma(cur, keyword)
+
+
+def _classify(raw: RawStatement, keyword: str) -> Statement:
+    """Statements that change no schema: classified by their first word, never tokenized."""
+    if keyword == "EXPLAIN":
+        return OtherStatement(raw, Kind.MAINTENANCE, keyword)
     if keyword in ("BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"):
         return Transaction(raw, Kind.TRANSACTION, keyword, action=keyword)
     if keyword in _DML_KEYWORDS:
@@ -614,6 +617,12 @@ def _foreign_key_clause(cur: _Cursor) -> ForeignKeyClause:
 
 def _name_list(cur: _Cursor) -> list[tuple[str, bool]]:
     """`( name [COLLATE x] [ASC|DESC], ... )` as (name, descending) pairs."""
+    return _sort_list(cur, allow_autoincrement=False)[0]
+
+
+def _sort_list(cur: _Cursor, allow_autoincrement: bool) -> tuple[list[tuple[str, bool]], bool]:
+    """A name list; a table PRIMARY KEY's may end with AUTOINCREMENT before its `)`, as in SQLite's
+    grammar (`PRIMARY KEY (id AUTOINCREMENT)`). Returns the pairs and whether AUTOINCREMENT was there."""
     cur.expect_punct("(")
     names: list[tuple[str, bool]] = []
     while True:
@@ -624,8 +633,11 @@ def _name_list(cur: _Cursor) -> list[tuple[str, bool]]:
         if not desc:
             cur.accept_word("ASC")
         names.append((name, desc))
+        if allow_autoincrement and cur.accept_word("AUTOINCREMENT"):
+            cur.expect_punct(")")
+            return names, True
         if cur.accept_punct(")"):
-            return names
+            return names, False
         cur.expect_punct(",")
 
 
@@ -634,8 +646,7 @@ def _parse_table_constraint(cur: _Cursor) -> TableConstraintDef:
     name = cur.name() if cur.accept_word("CONSTRAINT") else None
     if cur.accept_word("PRIMARY"):
         cur.expect_word("KEY")
-        pairs = _name_list(cur)
-        autoincrement = cur.accept_word("AUTOINCREMENT") is not None
+        pairs, autoincrement = _sort_list(cur, allow_autoincrement=True)
         _conflict_clause(cur)
         return TableConstraintDef(
             "primary key", name, tuple(n for n, _ in pairs), tuple(d for _, d in pairs),

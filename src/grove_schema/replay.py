@@ -28,6 +28,7 @@ from grove_schema.model import Schema, SourceRef
 from grove_schema.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.schema_changes import Change, Refusal, plan_change
 
+MAX_STATEMENT_BYTES = 100_000  # D1's SQLITE_LIMIT_SQL_LENGTH
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
@@ -154,7 +155,7 @@ class Replayer:
     ) -> None:
         result = self.result
         where = location(raw.start)
-        unterminated = next((t for t in raw.tokens if t.unterminated), None)
+        unterminated = raw.unterminated
         if unterminated is not None:
             what = "string literal" if unterminated.kind is TokenKind.STRING else "quoted identifier"
             result.findings.append(
@@ -166,6 +167,9 @@ class Replayer:
                 )
             )
             result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, "unterminated"))
+            return
+        if len(raw.text) > MAX_STATEMENT_BYTES and len(raw.text.encode()) > MAX_STATEMENT_BYTES:
+            self._reject_too_long(migration, raw, where)
             return
         statement: Statement | None
         parse_problem: StatementError | None = None
@@ -192,7 +196,7 @@ class Replayer:
                         where,
                     )
                 )
-                if raw.tokens[0].upper in _DDL_KEYWORDS:
+                if raw.first_word() in _DDL_KEYWORDS:
                     result.divergences.append(f"{where}: not modelled but accepted by SQLite")
                 result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
                 return
@@ -247,6 +251,18 @@ class Replayer:
         if isinstance(plan, Change):
             plan.apply(result.schema)
         result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+
+    def _reject_too_long(self, migration: MigrationFile, raw: RawStatement, where: Location) -> None:
+        """D1 refuses a statement over 100,000 bytes before parsing it; so do we (and we never
+        tokenize megabytes of SQL that cannot run)."""
+        size = len(raw.text.encode())
+        message = f"statement too long: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,} (SQLITE_TOOBIG)"
+        if self.dev_database is not None:
+            failure = self.dev_database.execute(raw.text)
+            if failure is not None:
+                message = f"{failure}: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,}"
+        self.result.findings.append(make_finding(SQLITE_ERROR, f"{message}{_rollback_note(migration)}", where))
+        self.result.statements.append(ReplayedStatement(None, migration, where, raw.text[:200], False, message))
 
     def add_unreadable(self, migration: MigrationFile, finding: Finding) -> None:
         self.result.files.append(migration)

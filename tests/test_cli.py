@@ -1,0 +1,147 @@
+"""`grove-schema` as users run it: exit codes, formats, PATHS, inspect, --version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+GOOD = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+BAD = "ALTER TABLE missing ADD COLUMN c TEXT;\n"
+
+
+def test_check_on_the_bundled_example_is_clean(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("check", cwd=REPO)
+    assert result.code == 0, result.out + result.err
+    assert result.out.strip().splitlines()[-1].startswith("35 files, ")
+    assert "tables: engine 66;" in result.out
+    assert "0 errors, 0 warnings, 0 info" in result.out
+
+
+def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": BAD})
+    result = run_cli("check", cwd=root)
+    assert result.code == 1
+    first = result.out.splitlines()[0]
+    assert first.startswith("libs/engine/migrations/002_b.sql:1:1: error GS103 sqlite-error: no such table: missing")
+    assert result.out.splitlines()[-1] == "2 files, 2 statements; tables: engine 1; 1 errors, 0 warnings, 0 info"
+
+
+def test_fail_on_threshold(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD, "002_empty.sql": "-- nothing yet\n"})
+    assert run_cli("check", cwd=root).code == 0
+    assert run_cli("check", "--fail-on", "warning", cwd=root).code == 1
+    assert run_cli("check", "--fail-on", "bogus", cwd=root).code == 2
+
+
+def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": BAD})
+    result = run_cli("check", "--format", "json", cwd=root)
+    document = json.loads(result.out)
+    assert document["version"] == 1
+    assert document["summary"]["files"] == 2 and document["summary"]["statements"] == 2
+    assert document["summary"]["tables"] == {"engine": 1}
+    (finding,) = document["findings"]
+    assert finding == {
+        "code": "GS103",
+        "name": "sqlite-error",
+        "severity": "error",
+        "path": "libs/engine/migrations/002_b.sql",
+        "line": 1,
+        "column": 1,
+        "message": finding["message"],
+    }
+    assert finding["message"].startswith("no such table: missing")
+
+
+def test_json_paths_are_absolute_outside_the_current_directory(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": BAD})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_cli("--config", str(root / "ownership.toml"), "check", "--format", "json", cwd=elsewhere)
+    path = json.loads(result.out)["findings"][0]["path"]
+    assert Path(path).is_absolute() and path.endswith("001_a.sql")
+
+
+def test_paths_limit_the_report_but_not_the_replay(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": BAD, "002_b.sql": GOOD + "ALTER TABLE t ADD COLUMN a TEXT;\n"})
+    only_b = run_cli("check", "libs/engine/migrations/002_b.sql", cwd=root)
+    assert only_b.code == 1
+    assert all("002_b.sql" in line for line in only_b.out.splitlines()[:-1])
+    assert "duplicate column name: a" in only_b.out
+    assert run_cli("check", "libs/engine/migrations/001_a.sql", cwd=root).out.count("error GS") == 1
+    assert run_cli("check", "no/such/file.sql", cwd=root).code == 2
+
+
+def test_root_flag_goes_before_the_command(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    other = make_project({"001_a.sql": GOOD})
+    result = run_cli("--root", str(other), "check", cwd=REPO)
+    assert result.code == 0 and "1 files, 1 statements; tables: engine 1;" in result.out
+
+
+def test_unknown_database_is_a_usage_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("check", "--database", "nope", cwd=REPO)
+    assert result.code == 2
+    assert "unknown database 'nope'" in result.err and "Traceback" not in result.err
+
+
+def test_missing_config_is_a_usage_error(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("check", cwd=tmp_path)
+    assert result.code == 2 and "no ownership.toml" in result.err
+
+
+def test_version_names_the_sqlite_in_use(run_cli) -> None:  # type: ignore[no-untyped-def]
+    import apsw
+
+    result = run_cli("--version")
+    assert result.code == 0 and f"SQLite {apsw.sqlite_lib_version()}" in result.out
+
+
+def test_inspect_shows_columns_indexes_keys_and_history(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("inspect", "user_onboarding", cwd=REPO)
+    assert result.code == 0
+    assert "lemonsqueezy_customer_id: TEXT" in result.out
+    assert "idx_onboarding_ls_customer (lemonsqueezy_customer_id)" in result.out
+    assert "022_lemonsqueezy_migration.sql:" in result.out
+    parent = run_cli("inspect", "tenants", cwd=REPO)
+    assert "foreign keys in:" in parent.out and "ON DELETE CASCADE" in parent.out
+    assert run_cli("inspect", "no_such_table", cwd=REPO).code == 2
+
+
+def test_coloured_output_groups_by_file_and_shows_the_source_line(make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from grove_schema.cli import main
+
+    root = make_project({"001_a.sql": BAD})
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = io.StringIO()
+    assert main(["check"], out=out, err=io.StringIO()) == 1
+    text = out.getvalue()
+    assert "\x1b[" in text
+    assert "ALTER TABLE missing ADD COLUMN c TEXT;" in text
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = io.StringIO()
+    main(["check"], out=out, err=io.StringIO())
+    assert "\x1b[" not in out.getvalue()
+
+
+def test_console_script_runs_as_a_process() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "grove_schema.cli", "check"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "35 files" in completed.stdout
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["check", "--format", "xml"], []])
+def test_bad_command_lines_exit_2(run_cli, argv) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(*argv, cwd=REPO)
+    assert result.code == 2
