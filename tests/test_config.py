@@ -48,7 +48,7 @@ def test_unknown_key_names_the_key_and_line(tmp_path: Path) -> None:
 
 def test_missing_required_key(tmp_path: Path) -> None:
     path = write(tmp_path, '[databases.engine]\nname = "x"\n')
-    with pytest.raises(ConfigError, match="databases.engine.migrations"):
+    with pytest.raises(ConfigError, match=r"databases\.engine\.migrations"):
         load_config(path)
 
 

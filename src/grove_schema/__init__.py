@@ -31,7 +31,28 @@ _EXPORTS = {
     "discover_stream": "grove_schema.discovery",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "Column",
+    "Finding",
+    "ForeignKey",
+    "Index",
+    "Location",
+    "ProjectConfig",
+    "ProjectReplay",
+    "Replayer",
+    "Schema",
+    "Severity",
+    "StreamReplay",
+    "Table",
+    "Trigger",
+    "View",
+    "VirtualTable",
+    "__version__",
+    "check_project",
+    "discover_stream",
+    "load_config",
+    "replay_stream",
+]
 
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig, load_config

@@ -66,14 +66,13 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
+        from importlib.metadata import version
+
         from grove_schema.devdb import sqlite_version
 
-        import apsw
-        import sqlglot
-
         out.write(
-            f"grove-schema {__version__} (SQLite {sqlite_version()} via apsw {apsw.apsw_version()}, "
-            f"sqlglot {sqlglot.__version__})\n"
+            f"grove-schema {__version__} (SQLite {sqlite_version()} via apsw {version('apsw')}, "
+            f"sqlglot {version('sqlglot')})\n"
         )
         return EXIT_CLEAN
     if args.command is None:

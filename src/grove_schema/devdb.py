@@ -165,13 +165,12 @@ class DevDatabase:
         if action == apsw.SQLITE_PRAGMA:
             return _pragma_verdict(first or "", second)
         if action == apsw.SQLITE_FUNCTION:
-            name = (second or "").lower()
-            if name not in ALLOWED_FUNCTIONS:
+            if (second or "").lower() not in ALLOWED_FUNCTIONS:
                 return f"D1 does not allow the function {second}()"
             return None
-        if action in (apsw.SQLITE_CREATE_VTABLE, apsw.SQLITE_DROP_VTABLE):
-            if (second or "").lower() not in ALLOWED_VIRTUAL_TABLE_MODULES:
-                return f"D1 does not allow the virtual table module {second}"
+        is_vtable = action in (apsw.SQLITE_CREATE_VTABLE, apsw.SQLITE_DROP_VTABLE)
+        if is_vtable and (second or "").lower() not in ALLOWED_VIRTUAL_TABLE_MODULES:
+            return f"D1 does not allow the virtual table module {second}"
         if action in _NAME_CHECKED_ACTIONS:
             for name in (first, second):
                 if name and name[:4].lower() == "_cf_":

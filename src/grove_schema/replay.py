@@ -13,12 +13,12 @@ from pathlib import Path
 
 from grove_schema.discovery import MigrationFile
 from grove_schema.findings import (
+    EMPTY_MIGRATION,
     MISSING_SEMICOLON,
     PARSE_ERROR,
     SQLITE_ERROR,
     UNSUPPORTED_STATEMENT,
     UNTERMINATED_COMMENT,
-    EMPTY_MIGRATION,
     Finding,
     Location,
     make_finding,

@@ -67,7 +67,9 @@ def write_rich(
             console.print(f"[bold underline]{escape(display_path(path) if path else '(project)')}[/]")
         sev = finding.severity
         if finding.location is None:
-            console.print(f"  [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] {finding.name}: {escape(finding.message)}")
+            console.print(
+                f"  [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] {finding.name}: {escape(finding.message)}"
+            )
             continue
         loc = finding.location
         console.print(
