@@ -122,3 +122,44 @@ UNTERMINATED_COMMENT = register(
 EMPTY_MIGRATION = register(
     "GS107", "empty-migration", Severity.WARNING, "a migration file with no SQL statement"
 )
+
+# Ownership: the map in ownership.toml against the streams (GS2xx).
+PENDING_MOVE = register(
+    "GS201", "pending-move", Severity.INFO, "a table that lives in one database's stream but belongs to another"
+)
+FOREIGN_TABLE_CHANGE = register(
+    "GS202", "foreign-table-change", Severity.ERROR, "a migration creates or alters another database's table"
+)
+UNOWNED_TABLE = register("GS203", "unowned-table", Severity.ERROR, "a table no database claims, with no default owner")
+CROSS_DATABASE_REFERENCE = register(
+    "GS204", "cross-database-reference", Severity.ERROR, "a foreign key, view or trigger that reads another database"
+)
+LOST_CASCADE = register(
+    "GS205", "lost-cascade", Severity.INFO, "an ON DELETE CASCADE or SET NULL that a planned move cuts"
+)
+RETIRED_STILL_REFERENCED = register(
+    "GS206", "retired-still-referenced", Severity.ERROR, "a retired table or column that something staying still needs"
+)
+CONFIG_PATTERN_UNMATCHED = register(
+    "GS207", "config-pattern-unmatched", Severity.WARNING, "a table pattern in ownership.toml that matches no table"
+)
+
+# Numbering: wrangler's ordering, the reservation file and the lock (GS3xx).
+DUPLICATE_NUMBER = register("GS301", "duplicate-number", Severity.ERROR, "two files of one stream share a number")
+CONFIG_GRANDFATHER_UNUSED = register(
+    "GS302", "config-grandfather-unused", Severity.WARNING, "a grandfathered number with no collision"
+)
+RESERVATION_MISMATCH = register(
+    "GS303", "reservation-mismatch", Severity.ERROR, "the reservation file does not hold the next number"
+)
+RESERVATION_MISSING = register(
+    "GS304", "reservation-missing", Severity.ERROR, "the configured reservation file does not exist"
+)
+OUT_OF_ORDER = register(
+    "GS305", "out-of-order", Severity.ERROR, "a new file numbered below the highest locked migration"
+)
+FILENAME = register("GS306", "filename", Severity.WARNING, "a migration file name wrangler mishandles or ignores")
+EDITED_MIGRATION = register(
+    "GS307", "edited-migration", Severity.ERROR, "a locked (applied) migration whose content changed"
+)
+MISSING_MIGRATION = register("GS308", "missing-migration", Severity.ERROR, "a locked migration renamed or deleted")
