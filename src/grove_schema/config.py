@@ -87,6 +87,11 @@ class ProjectConfig:
     databases: dict[str, DatabaseConfig]
     retired_tables: dict[str, str]
     retired_columns: dict[str, str]
+    text: str = ""  # the file's text, to locate keys in findings
+
+    def line_of(self, *dotted_key: str) -> int | None:
+        """The line of a key in ownership.toml (`line_of("databases", "curios", "tables")`)."""
+        return line_of_key(self.text, dotted_key)
 
     def database(self, key: str) -> DatabaseConfig:
         try:
@@ -126,7 +131,7 @@ def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
         first = error.errors()[0]
         loc = tuple(str(part) for part in first["loc"])
         dotted = ".".join(loc)
-        line = _line_of(text, loc)
+        line = line_of_key(text, loc)
         raise ConfigError(f"{dotted}: {first['msg']}", str(path), line) from None
     return _resolve(parsed, path, text, root_override)
 
@@ -141,7 +146,7 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         raise ConfigError(
             f"project.default_database names an unknown database {default!r} (configured: {known})",
             str(path),
-            _line_of(text, ("project", "default_database")),
+            line_of_key(text, ("project", "default_database")),
         )
     databases = {}
     for db_key, section in parsed.databases.items():
@@ -163,10 +168,11 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         databases=databases,
         retired_tables=dict(parsed.retired.tables),
         retired_columns=dict(parsed.retired.columns),
+        text=text,
     )
 
 
-def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
+def line_of_key(text: str, loc: tuple[str, ...]) -> int | None:
     """The line of a TOML key: its `[section]` header, then the key inside it (best effort)."""
     lines = text.splitlines()
     section_start = 0

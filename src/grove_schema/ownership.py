@@ -1,0 +1,394 @@
+"""The ownership map: which database owns each table, checked against where tables live.
+
+A table *lives* in the streams whose replay holds it, and is *owned* by the database whose
+`tables` patterns claim it (exact names or globs), else by `default_database`. Retired tables
+and columns (`[retired]`) are planned drops. Indexes and triggers go with their table; a view
+goes with the tables it reads.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+
+from grove_schema.config import ProjectConfig
+from grove_schema.errors import ConfigError
+from grove_schema.findings import (
+    CONFIG_PATTERN_UNMATCHED,
+    CROSS_DATABASE_REFERENCE,
+    FOREIGN_TABLE_CHANGE,
+    LOST_CASCADE,
+    PENDING_MOVE,
+    RETIRED_STILL_REFERENCED,
+    UNOWNED_TABLE,
+    Finding,
+    Location,
+    Severity,
+    make_finding,
+)
+from grove_schema.graph import Reference, build_graph, references
+from grove_schema.model import Provenance, Schema, key
+from grove_schema.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
+from grove_schema.replay import StreamReplay
+
+
+@dataclass(frozen=True)
+class Claim:
+    database: str
+    pattern: str
+
+
+class OwnershipMap:
+    """Resolves a table's owner from ownership.toml. A table claimed by two databases is a
+    configuration error naming both patterns."""
+
+    def __init__(self, config: ProjectConfig) -> None:
+        self.config = config
+        self.claims: list[Claim] = [
+            Claim(db, pattern) for db in sorted(config.databases) for pattern in config.databases[db].tables
+        ]
+        self.retired_tables = {key(name): reason for name, reason in config.retired_tables.items()}
+        self.retired_columns: dict[tuple[str, str], str] = {}
+        for dotted, reason in config.retired_columns.items():
+            table, _, column = dotted.partition(".")
+            if not column:
+                raise ConfigError(
+                    f"retired.columns: {dotted!r} must be written table.column",
+                    str(config.path),
+                    config.line_of("retired", "columns"),
+                )
+            self.retired_columns[(key(table), key(column))] = reason
+
+    def claims_of(self, table: str) -> list[Claim]:
+        name = key(table)
+        return [c for c in self.claims if fnmatch.fnmatchcase(name, key(c.pattern))]
+
+    def owner_of(self, table: str) -> str | None:
+        claims = self.claims_of(table)
+        databases = sorted({c.database for c in claims})
+        if len(databases) > 1:
+            named = " and ".join(
+                f"{c.database} ({c.pattern})" for c in sorted(claims, key=lambda c: (c.database, c.pattern))
+            )
+            raise ConfigError(
+                f"table {table} is claimed by two databases: {named}; a table has one owner",
+                str(self.config.path),
+            )
+        if databases:
+            return databases[0]
+        return self.config.default_database
+
+    def is_retired(self, table: str) -> bool:
+        return key(table) in self.retired_tables
+
+    def label(self, database: str) -> str:
+        db = self.config.databases.get(database)
+        return f"{database} ({db.name})" if db else database
+
+
+def _location(provenance: Provenance) -> Location:
+    return Location(provenance.created.path, provenance.created.line, 1)
+
+
+def _living(schema: Schema) -> dict[str, tuple[str, Provenance]]:
+    """Tables (and virtual tables) of a schema: key -> (name, provenance)."""
+    found = {k: (t.name, t.provenance) for k, t in schema.tables.items()}
+    found.update({k: (v.name, v.provenance) for k, v in schema.virtual_tables.items()})
+    return found
+
+
+@dataclass
+class OwnershipReport:
+    graph: nx.MultiDiGraph
+    findings: list[Finding]
+    cut: list[Reference]  # references a planned move cuts (both ends live in one stream today)
+    moves: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables pending the move
+    copied: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables already in the owner's stream
+    blockers: list[Finding]  # retired-still-referenced
+
+
+def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) -> OwnershipReport:
+    ownership = OwnershipMap(config)
+    schemas = {db: stream.schema for db, stream in streams.items()}
+    owners: dict[str, str | None] = {}
+    for schema in schemas.values():
+        for table_key, (name, _prov) in _living(schema).items():
+            if table_key not in owners:
+                owners[table_key] = ownership.owner_of(name)
+
+    def owner_of(table: str) -> str | None:
+        k = key(table)
+        return owners[k] if k in owners else ownership.owner_of(table)
+
+    graph = build_graph(schemas, owner_of)
+    findings: list[Finding] = []
+    moves: dict[tuple[str, str], list[str]] = defaultdict(list)
+    copied: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    for stream_key, schema in sorted(schemas.items()):
+        stream_label = ownership.label(stream_key)
+        for table_key, (name, provenance) in sorted(_living(schema).items()):
+            owner = owners[table_key]
+            if owner is None:
+                findings.append(
+                    make_finding(
+                        UNOWNED_TABLE,
+                        f"no database claims {name} and ownership.toml sets no default_database: add it to a "
+                        "database's `tables`",
+                        _location(provenance),
+                    )
+                )
+                continue
+            if owner == stream_key or ownership.is_retired(name):
+                continue
+            in_owner = owner in schemas and table_key in _living(schemas[owner])
+            (copied if in_owner else moves)[(stream_key, owner)].append(name)
+            state = "copied, not yet dropped" if in_owner else "pending move"
+            findings.append(
+                make_finding(
+                    PENDING_MOVE,
+                    f"{name} lives in {stream_label} but the map gives it to {ownership.label(owner)}: {state}",
+                    _location(provenance),
+                )
+            )
+    for (stream_key, owner), names in sorted({**moves, **copied}.items()):
+        count = len(moves.get((stream_key, owner), [])) + len(copied.get((stream_key, owner), []))
+        done = len(copied.get((stream_key, owner), []))
+        extra = f" ({done} copied, not yet dropped)" if done else ""
+        findings.append(
+            make_finding(
+                PENDING_MOVE,
+                f"{count} tables in {config.databases[stream_key].name} belong to {owner}{extra}: see grove-schema plan",
+                None,
+            )
+        )
+
+    findings.extend(_foreign_table_changes(config, ownership, streams, owner_of))
+
+    cut: list[Reference] = []
+    all_refs = references(graph)
+    for reference in all_refs:
+        stream_key = reference.stream
+        schema = schemas[stream_key]
+        living = _living(schema)
+        target_key = key(reference.target)
+        source_key = key(reference.source_table)
+        if target_key not in living:
+            elsewhere = sorted(db for db, other in schemas.items() if db != stream_key and target_key in _living(other))
+            if elsewhere:
+                findings.append(
+                    make_finding(
+                        CROSS_DATABASE_REFERENCE,
+                        f"{_describe(reference)} reads {reference.target}, which lives in "
+                        f"{ownership.label(elsewhere[0])}, not here in {ownership.label(stream_key)}: D1 has no "
+                        f"cross-database references (writes fail with \"no such table: main.{reference.target}\")",
+                        _reference_location(schema, reference),
+                    )
+                )
+            continue
+        if ownership.is_retired(reference.source_table) or ownership.is_retired(reference.target):
+            continue
+        source_owner = owners.get(source_key) if reference.kind != "view" else _view_owner(graph, reference, owners)
+        target_owner = owners.get(target_key)
+        if source_owner and target_owner and source_owner != target_owner:
+            cut.append(reference)
+    findings.extend(_cut_summaries(cut, ownership))
+    blockers = _retired_blockers(ownership, schemas, all_refs, graph)
+    findings.extend(blockers)
+    findings.extend(_unmatched_patterns(config, ownership, schemas))
+    return OwnershipReport(graph, findings, cut, dict(moves), dict(copied), blockers)
+
+
+def _describe(reference: Reference) -> str:
+    if reference.kind == "foreign_key":
+        return f"the foreign key {reference.source}({', '.join(reference.columns)})"
+    return f"the {reference.kind} {reference.source}"
+
+
+def _reference_location(schema: Schema, reference: Reference) -> Location | None:
+    k = key(reference.source)
+    if reference.kind == "view" and k in schema.views:
+        return _location(schema.views[k].provenance)
+    if reference.kind == "trigger" and k in schema.triggers:
+        return _location(schema.triggers[k].provenance)
+    table = schema.table(reference.source)
+    return _location(table.provenance) if table else None
+
+
+def _view_owner(graph: nx.MultiDiGraph, reference: Reference, owners: Mapping[str, str | None]) -> str | None:
+    """A view belongs to the database of the tables it reads (when they agree)."""
+    node = ("view", reference.stream, key(reference.source))
+    read = {
+        owner
+        for _s, t, d in graph.out_edges(node, data=True)
+        if d["kind"] == "reads" and t[0] == "table" and (owner := owners.get(t[2])) is not None
+    }
+    return next(iter(read)) if len(read) == 1 else None
+
+
+def _cut_summaries(cut: list[Reference], ownership: OwnershipMap) -> list[Finding]:
+    """One info finding per database pair for the references a move cuts, and one for the lost
+    cascades among them: a per-reference list belongs to `grove-schema plan`."""
+    findings: list[Finding] = []
+    pairs: dict[tuple[str, str], list[Reference]] = defaultdict(list)
+    for reference in cut:
+        source_owner = ownership.owner_of(reference.source_table) or "?"
+        target_owner = ownership.owner_of(reference.target) or "?"
+        first, second = sorted((source_owner, target_owner))
+        pairs[(first, second)].append(reference)
+    for (first, second), refs in sorted(pairs.items()):
+        kinds = {kind: sum(1 for r in refs if r.kind == kind) for kind in ("foreign_key", "view", "trigger")}
+        # The same rule as the error, at info: these references still work today, in one database.
+        findings.append(
+            Finding(
+                rule=CROSS_DATABASE_REFERENCE,
+                message=f"the planned split cuts {len(refs)} references between {first} and {second} "
+                f"({kinds['foreign_key']} foreign keys, {kinds['view']} views, {kinds['trigger']} triggers): "
+                "grove-schema plan lists them",
+                location=None,
+                severity=Severity.INFO,
+            )
+        )
+        cascades = [r for r in refs if r.kind == "foreign_key" and r.cascades]
+        if cascades:
+            parents = sorted({r.target for r in cascades}, key=key)
+            findings.append(
+                make_finding(
+                    LOST_CASCADE,
+                    f"{len(cascades)} foreign keys with ON DELETE CASCADE or SET NULL are cut between {first} and "
+                    f"{second}: after the split, deleting a row of {', '.join(parents)} no longer deletes or clears "
+                    "the rows that pointed at it; they are orphaned unless application code removes them",
+                    None,
+                )
+            )
+    return findings
+
+
+def _foreign_table_changes(
+    config: ProjectConfig,
+    ownership: OwnershipMap,
+    streams: Mapping[str, StreamReplay],
+    owner_of: object,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for stream_key, stream in sorted(streams.items()):
+        applied = [s for s in stream.statements if s.applied and s.statement is not None]
+        drops: dict[str, list[int]] = defaultdict(list)
+        for position, replayed in enumerate(applied):
+            statement = replayed.statement
+            if isinstance(statement, DropObject) and statement.kind is Kind.DROP_TABLE:
+                drops[key(statement.name)].append(position)
+        for position, replayed in enumerate(applied):
+            for table in _tables_changed(replayed.statement):
+                owner = ownership.owner_of(table)
+                if owner is None or owner == stream_key or ownership.is_retired(table):
+                    continue
+                owner_db = config.databases.get(owner)
+                if owner_db is None or not owner_db.migrations_dir.is_dir():
+                    continue  # the owner has no stream yet: a pending move, not a mistake
+                if any(drop > position for drop in drops.get(key(table), [])):
+                    continue  # history: this stream later drops the table (the move completed)
+                findings.append(
+                    make_finding(
+                        FOREIGN_TABLE_CHANGE,
+                        f"this migration of {ownership.label(stream_key)} changes {table}, which the map gives to "
+                        f"{ownership.label(owner)}; write it in {owner}'s own stream "
+                        f"({owner_db.migrations_dir.name}/) instead",
+                        replayed.location,
+                    )
+                )
+    return findings
+
+
+def _tables_changed(statement: object) -> list[str]:
+    if isinstance(statement, CreateTable | CreateVirtualTable):
+        return [statement.name]
+    if isinstance(statement, AlterTable):
+        return [statement.table, statement.new_name] if statement.kind is Kind.RENAME_TABLE else [statement.table]
+    if isinstance(statement, CreateIndex):
+        return [statement.table]
+    return []
+
+
+def _retired_blockers(
+    ownership: OwnershipMap,
+    schemas: Mapping[str, Schema],
+    refs: list[Reference],
+    graph: nx.MultiDiGraph,
+) -> list[Finding]:
+    """Retired tables and columns that something staying still needs."""
+    findings: list[Finding] = []
+    for reference in refs:
+        if not ownership.is_retired(reference.target) or ownership.is_retired(reference.source_table):
+            continue
+        reason = ownership.retired_tables[key(reference.target)]
+        findings.append(
+            make_finding(
+                RETIRED_STILL_REFERENCED,
+                f"{reference.target} is retired ({reason}) but {_describe(reference)}, which stays, still needs it: "
+                "retire that too, or remove the reference in a migration before the drop",
+                _reference_location(schemas[reference.stream], reference),
+            )
+        )
+    for (table_key, column_key), reason in sorted(ownership.retired_columns.items()):
+        for stream_key, schema in sorted(schemas.items()):
+            table = schema.tables.get(table_key)
+            if table is None or table.column(column_key) is None:
+                continue
+            column_name = table.column(column_key).name  # type: ignore[union-attr]
+            dotted = f"{table.name}.{column_name}"
+            for child, fk in schema.referencing_foreign_keys(table.name):
+                if ownership.is_retired(child.name):
+                    continue
+                if column_key in {key(c) for c in fk.ref_columns}:
+                    findings.append(
+                        make_finding(
+                            RETIRED_STILL_REFERENCED,
+                            f"{dotted} is retired ({reason}) but the foreign key {child.name}({', '.join(fk.columns)}) "
+                            "still references it",
+                            _location(child.provenance),
+                        )
+                    )
+            column_node = ("column", stream_key, table_key, column_key)
+            if column_node not in graph:
+                continue
+            for source, _target, data in sorted(graph.in_edges(column_node, data=True)):
+                if source[0] not in ("view", "trigger") or data["kind"] not in ("reads", "writes"):
+                    continue
+                attrs = graph.nodes[source]
+                if source[0] == "trigger" and ownership.is_retired(attrs["table"]):
+                    continue
+                kind = "view" if source[0] == "view" else "trigger"
+                collection = schema.views if kind == "view" else schema.triggers
+                findings.append(
+                    make_finding(
+                        RETIRED_STILL_REFERENCED,
+                        f"{dotted} is retired ({reason}) but the {kind} {attrs['name']} still reads it: "
+                        f"drop or rewrite the {kind} first",
+                        _location(collection[source[2]].provenance),
+                    )
+                )
+    return findings
+
+
+def _unmatched_patterns(config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema]) -> list[Finding]:
+    names = {k for schema in schemas.values() for k in _living(schema)}
+    findings = []
+    for claim in ownership.claims:
+        database = config.databases[claim.database]
+        if not database.migrations_dir.is_dir():
+            continue  # a database planned, not yet created: its tables still live elsewhere or nowhere
+        if any(fnmatch.fnmatchcase(name, key(claim.pattern)) for name in names):
+            continue
+        findings.append(
+            make_finding(
+                CONFIG_PATTERN_UNMATCHED,
+                f"databases.{claim.database}.tables: {claim.pattern!r} matches no table in any stream",
+                Location(str(config.path), config.line_of("databases", claim.database, "tables") or 1, 1),
+            )
+        )
+    return findings
