@@ -19,8 +19,8 @@ def test_check_on_the_bundled_example_is_clean(run_cli) -> None:  # type: ignore
     result = run_cli("check", cwd=REPO)
     assert result.code == 0, result.out + result.err
     assert result.out.strip().splitlines()[-1].startswith("35 files, ")
-    assert "tables: engine 66;" in result.out
-    assert "0 errors, 0 warnings, 0 info" in result.out
+    assert "tables: engine 66, curios 0, obs 0, pantry 0;" in result.out
+    assert "0 errors, 0 warnings, " in result.out
 
 
 def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -79,9 +79,12 @@ def test_paths_limit_the_report_but_not_the_replay(run_cli, make_project) -> Non
 
 
 def test_root_flag_goes_before_the_command(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    other = make_project({"001_a.sql": GOOD})
+    other = make_project({"001_a.sql": GOOD, "NEXT_MIGRATION_NUMBER.txt": "002\n"})
     result = run_cli("--root", str(other), "check", cwd=REPO)
-    assert result.code == 0 and "1 files, 1 statements; tables: engine 1;" in result.out
+    # The repository's map applied to another checkout: its streams, its reservation file.
+    assert result.code == 0, result.out
+    assert "1 files, 1 statements; tables: engine 1, curios 0, obs 0, pantry 0;" in result.out
+    assert "config-grandfather-unused" in result.out  # that checkout has no 031/032/056 collisions
 
 
 def test_unknown_database_is_a_usage_error(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -59,14 +59,20 @@ def test_nodes_and_edges_of_every_kind(graph: nx.MultiDiGraph) -> None:
     assert kinds == {"database", "table", "column", "index", "view", "trigger"}
     edge_kinds = {data["kind"] for _s, _t, data in graph.edges(data=True)}
     assert {"column_of", "indexes", "foreign_key", "reads", "writes", "on", "owned_by", "lives_in"} <= edge_kinds
-    fk = [d for s, t, d in graph.edges(data=True) if d["kind"] == "foreign_key" and s == table_node("engine", "gallery_images")]
+    fk = [
+        d
+        for s, t, d in graph.edges(data=True)
+        if d["kind"] == "foreign_key" and s == table_node("engine", "gallery_images")
+    ]
     assert fk[0]["on_delete"] == "SET NULL" and fk[0]["on_update"] == "CASCADE"
     index_columns = {t for s, t, d in graph.edges(data=True) if s == ("index", "engine", "idx_posts_title")}
     assert ("column", "engine", "posts", "title") in index_columns
     view_reads = {t for s, t, d in graph.edges(data=True) if s == ("view", "engine", "tenant_posts")}
     assert {table_node("engine", "tenants"), table_node("engine", "posts")} <= view_reads
     assert ("column", "engine", "posts", "title") in view_reads
-    trigger_writes = {t for s, t, d in graph.edges(data=True) if s == ("trigger", "engine", "posts_audit") and d["kind"] == "writes"}
+    trigger_writes = {
+        t for s, t, d in graph.edges(data=True) if s == ("trigger", "engine", "posts_audit") and d["kind"] == "writes"
+    }
     assert trigger_writes == {table_node("engine", "audit")}
     assert graph.nodes[table_node("engine", "gallery_images")]["owner"] == "curios"
 

@@ -90,7 +90,10 @@ def test_transition_window_copied_not_yet_dropped(make_project: Callable[..., Pa
     )
     report = ownership_of(root)
     messages = [f.message for f in by_name(report.findings, "pending-move")]
-    assert any(m.startswith("gallery_images lives in engine (grove-engine-db)") and "copied, not yet dropped" in m for m in messages)
+    assert any(
+        m.startswith("gallery_images lives in engine (grove-engine-db)") and "copied, not yet dropped" in m
+        for m in messages
+    )
     assert any("3 tables in grove-engine-db belong to curios (1 copied, not yet dropped)" in m for m in messages)
 
 
@@ -98,7 +101,9 @@ def test_new_engine_migration_altering_a_curios_table_after_the_split(make_proje
     root = make_project(
         {
             "001_base.sql": BASE,
-            "002_drop_moved.sql": "DROP TABLE gallery_tags;\nDROP TABLE gallery_images;\nDROP TABLE timeline_curio_config;\n",
+            "002_drop_moved.sql": (
+                "DROP TABLE gallery_tags;\nDROP TABLE gallery_images;\nDROP TABLE timeline_curio_config;\n"
+            ),
             "003_oops.sql": "CREATE TABLE gallery_images (id TEXT PRIMARY KEY);\n",
             "004_oops.sql": "ALTER TABLE gallery_images ADD COLUMN caption TEXT;\n",
             "curios/0001_init.sql": "CREATE TABLE gallery_images (id TEXT PRIMARY KEY, tenant_id TEXT);\n"
@@ -145,7 +150,9 @@ def test_retired_table_still_referenced_by_a_staying_table(make_project: Callabl
 def test_retired_column_read_by_a_staying_view_but_its_index_is_no_blocker(make_project: Callable[..., Path]) -> None:
     clean = ownership_of(make_project({"001_base.sql": BASE}))
     assert by_name(clean.findings, "retired-still-referenced") == []  # idx_users_ls goes with the column
-    root = make_project({"001_base.sql": BASE, "002_view.sql": "CREATE VIEW ls_users AS SELECT id, ls_id FROM users;\n"})
+    root = make_project(
+        {"001_base.sql": BASE, "002_view.sql": "CREATE VIEW ls_users AS SELECT id, ls_id FROM users;\n"}
+    )
     (blocker,) = by_name(ownership_of(root).findings, "retired-still-referenced")
     assert "users.ls_id is retired (moved to Stripe) but the view ls_users still reads it" in blocker.message
 
@@ -164,8 +171,15 @@ def test_unowned_table_without_a_default(make_project: Callable[..., Path]) -> N
 
 
 def test_a_table_claimed_twice_is_a_config_error(make_project: Callable[..., Path]) -> None:
-    config = CONFIG.replace('migrations = "libs/engine/migrations"\n', 'migrations = "libs/engine/migrations"\ntables = ["gallery_images"]\n', 1)
-    with pytest.raises(ConfigError, match=r"gallery_images is claimed by two databases: curios \(gallery_\*\) and engine \(gallery_images\)"):
+    config = CONFIG.replace(
+        'migrations = "libs/engine/migrations"\n',
+        'migrations = "libs/engine/migrations"\ntables = ["gallery_images"]\n',
+        1,
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"gallery_images is claimed by two databases: curios \(gallery_\*\) and engine \(gallery_images\)",
+    ):
         ownership_of(make_project({"001_base.sql": BASE}), config)
 
 
@@ -195,7 +209,8 @@ def test_every_corpus_curio_table_resolves_to_curios(corpus_root: Path) -> None:
     report = check_ownership(config, outcome.streams)
     schema = outcome.streams["engine"].schema
     curio_files = {
-        t.name for t in schema.tables.values()
+        t.name
+        for t in schema.tables.values()
         if "curio" in Path(t.provenance.created.path).name or t.name == "hit_counter_visitors"
     }
     moved = {owner: set(tables) for (_stream, owner), tables in report.moves.items()}

@@ -15,7 +15,8 @@ PACKAGE = REPO / "src" / "grove_schema"
 # The pure core never reaches for the command line, the terminal or the renderers.
 CORE_MODULES = [
     "errors", "findings", "lexer", "parsing", "model", "schema_changes", "catalog", "discovery",
-    "sources", "config", "replay", "project", "devdb",
+    "sources", "config", "replay", "project", "devdb", "numbering", "locking", "scaffold", "graph",
+    "ownership", "planning",
 ]
 EDGE_IMPORTS = ("grove_schema.cli", "grove_schema.reporting", "grove_schema.inspection", "rich", "graphviz")
 

@@ -158,6 +158,11 @@ def automatic_indexes(table: Table) -> list[IndexRow]:
         add("pk", pk.columns)
     for unique in table_level:
         add("u", unique.columns)
+    if table.without_rowid:
+        # A WITHOUT ROWID table's key index drops repeated columns once the indexes are built.
+        for entry in built:
+            if entry[0] == "pk":
+                entry[1] = tuple(dict.fromkeys(entry[1]))
     return [(None, 1, origin, 0, columns) for origin, columns in built]
 
 

@@ -7,10 +7,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from grove_schema import __version__
 from grove_schema.errors import ConfigError, GroveSchemaError, UsageError
+
+if TYPE_CHECKING:
+    from grove_schema.config import ProjectConfig
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -37,6 +40,26 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--database", action="append", help="replay only this database (repeatable)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+    check.add_argument(
+        "--history",
+        action="store_true",
+        help="report findings in locked (applied) migrations at their full severity, not as info",
+    )
+
+    lock = commands.add_parser("lock", help="record the current migrations as applied (migrations.lock)")
+    lock.add_argument("--database", action="append", help="lock only this database's stream (repeatable)")
+    lock.add_argument(
+        "--force",
+        action="store_true",
+        help="re-lock locked migrations that were edited or removed (only if production matches the files)",
+    )
+
+    new = commands.add_parser("new", help="create the next migration file and bump the reservation")
+    new.add_argument("name", help="what the migration does; normalised to snake_case (add_tenant_flags)")
+    new.add_argument("--database", help="the database to add it to (default: the default database)")
+
+    plan = commands.add_parser("plan", help="the split's numbers: tables per database now and after, moves, cuts")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
 
     inspect = commands.add_parser("inspect", help="show one table: columns, indexes, keys, history")
     inspect.add_argument("table")
@@ -81,12 +104,18 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     config = _load(args)
     if args.command == "check":
         return _check(args, config, out)
+    if args.command == "plan":
+        return _plan(args, config, out)
     if args.command == "inspect":
         return _inspect(args, config, out)
+    if args.command == "lock":
+        return _lock(args, config, out)
+    if args.command == "new":
+        return _new(args, config, out)
     raise UsageError(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
 
 
-def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace) -> ProjectConfig:
     from grove_schema.config import find_config, load_config
 
     path = args.config
@@ -102,7 +131,7 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_config(path, root.resolve() if root is not None else None)
 
 
-def _check(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: ignore[no-untyped-def]
+def _check(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:
     from grove_schema.findings import Severity
     from grove_schema.project import check_project, filter_to_paths
     from grove_schema.reporting import (
@@ -117,24 +146,43 @@ def _check(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: igno
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file: {path}")
-    outcome = check_project(config, databases=args.database)
+    outcome = check_project(config, databases=args.database, history=args.history)
     findings = outcome.findings
     if args.paths:
         findings = filter_to_paths(findings, args.paths)
     tables = outcome.tables_per_database()
+    # With PATHS (a pre-commit hook) the report is about those files: no project-wide advice on every commit.
+    notes = [] if args.paths else list(outcome.notes)
     if args.format == "json":
-        write_json(findings_json(findings, outcome.file_count, outcome.statement_count, tables), out)
+        document = findings_json(findings, outcome.file_count, outcome.statement_count, tables)
+        document["summary"]["notes"] = notes
+        write_json(document, out)
     else:
         summary = summary_line(outcome.file_count, outcome.statement_count, tables, findings)
         if use_colour(out):
-            write_rich(findings, summary, out, outcome.texts())
+            write_rich(findings, summary, out, outcome.texts(), notes)
         else:
-            write_plain(findings, summary, out)
+            write_plain(findings, summary, out, notes)
     threshold = Severity.parse(args.fail_on)
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
 
 
-def _inspect(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: ignore[no-untyped-def]
+def _plan(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:
+    from grove_schema.planning import build_plan, plan_json, plan_text
+    from grove_schema.project import check_project, read_reservations
+    from grove_schema.reporting import write_json
+
+    outcome = check_project(config)
+    assert outcome.ownership is not None  # every database was replayed
+    plan = build_plan(config, outcome.streams, outcome.ownership, read_reservations(config))
+    if args.format == "json":
+        write_json(plan_json(plan), out)
+    else:
+        out.write(plan_text(plan))
+    return EXIT_CLEAN
+
+
+def _inspect(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:
     from grove_schema.inspection import describe_table
     from grove_schema.project import check_project
 
@@ -144,6 +192,34 @@ def _inspect(args: argparse.Namespace, config, out: IO[str]) -> int:  # type: ig
     if text is None:
         raise UsageError(f"no table named {args.table!r} in any replayed stream")
     out.write(text)
+    return EXIT_CLEAN
+
+
+def _lock(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:
+    from grove_schema.project import write_locks
+    from grove_schema.reporting import display_path
+
+    written = write_locks(config, args.database, force=args.force)
+    if not written:
+        raise UsageError("no migrations directory to lock (the databases' directories do not exist yet)")
+    for result in written:
+        state = "wrote" if result.changed else "unchanged:"
+        out.write(f"{state} {display_path(str(result.path))} ({result.database}, {result.migrations} migrations)\n")
+    return EXIT_CLEAN
+
+
+def _new(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:
+    from grove_schema.project import create_migration
+    from grove_schema.reporting import display_path
+
+    key = args.database or config.default_database
+    if key is None:
+        if len(config.databases) != 1:
+            known = ", ".join(sorted(config.databases))
+            raise UsageError(f"which database? pass --database KEY (configured: {known})")
+        (key,) = config.databases
+    path = create_migration(config, key, args.name)
+    out.write(display_path(str(path)) + "\n")
     return EXIT_CLEAN
 
 

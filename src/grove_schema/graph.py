@@ -105,8 +105,7 @@ def _add_schema(graph: nx.MultiDiGraph, stream: str, schema: Schema, owner_of: O
     for index in schema.indexes.values():
         node = ("index", stream, key(index.name))
         graph.add_node(node, kind="index", name=index.name, table=index.table, stream=stream, unique=index.unique)
-        table = table_node(stream, index.table)
-        graph.add_edge(node, table, kind="indexes")
+        graph.add_edge(node, table_node(stream, index.table), kind="indexes")
         names = {key(c.name) for c in index.columns if c.name}
         for text in [c.expression for c in index.columns if c.expression] + ([index.where] if index.where else []):
             names |= _identifiers(text)
@@ -172,9 +171,7 @@ def _written_table(statement: str) -> str | None:
     return None
 
 
-def sql_references(
-    sql: str, schema: Schema, trigger_table: str | None = None
-) -> tuple[set[str], set[tuple[str, str]]]:
+def sql_references(sql: str, schema: Schema, trigger_table: str | None = None) -> tuple[set[str], set[tuple[str, str]]]:
     """(tables, (table, column) pairs) that a SELECT or DML statement reads, from sqlglot's AST.
 
     In a trigger body `new.x` and `old.x` are columns of the trigger's table."""
@@ -271,9 +268,15 @@ def references(graph: nx.MultiDiGraph) -> list[Reference]:
         if kind == "foreign_key":
             found.append(
                 Reference(
-                    "foreign_key", graph.nodes[source]["name"], graph.nodes[source]["name"],
-                    graph.nodes[target]["name"], stream, data["on_delete"], data["on_update"],
-                    tuple(data["columns"]), tuple(data["ref_columns"]),
+                    "foreign_key",
+                    graph.nodes[source]["name"],
+                    graph.nodes[source]["name"],
+                    graph.nodes[target]["name"],
+                    stream,
+                    data["on_delete"],
+                    data["on_update"],
+                    tuple(data["columns"]),
+                    tuple(data["ref_columns"]),
                 )
             )
         elif kind in ("reads", "writes") and source[0] in ("view", "trigger"):

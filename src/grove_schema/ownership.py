@@ -155,14 +155,15 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
                     _location(provenance),
                 )
             )
-    for (stream_key, owner), names in sorted({**moves, **copied}.items()):
+    for stream_key, owner in sorted({**moves, **copied}):
         count = len(moves.get((stream_key, owner), [])) + len(copied.get((stream_key, owner), []))
         done = len(copied.get((stream_key, owner), []))
         extra = f" ({done} copied, not yet dropped)" if done else ""
         findings.append(
             make_finding(
                 PENDING_MOVE,
-                f"{count} tables in {config.databases[stream_key].name} belong to {owner}{extra}: see grove-schema plan",
+                f"{count} tables in {config.databases[stream_key].name} belong to {owner}{extra}: "
+                "see grove-schema plan",
                 None,
             )
         )
@@ -185,7 +186,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
                         CROSS_DATABASE_REFERENCE,
                         f"{_describe(reference)} reads {reference.target}, which lives in "
                         f"{ownership.label(elsewhere[0])}, not here in {ownership.label(stream_key)}: D1 has no "
-                        f"cross-database references (writes fail with \"no such table: main.{reference.target}\")",
+                        f'cross-database references (writes fail with "no such table: main.{reference.target}")',
                         _reference_location(schema, reference),
                     )
                 )

@@ -80,7 +80,7 @@ class ColumnDef:
     check: tuple[str, ...] = ()
     generated: str | None = None  # "virtual" | "stored"
     generated_expr: str | None = None
-    references: ForeignKeyClause | None = None
+    references: tuple[ForeignKeyClause, ...] = ()  # a column may carry several REFERENCES
     constraint_names: tuple[str, ...] = ()
     text: str = ""  # the whole column definition, verbatim
     start: int = 0  # file offset of the column's name
@@ -526,7 +526,7 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
             fields["collation"] = cur.name()
             continue
         if cur.accept_word("REFERENCES"):
-            fields["references"] = _foreign_key_clause(cur)
+            fields["references"] = (*fields.get("references", ()), _foreign_key_clause(cur))
             continue
         if cur.accept_word("GENERATED"):
             cur.expect_word("ALWAYS")
@@ -606,9 +606,8 @@ def _foreign_key_clause(cur: _Cursor) -> ForeignKeyClause:
             continue
         break
     start = cur.pos
-    if cur.accept_word("NOT"):
-        cur.expect_word("DEFERRABLE")
-    if cur.accept_word("DEFERRABLE") or cur.pos > start:
+    # NOT here starts NOT DEFERRABLE, or the column's next constraint (`REFERENCES p NOT NULL`).
+    if cur.accept_words("NOT", "DEFERRABLE") or cur.accept_word("DEFERRABLE"):
         if cur.accept_word("INITIALLY"):
             cur.expect_word("DEFERRED", "IMMEDIATE")
         deferrable = " ".join(t.upper for t in cur.tokens[start : cur.pos])
@@ -751,8 +750,8 @@ def _parse_create_virtual_table(cur: _Cursor, keyword: str) -> Statement:
         if stop > arg_start:
             arguments.append(cur.span(arg_start, stop))
     if not cur.at_end():
-        token = cur.peek()
-        raise StatementError(_near(token, "unexpected text after the module arguments"), token)
+        extra = cur.peek()
+        raise StatementError(_near(extra, "unexpected text after the module arguments"), extra)
     return CreateVirtualTable(
         cur.raw, Kind.CREATE_VIRTUAL_TABLE, keyword, name=name, if_not_exists=if_not_exists,
         module=module, arguments=tuple(arguments),
@@ -922,7 +921,7 @@ def parse_with_sqlglot(sql: str) -> exp.Expression | None:
         tree = sqlglot.parse_one(sql, read="sqlite")
     except (SqlglotError, RecursionError, ValueError):
         return None
-    if isinstance(tree, sqlglot_exp.Command):
+    if isinstance(tree, sqlglot_exp.Command) or not isinstance(tree, sqlglot_exp.Expression):
         return None
     return tree
 

@@ -129,9 +129,7 @@ def build_plan(
     moves = sorted((s, o, sorted(t, key=key)) for (s, o), t in report.moves.items())
     copied = sorted((s, o, sorted(t, key=key)) for (s, o), t in report.copied.items())
     for source, owner, tables in moves:
-        numbers.append(
-            NumberRow(f"{owner} tables in {config.databases[source].name}", len(tables), 0)
-        )
+        numbers.append(NumberRow(f"{owner} tables in {config.databases[source].name}", len(tables), 0))
     holding_now = sum(1 for p in databases if p.tables_now)
     holding_after = sum(1 for p in databases if p.tables_after)
     numbers.append(NumberRow("databases holding tables", holding_now, holding_after))
@@ -142,8 +140,8 @@ def build_plan(
     reservations = []
     for db_key in sorted(config.databases):
         db = config.databases[db_key]
-        stream = streams.get(db_key)
-        numbered = [f.number for f in stream.files if f.number is not None] if stream else []
+        replayed = streams.get(db_key)
+        numbered = [f.number for f in replayed.files if f.number is not None] if replayed else []
         highest = max(numbered) if numbered else None
         if db.reservation is None:
             reservations.append(Reservation(db_key, None, None, highest, "not configured"))
@@ -245,7 +243,9 @@ def plan_text(plan: SplitPlan) -> str:
             if reservation.state == "not configured":
                 lines.append(f"  {reservation.database}: no reservation file configured (highest {highest})")
             elif reservation.state == "missing":
-                lines.append(f"  {reservation.database}: reservation file missing: {reservation.path} (highest {highest})")
+                lines.append(
+                    f"  {reservation.database}: reservation file missing: {reservation.path} (highest {highest})"
+                )
             else:
                 lines.append(
                     f"  {reservation.database}: reserved {reservation.reserved}, highest {highest}: {reservation.state}"

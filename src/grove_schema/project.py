@@ -1,23 +1,49 @@
-"""Replay every configured database of a project: the engine behind `grove-schema check`."""
+"""Replay every configured database of a project: the engine behind `grove-schema check`.
+
+Also the edge where the numbering and lock checks meet the disk: it reads the reservation file, the
+lock and the files' bytes for the pure checks in `numbering` and `locking`, and writes (atomically)
+what `grove-schema lock` and `grove-schema new` produce.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grove_schema.config import DatabaseConfig, ProjectConfig
 from grove_schema.discovery import MigrationFile, discover_stream
-from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Severity
+from grove_schema.errors import ConfigError, UsageError
+from grove_schema.findings import Finding, Location, Severity
+from grove_schema.locking import (
+    LOCK_FILE_NAME,
+    Lock,
+    applied_paths,
+    as_applied_history,
+    changed_since_lock,
+    check_lock,
+    parse_lock,
+    render_lock,
+    sha256_of,
+)
+from grove_schema.numbering import Ignored, IgnoredFile, Reservation, StreamFacts, check_numbering
 from grove_schema.replay import StreamReplay, TextReader, replay_stream
+from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import read_migration
 
+if TYPE_CHECKING:
+    from grove_schema.ownership import OwnershipReport
 
 @dataclass
 class ProjectReplay:
     config: ProjectConfig
     streams: dict[str, StreamReplay] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # advice that is not a finding (a stream with no lock)
+    ownership: OwnershipReport | None = None  # when every database was replayed
 
     @property
     def file_count(self) -> int:
@@ -59,20 +85,254 @@ def check_project(
     read: TextReader = read_migration,
     dev_database: bool = True,
     statement_seconds: float = 5.0,
+    history: bool = False,
 ) -> ProjectReplay:
-    """Replay the streams of `databases` (all configured ones by default)."""
-    keys = databases if databases else sorted(config.databases)
+    """Replay the streams of `databases` (all configured ones by default) and check their numbering.
+
+    Findings in locked (applied) files are info unless `history`: production already ran them."""
+    keys = databases if databases else database_order(config)
     for key in keys:
         config.database(key)  # unknown keys are a usage error
     outcome = ProjectReplay(config)
+    applied: set[str] = set()
     for key in keys:
         database = config.databases[key]
         files = stream_files(database, is_default=(key == config.default_database))
         stream = replay_stream(key, files, read, dev_database=dev_database, statement_seconds=statement_seconds)
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
+        if not database.migrations_dir.is_dir():
+            continue  # a planned database: no stream yet, nothing to number
+        state = read_stream_state(config, database, files)
+        outcome.findings.extend(check_numbering(state.facts))
+        if state.lock is None:
+            outcome.notes.append(_no_lock_note(config, key))
+        else:
+            outcome.findings.extend(check_lock(files, state.hashes, state.lock))
+            applied |= applied_paths(files, state.hashes, state.lock)
+    if set(keys) == set(config.databases):
+        # Where a table lives is known only once every stream is replayed.
+        from grove_schema.ownership import check_ownership
+
+        outcome.ownership = check_ownership(config, outcome.streams)
+        outcome.findings.extend(outcome.ownership.findings)
+    if not history:
+        outcome.findings = as_applied_history(outcome.findings, applied)
     outcome.findings.sort(key=Finding.sort_key)
     return outcome
+
+
+def database_order(config: ProjectConfig) -> list[str]:
+    """The default database first, then the others by key."""
+    return sorted(config.databases, key=lambda key: (key != config.default_database, key))
+
+
+def _no_lock_note(config: ProjectConfig, key: str) -> str:
+    command = "grove-schema lock" if len(config.databases) == 1 else f"grove-schema lock --database {key}"
+    return (
+        f"note: {key} has no {LOCK_FILE_NAME}: once its migrations are applied in production, run `{command}` "
+        "to accept them as applied history (edits and late low numbers are then caught)"
+    )
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """A stream as the numbering and lock checks see it, read from disk."""
+
+    facts: StreamFacts
+    hashes: dict[str, str]  # file name -> sha256; a file that cannot be read is absent
+    lock: Lock | None
+
+
+def lock_path(database: DatabaseConfig) -> Path:
+    return database.migrations_dir / LOCK_FILE_NAME
+
+
+def read_stream_state(config: ProjectConfig, database: DatabaseConfig, files: list[MigrationFile]) -> StreamState:
+    lock = read_lock(database)
+    config_path = str(config.path.resolve())
+
+    def config_location(field_name: str) -> Location | None:
+        line = config.line_of("databases", database.key, field_name)
+        return Location(config_path, line, 1) if line is not None else None
+
+    reservation = None
+    if database.reservation is not None:
+        reservation = Reservation(
+            database.reservation, _read_optional_text(database.reservation), config_location("reservation")
+        )
+    facts = StreamFacts(
+        directory=database.migrations_dir,
+        files=files,
+        grandfathered=database.grandfathered_collisions,
+        grandfathered_at=config_location("grandfathered_collisions"),
+        reservation=reservation,
+        lock=lock,
+        ignored=ignored_files(database.migrations_dir, files, _claimed_directories(config)),
+    )
+    # Hashing every file is needed only to compare with a lock.
+    hashes = file_hashes(files) if lock is not None else {}
+    return StreamState(facts, hashes, lock)
+
+
+def read_lock(database: DatabaseConfig) -> Lock | None:
+    path = lock_path(database)
+    text = _read_optional_text(path)
+    return None if text is None else parse_lock(text, str(path))
+
+
+def file_hashes(files: list[MigrationFile]) -> dict[str, str]:
+    hashes = {}
+    for migration in files:
+        try:
+            hashes[migration.name] = sha256_of(migration.path.read_bytes())
+        except OSError:
+            continue  # the replay reports the unreadable file
+    return hashes
+
+
+def _read_optional_text(path: Path) -> str | None:
+    """The file's text, or None when it does not exist; any other failure is a configuration error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(f"cannot read {path}: {reason}") from None
+
+
+def _claimed_directories(config: ProjectConfig) -> set[Path]:
+    return {database.migrations_dir.resolve() for database in config.databases.values()}
+
+
+def ignored_files(directory: Path, files: list[MigrationFile], claimed: set[Path]) -> list[IgnoredFile]:
+    """`.sql`-looking files near the stream that wrangler never applies: `.SQL` names, and `.sql` files in
+    sub-folders that no database claims as its own migrations directory."""
+    in_stream = {migration.name for migration in files}
+    found = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink():
+            continue
+        if entry.is_file():
+            if entry.name.lower().endswith(".sql") and not entry.name.endswith(".sql") and entry.name not in in_stream:
+                found.append(IgnoredFile(entry, Ignored.UPPERCASE))
+        elif entry.is_dir() and entry.resolve() not in claimed:
+            found.extend(IgnoredFile(path, Ignored.SUBFOLDER) for path in _sql_files_below(entry, claimed))
+    return found
+
+
+def _sql_files_below(folder: Path, claimed: set[Path]) -> list[Path]:
+    found: list[Path] = []
+    for current, subfolders, names in os.walk(folder):
+        base = Path(current)
+        # A claimed folder is another database's stream, checked on its own; dot-folders are tooling.
+        subfolders[:] = sorted(
+            name for name in subfolders if not name.startswith(".") and (base / name).resolve() not in claimed
+        )
+        found.extend(base / name for name in sorted(names) if name.lower().endswith(".sql") and name[0] != ".")
+    return found
+
+
+@dataclass(frozen=True)
+class LockWrite:
+    database: str
+    path: Path
+    migrations: int
+    changed: bool  # False: the lock already said exactly this
+
+
+def write_locks(config: ProjectConfig, databases: list[str] | None = None, *, force: bool = False) -> list[LockWrite]:
+    """Write `migrations.lock` for each stream (all by default): the current files, accepted as applied.
+
+    Refuses to re-lock a locked file that was edited or removed unless `force`: production still runs
+    the locked version, and re-locking would hide that."""
+    keys = databases if databases else database_order(config)
+    for key in keys:
+        config.database(key)
+    planned: list[tuple[str, Path, str, int]] = []
+    refusals: list[str] = []
+    for key in keys:
+        database = config.databases[key]
+        if not database.migrations_dir.is_dir():
+            continue
+        files = stream_files(database, is_default=(key == config.default_database))
+        hashes = file_hashes(files)
+        unreadable = [m.name for m in files if m.name not in hashes]
+        if unreadable:
+            raise ConfigError(f"cannot read {', '.join(unreadable)} in {database.migrations_dir}: nothing was locked")
+        existing = read_lock(database)
+        if existing is not None and not force:
+            changed = changed_since_lock(files, hashes, existing)
+            if changed:
+                refusals.append(f"{key}: {', '.join(changed)}")
+        planned.append((key, lock_path(database), render_lock(files, hashes), len(files)))
+    if refusals:
+        raise UsageError(
+            "locked migrations were edited or removed since they were locked ("
+            + "; ".join(refusals)
+            + "): production still has the locked version; restore them, or pass --force if production "
+            "really matches the files now"
+        )
+    results = []
+    for key, path, text, count in planned:
+        differs = _read_optional_text(path) != text
+        if differs:
+            write_atomically(path, text)
+        results.append(LockWrite(key, path, count, differs))
+    return results
+
+
+def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
+    """`grove-schema new`: create the reserved number's file and bump the reservation, each atomically."""
+    database = config.database(key)
+    directory = database.migrations_dir
+    if not directory.is_dir():
+        raise UsageError(f"the migrations directory of database {key!r} does not exist: {directory}")
+    files = stream_files(database, is_default=True)
+    reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
+    plan = plan_new_migration(
+        directory,
+        files,
+        name,
+        reservation_path=database.reservation,
+        reservation_text=reservation_text,
+        file_pattern=database.file_pattern,
+    )
+    if plan.path.exists() or plan.path.is_symlink():
+        raise UsageError(f"{plan.path} already exists")
+    write_atomically(plan.path, plan.content)
+    if plan.reservation_path is not None and plan.reservation_content is not None:
+        try:
+            write_atomically(plan.reservation_path, plan.reservation_content)
+        except OSError:
+            plan.path.unlink(missing_ok=True)  # all or nothing: a file without its bump is out of sync
+            raise
+    return plan.path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: readers never see half a file.
+
+    The temporary name starts with a dot, so wrangler and discovery ignore it if a crash leaves it."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    try:
+        # 0o666 lets the umask decide, as for any new file (mkstemp would give 0o600).
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def filter_to_paths(findings: list[Finding], paths: list[Path]) -> list[Finding]:
@@ -86,3 +346,11 @@ def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
     for finding in findings:
         counts[finding.severity] += 1
     return counts
+
+
+def read_reservations(config: ProjectConfig) -> dict[str, str | None]:
+    """Each database's reservation file text (None when it has none, or it is missing)."""
+    return {
+        key: _read_optional_text(database.reservation) if database.reservation is not None else None
+        for key, database in config.databases.items()
+    }

@@ -150,8 +150,7 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
             uniques.append(UniqueConstraint(columns=(column_def.name,), column_level=True))
         for expression in column_def.check:
             checks.append(CheckConstraint(expression=expression, column=column_def.name))
-        if column_def.references is not None:
-            clause = column_def.references
+        for clause in column_def.references:
             if len(clause.ref_columns) > 1:
                 return Refusal(
                     f"foreign key on {column_def.name} should reference only one column of table "
@@ -190,7 +189,12 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
     if stmt.without_rowid and primary_key is None:
         return Refusal(f"PRIMARY KEY missing on table {stmt.name}")
 
-    pk_positions = {key(n): i + 1 for i, n in enumerate(primary_key.columns)} if primary_key else {}
+    # A column named twice in the PRIMARY KEY keeps its first place; a WITHOUT ROWID table's key
+    # drops the repeats (SQLite's convertToWithoutRowidTable), a rowid table's index keeps them.
+    pk_positions: dict[str, int] = {}
+    for index, name in enumerate(primary_key.columns if primary_key else ()):
+        if key(name) not in pk_positions:
+            pk_positions[key(name)] = (len(pk_positions) if stmt.without_rowid else index) + 1
     columns = []
     for column_def in stmt.columns:
         position = pk_positions.get(key(column_def.name), 0)
@@ -304,6 +308,7 @@ def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Tabl
             continue
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         declared = ""
+        resolved: str | None = None  # the column's name as its table declares it
         if isinstance(inner, exp.Column):
             owner = sources.get(key(inner.table)) if inner.table else None
             candidates = [owner] if owner else list(sources.values())
@@ -311,11 +316,13 @@ def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Tabl
                 column = source.column(inner.name) if source else None
                 if column is not None:
                     declared = _affinity_type(column.type)
+                    resolved = column.name
                     break
         if isinstance(projection, exp.Alias):
             name = projection.alias
         elif isinstance(inner, exp.Column):
-            name = inner.name
+            # SQLite names an unaliased column reference after the column, not the spelling: A -> a.
+            name = resolved if resolved is not None else inner.name
         else:
             return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
         names.append((name, declared))
@@ -397,19 +404,17 @@ def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return Refusal("Cannot add a UNIQUE column")
     if len(table.columns) >= MAX_COLUMNS:
         return Refusal(f"too many columns on {table.name}")
-    if column_def.references is not None and len(column_def.references.ref_columns) > 1:
-        clause = column_def.references
-        return Refusal(
-            f"foreign key on {column_def.name} should reference only one column of table {clause.ref_table}"
-        )
+    for clause in column_def.references:
+        if len(clause.ref_columns) > 1:
+            return Refusal(
+                f"foreign key on {column_def.name} should reference only one column of table {clause.ref_table}"
+            )
     if table.strict and column_def.generated is None and column_def.type.upper() not in STRICT_TYPES:
         return Refusal(f'unknown datatype for {table.name}.{column_def.name}: "{column_def.type}"')
     ref = ref_at(stmt.start)
     column = _column(column_def, 0, lambda _offset: ref)
     checks = tuple(CheckConstraint(expression=e, column=column.name) for e in column_def.check)
-    fks = ()
-    if column_def.references is not None:
-        fks = (_foreign_key((column.name,), column_def.references, None, column_level=True),)
+    fks = tuple(_foreign_key((column.name,), clause, None, column_level=True) for clause in column_def.references)
 
     def apply(target: Schema) -> None:
         current = target.tables[key(table.name)]
@@ -735,7 +740,11 @@ def _drop_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         if key(stmt.name).startswith("sqlite_autoindex_"):
             return Refusal("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
         return NO_CHANGE if stmt.if_exists else Refusal(f"no such index: {stmt.name}")
-    return Change(lambda target: target.indexes.pop(k, None) and None, f"drop index {stmt.name}")
+
+    def apply(target: Schema) -> None:
+        target.indexes.pop(k, None)
+
+    return Change(apply, f"drop index {stmt.name}")
 
 
 def _drop_view(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -745,7 +754,11 @@ def _drop_view(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return Refusal(f"use DROP TABLE to delete table {stmt.name}")
     if k not in schema.views:
         return NO_CHANGE if stmt.if_exists else Refusal(f"no such view: {stmt.name}")
-    return Change(lambda target: target.views.pop(k, None) and None, f"drop view {stmt.name}")
+
+    def apply(target: Schema) -> None:
+        target.views.pop(k, None)
+
+    return Change(apply, f"drop view {stmt.name}")
 
 
 def _drop_trigger(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -753,7 +766,11 @@ def _drop_trigger(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     k = key(stmt.name)
     if k not in schema.triggers:
         return NO_CHANGE if stmt.if_exists else Refusal(f"no such trigger: {stmt.name}")
-    return Change(lambda target: target.triggers.pop(k, None) and None, f"drop trigger {stmt.name}")
+
+    def apply(target: Schema) -> None:
+        target.triggers.pop(k, None)
+
+    return Change(apply, f"drop trigger {stmt.name}")
 
 
 # --- CREATE INDEX / VIEW / TRIGGER ------------------------------------------------------------
@@ -771,7 +788,7 @@ def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return refusal
     table_key = key(stmt.table)
     if table_key in schema.views:
-        return Refusal(f"views may not be indexed")
+        return Refusal("views may not be indexed")
     if table_key in schema.virtual_tables:
         return Refusal("virtual tables may not be indexed")
     table = schema.tables.get(table_key)

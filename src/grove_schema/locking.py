@@ -1,0 +1,200 @@
+"""The lock: `migrations.lock`, the record of a stream's applied migrations and their content hashes.
+
+wrangler records only names in `d1_migrations`, so an applied file that is edited never runs again
+and a renamed one runs twice. The lock remembers each applied file's bytes (sha256) so `check` can
+say so. One line per file in wrangler's order, so two branches that add migrations conflict in git.
+
+    # grove-schema migrations.lock: ...
+    001 001_core_tenants.sql sha256:5f1c...
+    084 084_moodring_show_log.sql sha256:9b2e...
+
+Pure: the caller reads the lock's text and the files' bytes, and writes what `render_lock` returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from grove_schema.discovery import MigrationFile, ordering_key
+from grove_schema.errors import ConfigError
+from grove_schema.findings import (
+    EDITED_MIGRATION,
+    MISSING_MIGRATION,
+    Finding,
+    Location,
+    RuleInfo,
+    Severity,
+    all_rules,
+    make_finding,
+)
+
+LOCK_FILE_NAME = "migrations.lock"
+LOCK_HEADER = (
+    "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
+    " written by `grove-schema lock`"
+)
+APPLIED_HISTORY = "(applied history)"
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+def sha256_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    number: int | None
+    name: str
+    sha256: str
+    line: int  # in the lock file, for locating `missing-migration`
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: str  # absolute
+    entries: tuple[LockEntry, ...]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LockEntry]:
+        return {entry.name: entry for entry in self.entries}
+
+    def entry(self, name: str) -> LockEntry | None:
+        return self._by_name.get(name)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._by_name)
+
+    def highest(self) -> LockEntry | None:
+        numbered = [e for e in self.entries if e.number is not None]
+        return max(numbered, key=lambda e: (e.number, e.name)) if numbered else None
+
+
+def parse_lock(text: str, path: str) -> Lock:
+    """The lock's entries; a malformed line is a configuration error at its line (exit code 2)."""
+    entries: list[LockEntry] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(_CONFLICT_MARKERS):
+            raise ConfigError(
+                "unresolved merge conflict: two branches added migrations; keep the lines of the migrations "
+                "that are really applied, or restore one side and run `grove-schema lock` after the release",
+                path,
+                number,
+            )
+        head, _, rest = line.partition(" ")
+        name, _, digest = rest.rstrip().rpartition(" ")
+        if not (head == "-" or head.isdigit()) or not name or not _HASH.fullmatch(digest):
+            raise ConfigError(
+                "malformed lock line (expected `NUMBER NAME sha256:HEX`); regenerate it with `grove-schema lock`",
+                path,
+                number,
+            )
+        if name in seen:
+            raise ConfigError(f"{name} is listed twice (first at line {seen[name]})", path, number)
+        seen[name] = number
+        entries.append(LockEntry(int(head) if head.isdigit() else None, name, digest, number))
+    return Lock(path, tuple(entries))
+
+
+def render_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str]) -> str:
+    """The lock's text for `files` (every one must have a hash), in wrangler's order."""
+    lines = [LOCK_HEADER]
+    for migration in sorted(files, key=ordering_key):
+        if "\n" in migration.name or "\r" in migration.name:
+            raise ConfigError(f"cannot lock a file whose name holds a line break: {migration.name!r}")
+        number = migration.number_text or (str(migration.number) if migration.number is not None else "-")
+        lines.append(f"{number} {migration.name} {hashes[migration.name]}")
+    return "\n".join(lines) + "\n"
+
+
+def check_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: Lock) -> list[Finding]:
+    """`edited-migration` for locked files whose bytes changed, `missing-migration` for locked files gone.
+
+    `hashes` maps a file name to its sha256; a file missing from it could not be read (replay says so)."""
+    findings: list[Finding] = []
+    present = {migration.name: migration for migration in files}
+    unlocked_by_hash: dict[str, list[str]] = {}
+    for migration in files:
+        digest = hashes.get(migration.name)
+        if digest is not None and lock.entry(migration.name) is None:
+            unlocked_by_hash.setdefault(digest, []).append(migration.name)
+    for entry in lock.entries:
+        current = present.get(entry.name)
+        if current is None:
+            renamed = unlocked_by_hash.get(entry.sha256)
+            if renamed:
+                why = (
+                    f"it was renamed to {renamed[0]}, and wrangler records only names, "
+                    f"so it would run again as {renamed[0]}: restore the old name"
+                )
+            else:
+                why = "wrangler already applied it, so the files no longer rebuild production: restore it"
+            findings.append(
+                make_finding(
+                    MISSING_MIGRATION,
+                    f"{entry.name} is locked as applied but is no longer in the stream; {why}",
+                    Location(lock.path, entry.line, 1),
+                )
+            )
+            continue
+        digest = hashes.get(entry.name)
+        if digest is not None and digest != entry.sha256:
+            findings.append(
+                make_finding(
+                    EDITED_MIGRATION,
+                    f"{entry.name} changed after it was locked as applied ({entry.sha256[:19]}... in "
+                    f"{LOCK_FILE_NAME}, now {digest[:19]}...): wrangler never re-runs an applied migration, "
+                    "so production keeps the old version; restore the file and put the change in a new "
+                    "migration (`grove-schema new NAME`)",
+                    Location(str(current.path), 1, 1),
+                )
+            )
+    return findings
+
+
+def changed_since_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: Lock) -> list[str]:
+    """Names of locked files that were edited or removed: what re-locking would silently accept."""
+    present = {migration.name for migration in files}
+    return [
+        entry.name
+        for entry in lock.entries
+        if entry.name not in present or hashes.get(entry.name, entry.sha256) != entry.sha256
+    ]
+
+
+def applied_paths(files: Iterable[MigrationFile], hashes: Mapping[str, str], lock: Lock) -> set[str]:
+    """Paths of the files the lock records with their current bytes: applied history.
+
+    An edited locked file is not history any more (its new text never ran), so it is left out."""
+    paths: set[str] = set()
+    for migration in files:
+        entry = lock.entry(migration.name)
+        if entry is not None and hashes.get(migration.name) == entry.sha256:
+            paths.add(str(migration.path))
+    return paths
+
+
+def _numbering_rules() -> frozenset[RuleInfo]:
+    return frozenset(rule for rule in all_rules() if rule.code.startswith("GS3"))
+
+
+def as_applied_history(findings: Iterable[Finding], applied: set[str]) -> list[Finding]:
+    """Findings located in applied files become info: they describe what production already ran.
+
+    Numbering and lock findings (GS3xx) keep their severity: they are about the stream, not history."""
+    keep_severity = _numbering_rules()
+    result = []
+    for finding in findings:
+        if finding.location is not None and finding.location.path in applied and finding.rule not in keep_severity:
+            finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} {APPLIED_HISTORY}")
+        result.append(finding)
+    return result

@@ -1,0 +1,284 @@
+"""Numbering: the checks that keep a stream's numbers in the order wrangler will apply them.
+
+wrangler orders files by their leading integer and records only names, so two files with one number
+both run (silently), a low number merged late runs out of order (silently), and some names are never
+applied at all. The reservation file (`NEXT_MIGRATION_NUMBER.txt`) serialises who takes the next number.
+
+Pure: the caller discovers the files, reads the reservation's text and the lock, and lists the files
+wrangler ignores; `check_numbering` turns that into findings.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grove_schema.discovery import MigrationFile
+from grove_schema.findings import (
+    CONFIG_GRANDFATHER_UNUSED,
+    DUPLICATE_NUMBER,
+    FILENAME,
+    OUT_OF_ORDER,
+    RESERVATION_MISMATCH,
+    RESERVATION_MISSING,
+    Finding,
+    Location,
+    make_finding,
+)
+from grove_schema.locking import Lock
+
+WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
+NEW_HINT = "create migrations with `grove-schema new NAME`"
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+class Ignored(enum.Enum):
+    """Why wrangler never applies a `.sql`-looking file near a stream."""
+
+    UPPERCASE = "uppercase"  # `.SQL`: wrangler matches `.sql` only
+    SUBFOLDER = "subfolder"  # wrangler reads only the files directly in the directory
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    path: Path
+    reason: Ignored
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The configured reservation file: `text` is None when it does not exist."""
+
+    path: Path
+    text: str | None
+    configured_at: Location | None = None  # the `reservation` key in ownership.toml
+
+
+@dataclass(frozen=True)
+class ReservedNumber:
+    number: int
+    width: int  # the zero-padding to keep when writing it back
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """What the numbering checks need to know about one stream."""
+
+    directory: Path
+    files: Sequence[MigrationFile]
+    grandfathered: Sequence[int] = ()
+    grandfathered_at: Location | None = None  # the `grandfathered_collisions` key in ownership.toml
+    reservation: Reservation | None = None
+    lock: Lock | None = None
+    ignored: Sequence[IgnoredFile] = field(default_factory=tuple)
+
+
+def parse_reservation(text: str) -> ReservedNumber | None:
+    """The number on the reservation's first non-blank line; None when it is not a number.
+
+    Later lines are notes (`grove-schema new` records the file that took the previous number there,
+    so that two branches taking the same number conflict in git)."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped:
+            return ReservedNumber(int(stripped), len(stripped)) if stripped.isdigit() else None
+    return None
+
+
+def render_reservation(number: int, width: int, taken_by: str | None = None) -> str:
+    text = f"{number:0{width}d}\n"
+    if taken_by is not None:
+        text += f"# last: {taken_by} (a merge conflict here means two branches took one number)\n"
+    return text
+
+
+def highest_number(files: Sequence[MigrationFile]) -> int | None:
+    numbers = [m.number for m in files if m.number is not None]
+    return max(numbers) if numbers else None
+
+
+def usual_width(files: Sequence[MigrationFile]) -> int:
+    """The digit width most files of the stream use (wrangler's 4 for an empty stream)."""
+    widths = Counter(len(text) for m in files if (text := m.number_text) is not None)
+    if not widths:
+        return WRANGLER_WIDTH
+    return max(widths.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+def check_numbering(stream: StreamFacts) -> list[Finding]:
+    findings = _duplicates(stream)
+    findings += _reservation(stream)
+    findings += _out_of_order(stream)
+    findings += _file_names(stream)
+    return findings
+
+
+def _fmt(number: int, width: int) -> str:
+    return f"{number:0{width}d}"
+
+
+def _duplicates(stream: StreamFacts) -> list[Finding]:
+    groups: dict[int, list[MigrationFile]] = {}
+    for migration in stream.files:
+        if migration.number is not None:
+            groups.setdefault(migration.number, []).append(migration)
+    grandfathered = set(stream.grandfathered)
+    locked = stream.lock.names if stream.lock is not None else frozenset()
+    findings = []
+    for number, group in sorted(groups.items()):
+        if len(group) < 2 or number in grandfathered:
+            continue
+        names = ", ".join(m.name for m in group)
+        # Point at the files still free to change; if all are applied, only grandfathering is left.
+        unlocked = [m for m in group if m.name not in locked]
+        targets = unlocked or group
+        if unlocked:
+            fix = "renumber the unapplied one with `grove-schema new NAME` (move its SQL there)"
+        else:
+            fix = f'both are applied: list "{group[0].number_text or number}" in grandfathered_collisions'
+        for migration in targets:
+            findings.append(
+                make_finding(
+                    DUPLICATE_NUMBER,
+                    f"number {migration.number_text or number} is shared by {names}: wrangler applies "
+                    f"all of them, silently, in name order; {fix}",
+                    Location(str(migration.path), 1, 1),
+                )
+            )
+    for number in sorted(grandfathered):
+        count = len(groups.get(number, []))
+        if count < 2:
+            carried = "no file carries" if count == 0 else "only one file carries"
+            findings.append(
+                make_finding(
+                    CONFIG_GRANDFATHER_UNUSED,
+                    f"grandfathered_collisions lists {_fmt(number, usual_width(stream.files))} but {carried} "
+                    "that number: remove it from the list",
+                    stream.grandfathered_at,
+                )
+            )
+    return findings
+
+
+def _reservation(stream: StreamFacts) -> list[Finding]:
+    reservation = stream.reservation
+    if reservation is None:
+        return []
+    name = reservation.path.name
+    highest = highest_number(stream.files)
+    expected = (highest or 0) + 1
+    if reservation.text is None:
+        where = "" if reservation.path.parent == stream.directory else f" (in {reservation.path.parent})"
+        return [
+            make_finding(
+                RESERVATION_MISSING,
+                f"the reservation file {name} does not exist{where}: create it holding "
+                f"{_fmt(expected, usual_width(stream.files))} (the highest number + 1), then {NEW_HINT}",
+                reservation.configured_at,
+            )
+        ]
+    at_file = Location(str(reservation.path), 1, 1)
+    reserved = parse_reservation(reservation.text)
+    if reserved is None:
+        first = next((line.strip() for line in reservation.text.splitlines() if line.strip()), "")
+        if first.startswith(_CONFLICT_MARKERS):
+            why = "has unresolved merge conflict markers: two branches took the same number"
+        else:
+            why = f"holds {first!r}, not a number" if first else "is empty"
+        return [
+            make_finding(
+                RESERVATION_MISMATCH,
+                f"{name} {why}; it should hold {_fmt(expected, usual_width(stream.files))} (the highest number + 1)",
+                at_file,
+            )
+        ]
+    if reserved.number == expected:
+        return []
+    held = _fmt(reserved.number, reserved.width)
+    want = _fmt(expected, reserved.width)
+    taken = [m for m in stream.files if m.number is not None and m.number >= reserved.number]
+    if not taken:  # bumped too far, or the file that took the number was deleted
+        highest_text = _fmt(highest, reserved.width) if highest is not None else "none"
+        return [
+            make_finding(
+                RESERVATION_MISMATCH,
+                f"{name} holds {held} but the highest migration number is {highest_text}: it should hold {want}",
+                at_file,
+            )
+        ]
+    findings = []
+    for migration in taken:
+        if migration.number == reserved.number:
+            message = f"{name} holds {held} but {migration.name} exists: bump it to {want}, or {NEW_HINT}"
+        else:
+            message = (
+                f"{migration.name} is numbered above the reserved {held} ({name}): renumber it to {held} and "
+                f"bump {name}, or set {name} to {want}; {NEW_HINT} to keep both in step"
+            )
+        findings.append(make_finding(RESERVATION_MISMATCH, message, Location(str(migration.path), 1, 1)))
+    return findings
+
+
+def _out_of_order(stream: StreamFacts) -> list[Finding]:
+    lock = stream.lock
+    if lock is None:
+        return []
+    top = lock.highest()
+    if top is None or top.number is None:
+        return []
+    findings = []
+    for migration in stream.files:
+        if migration.number is None or migration.number >= top.number or lock.entry(migration.name) is not None:
+            continue
+        findings.append(
+            make_finding(
+                OUT_OF_ORDER,
+                f"{migration.name} is new but numbered below {top.name}, the highest locked (applied) migration: "
+                "wrangler would apply it after the others, out of order, without a warning; "
+                f"renumber it with `grove-schema new NAME` (move its SQL there)",
+                Location(str(migration.path), 1, 1),
+            )
+        )
+    return findings
+
+
+def _file_names(stream: StreamFacts) -> list[Finding]:
+    findings = []
+    for migration in stream.files:
+        at = Location(str(migration.path), 1, 1)
+        if migration.number is None:
+            findings.append(
+                make_finding(
+                    FILENAME,
+                    f"{migration.name} has no number: wrangler applies it after every numbered file; "
+                    "give it the next number (`grove-schema new NAME`)",
+                    at,
+                )
+            )
+        if "'" in migration.name:
+            findings.append(
+                make_finding(
+                    FILENAME,
+                    f"the ' in {migration.name} broke wrangler's bookkeeping INSERT before 4.105 "
+                    "(`near \"s\": syntax error`): rename it before it is applied",
+                    at,
+                )
+            )
+    for ignored in sorted(stream.ignored, key=lambda i: str(i.path)):
+        if ignored.reason is Ignored.UPPERCASE:
+            message = (
+                f"wrangler ignores {ignored.path.name}: it applies only names ending in lower-case `.sql`; "
+                f"rename it to {ignored.path.stem}.sql"
+            )
+        else:
+            folder = ignored.path.parent.relative_to(stream.directory)
+            message = (
+                f"wrangler ignores {ignored.path.name}: it applies only the files directly in "
+                f"{stream.directory.name}/, not in the sub-folder {folder}/; move it up, or give the folder "
+                "its own database in ownership.toml"
+            )
+        findings.append(make_finding(FILENAME, message, Location(str(ignored.path), 1, 1)))
+    return findings

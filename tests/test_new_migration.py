@@ -1,0 +1,150 @@
+"""`grove-schema new NAME`: the reserved number's file, the bumped reservation, and what it refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grove_schema.scaffold import normalise_name
+
+from .conftest import MINIMAL_CONFIG
+
+GOOD = "CREATE TABLE t{n} (id INTEGER PRIMARY KEY);\n"
+RESERVED_CONFIG = MINIMAL_CONFIG + 'reservation = "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt"\n'
+RESERVATION = "NEXT_MIGRATION_NUMBER.txt"
+MIGRATIONS = Path("libs/engine/migrations")
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / MIGRATIONS).iterdir())
+
+
+def test_new_takes_the_reserved_number_and_bumps_it(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project(
+        {"001_a.sql": GOOD.format(n=1), "002_b.sql": GOOD.format(n=2), RESERVATION: "003\n"}, config=RESERVED_CONFIG
+    )
+    result = run_cli("new", "Add Tenant-Flags", cwd=root)
+    assert result.code == 0, result.err
+    assert result.out == "libs/engine/migrations/003_add_tenant_flags.sql\n"
+    created = root / MIGRATIONS / "003_add_tenant_flags.sql"
+    assert created.read_text().splitlines()[0] == "-- Migration 003: add_tenant_flags"
+    assert created.read_text().splitlines()[1].startswith("-- Write the SQL below")
+    reservation = (root / MIGRATIONS / RESERVATION).read_text()
+    assert reservation.splitlines()[0] == "004" and "003_add_tenant_flags.sql" in reservation
+    assert not [name for name in listing(root) if name.startswith(".")]  # no temporary file left behind
+    created.write_text(created.read_text() + GOOD.format(n=3))
+    check = run_cli("check", cwd=root)
+    assert check.code == 0 and "0 errors, 0 warnings" in check.out
+
+
+def test_new_keeps_the_reservation_width(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"0001_a.sql": GOOD.format(n=1), RESERVATION: "0002\n"}, config=RESERVED_CONFIG)
+    assert run_cli("new", "b", cwd=root).out == "libs/engine/migrations/0002_b.sql\n"
+    assert (root / MIGRATIONS / RESERVATION).read_text().startswith("0003\n")
+    assert run_cli("new", "c", cwd=root).out == "libs/engine/migrations/0003_c.sql\n"
+
+
+def test_new_without_a_reservation_uses_max_plus_one_and_the_usual_width(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD.format(n=1), "007_b.sql": GOOD.format(n=2)})
+    assert run_cli("new", "c", cwd=root).out == "libs/engine/migrations/008_c.sql\n"
+    assert RESERVATION not in listing(root)
+
+
+def test_new_in_an_empty_stream_uses_wranglers_four_digits(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({})
+    assert run_cli("new", "init", cwd=root).out == "libs/engine/migrations/0001_init.sql\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Add Tenant-Flags", "add_tenant_flags"),
+        ("addTenantFlags", "add_tenant_flags"),
+        ("  drop  shop (phase 1A) ", "drop_shop_phase_1a"),
+        ("café_menu", "cafe_menu"),
+        ("tenant's flags", "tenant_s_flags"),
+        ("---", ""),
+    ],
+)
+def test_names_are_normalised_to_snake_case(given: str, expected: str) -> None:
+    assert normalise_name(given) == expected
+
+
+def test_empty_name_is_refused(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD.format(n=1)})
+    result = run_cli("new", " -- ", cwd=root)
+    assert result.code == 2 and "has no letters or digits" in result.err
+    assert listing(root) == ["001_a.sql"]
+
+
+def test_missing_reservation_is_refused(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD.format(n=1)}, config=RESERVED_CONFIG)
+    result = run_cli("new", "b", cwd=root)
+    assert result.code == 2
+    assert "NEXT_MIGRATION_NUMBER.txt does not exist: create it holding 002" in result.err
+    assert listing(root) == ["001_a.sql"]
+
+
+@pytest.mark.parametrize("held", ["001\n", "005\n", "<<<<<<< HEAD\n"])
+def test_reservation_out_of_sync_is_refused(run_cli, make_project, held: str) -> None:  # type: ignore[no-untyped-def]
+    files = {"001_a.sql": GOOD.format(n=1), "002_b.sql": GOOD.format(n=2), RESERVATION: held}
+    root = make_project(files, config=RESERVED_CONFIG)
+    result = run_cli("new", "c", cwd=root)
+    assert result.code == 2 and "it should hold 003" in result.err, result.err
+    assert listing(root) == ["001_a.sql", "002_b.sql", RESERVATION]
+    assert (root / MIGRATIONS / RESERVATION).read_text() == held
+
+
+def test_existing_target_is_refused(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    (root / MIGRATIONS / "002_b.sql").mkdir()  # not a migration (wrangler skips folders), but the name is taken
+    result = run_cli("new", "b", cwd=root)
+    assert result.code == 2 and "002_b.sql already exists" in result.err
+    assert (root / MIGRATIONS / RESERVATION).read_text() == "002\n"
+
+
+def test_failed_bump_removes_the_new_file(run_cli, make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from grove_schema import project
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    original = project.write_atomically
+
+    def failing(path: Path, text: str) -> None:
+        if path.name == RESERVATION:
+            raise PermissionError(13, "Permission denied", str(path))
+        original(path, text)
+
+    monkeypatch.setattr(project, "write_atomically", failing)
+    result = run_cli("new", "b", cwd=root)
+    assert result.code == 2
+    assert listing(root) == ["001_a.sql", RESERVATION]
+
+
+def test_new_picks_the_database(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    config = MINIMAL_CONFIG + '\n[databases.curios]\nname = "c"\nmigrations = "libs/engine/migrations/curios"\n'
+    root = make_project({"001_a.sql": GOOD.format(n=1), "curios/001_gallery.sql": GOOD.format(n=2)}, config=config)
+    assert run_cli("new", "x", cwd=root).out == "libs/engine/migrations/002_x.sql\n"
+    assert run_cli("new", "y", "--database", "curios", cwd=root).out == "libs/engine/migrations/curios/002_y.sql\n"
+    assert run_cli("new", "z", "--database", "nope", cwd=root).code == 2
+    missing = MINIMAL_CONFIG + '\n[databases.pantry]\nname = "p"\nmigrations = "libs/pantry/migrations"\n'
+    root = make_project({}, config=missing)
+    result = run_cli("new", "z", "--database", "pantry", cwd=root)
+    assert result.code == 2 and "does not exist" in result.err
+
+
+def test_new_needs_a_database_when_there_is_no_default(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    config = (
+        '[databases.a]\nname = "a"\nmigrations = "libs/engine/migrations"\n'
+        '[databases.b]\nname = "b"\nmigrations = "libs/b"\n'
+    )
+    root = make_project({}, config=config)
+    result = run_cli("new", "x", cwd=root)
+    assert result.code == 2 and "pass --database KEY (configured: a, b)" in result.err
+
+
+def test_new_respects_a_file_pattern(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    config = MINIMAL_CONFIG + "file_pattern = 'V(?P<number>\\d+)__.*\\.sql'\n"
+    root = make_project({"V1__init.sql": GOOD.format(n=1)}, config=config)
+    result = run_cli("new", "x", cwd=root)
+    assert result.code == 2 and "would not match the database's file_pattern" in result.err
