@@ -138,7 +138,7 @@ def build_plan(
     numbers.append(NumberRow("ON DELETE actions the split loses", lost, 0))
 
     reservations = []
-    for db_key in sorted(config.databases):
+    for db_key in (plan.key for plan in databases):
         db = config.databases[db_key]
         replayed = streams.get(db_key)
         numbered = [f.number for f in replayed.files if f.number is not None] if replayed else []
