@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--database", action="append", help="replay only this database (repeatable)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+    check.add_argument("--ignore", action="append", default=[], metavar="RULE", help="switch a rule off (repeatable)")
     check.add_argument(
         "--history",
         action="store_true",
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="create the next migration file and bump the reservation")
     new.add_argument("name", help="what the migration does; normalised to snake_case (add_tenant_flags)")
     new.add_argument("--database", help="the database to add it to (default: the default database)")
+
+    explain = commands.add_parser("explain", help="print a rule's documentation: the problem, an anti-pattern, the fix")
+    explain.add_argument("rule", help="a rule code (GS401) or name (drop-column-dependency)")
+    commands.add_parser("rules", help="list every rule: code, name, default severity, summary")
 
     plan = commands.add_parser("plan", help="the split's numbers: tables per database now and after, moves, cuts")
     plan.add_argument("--format", choices=("text", "json"), default="text")
@@ -101,6 +106,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     if args.command is None:
         parser.print_help(out)
         return EXIT_USAGE
+    if args.command in ("explain", "rules"):
+        return _explain(args, out)
     config = _load(args)
     if args.command == "check":
         return _check(args, config, out)
@@ -146,7 +153,7 @@ def _check(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file: {path}")
-    outcome = check_project(config, databases=args.database, history=args.history)
+    outcome = check_project(config, databases=args.database, history=args.history, ignore=args.ignore)
     findings = outcome.findings
     if args.paths:
         findings = filter_to_paths(findings, args.paths)
@@ -165,6 +172,21 @@ def _check(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int
             write_plain(findings, summary, out, notes)
     threshold = Severity.parse(args.fail_on)
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    import grove_schema.rules  # noqa: F401 - registers the lint rules
+    from grove_schema.findings import all_rules, find_rule
+
+    if args.command == "rules":
+        for info in all_rules():
+            out.write(f"{info.code}  {info.name:<28} {info.severity.label:<8} {info.summary}\n")
+        return EXIT_CLEAN
+    info = find_rule(args.rule)
+    if info is None:
+        raise UsageError(f"unknown rule {args.rule!r} (grove-schema rules lists them)")
+    out.write(f"{info.code} {info.name} ({info.severity.label})\n\n{info.doc or info.summary}\n")
+    return EXIT_CLEAN
 
 
 def _plan(args: argparse.Namespace, config: ProjectConfig, out: IO[str]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -60,10 +60,24 @@ class RetiredSection(_Section):
     columns: dict[str, str] = Field(default_factory=dict)
 
 
+class RulesSection(_Section):
+    ignore: list[str] = Field(default_factory=list)  # rule codes or names
+    severity: dict[str, str] = Field(default_factory=dict)  # rule -> "error" | "warning" | "info"
+
+    @field_validator("severity")
+    @classmethod
+    def _severities(cls, value: dict[str, str]) -> dict[str, str]:
+        for rule, severity in value.items():
+            if severity not in ("error", "warning", "info"):
+                raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
+        return value
+
+
 class OwnershipFile(_Section):
     project: ProjectSection = Field(default_factory=ProjectSection)
     databases: dict[str, DatabaseSection]
     retired: RetiredSection = Field(default_factory=RetiredSection)
+    rules: RulesSection = Field(default_factory=RulesSection)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,8 @@ class ProjectConfig:
     retired_tables: dict[str, str]
     retired_columns: dict[str, str]
     text: str = ""  # the file's text, to locate keys in findings
+    rules_ignore: tuple[str, ...] = ()
+    rules_severity: dict[str, str] = field(default_factory=dict)
 
     def line_of(self, *dotted_key: str) -> int | None:
         """The line of a key in ownership.toml (`line_of("databases", "curios", "tables")`)."""
@@ -169,6 +185,8 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         retired_tables=dict(parsed.retired.tables),
         retired_columns=dict(parsed.retired.columns),
         text=text,
+        rules_ignore=tuple(parsed.rules.ignore),
+        rules_severity=dict(parsed.rules.severity),
     )
 
 

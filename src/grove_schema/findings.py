@@ -31,6 +31,7 @@ class RuleInfo:
     name: str
     severity: Severity
     summary: str
+    doc: str = ""  # problem, anti-pattern and fix: what `grove-schema explain` prints
 
 
 @dataclass(frozen=True, order=True)
@@ -70,10 +71,10 @@ class Finding:
 _REGISTRY: dict[str, RuleInfo] = {}
 
 
-def register(code: str, name: str, severity: Severity, summary: str) -> RuleInfo:
+def register(code: str, name: str, severity: Severity, summary: str, doc: str = "") -> RuleInfo:
     if code in _REGISTRY or any(r.name == name for r in _REGISTRY.values()):
         raise ValueError(f"rule {code} {name} registered twice")
-    info = RuleInfo(code, name, severity, summary)
+    info = RuleInfo(code, name, severity, summary, doc)
     _REGISTRY[code] = info
     return info
 
@@ -163,3 +164,11 @@ EDITED_MIGRATION = register(
     "GS307", "edited-migration", Severity.ERROR, "a locked (applied) migration whose content changed"
 )
 MISSING_MIGRATION = register("GS308", "missing-migration", Severity.ERROR, "a locked migration renamed or deleted")
+
+# Suppressions (GS5xx).
+SUPPRESSION_MALFORMED = register(
+    "GS501", "suppression-malformed", Severity.ERROR, "a grove-schema suppression comment without a reason or rule"
+)
+SUPPRESSION_UNUSED = register(
+    "GS502", "suppression-unused", Severity.WARNING, "a suppression comment that silenced nothing"
+)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,9 +31,10 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Ignored, IgnoredFile, Reservation, StreamFacts, check_numbering
-from grove_schema.replay import StreamReplay, TextReader, replay_stream
+from grove_schema.replay import LintSettings, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import read_migration
+from grove_schema.suppressions import apply_suppressions
 
 if TYPE_CHECKING:
     from grove_schema.ownership import OwnershipReport
@@ -86,19 +88,25 @@ def check_project(
     dev_database: bool = True,
     statement_seconds: float = 5.0,
     history: bool = False,
+    ignore: Sequence[str] = (),
 ) -> ProjectReplay:
-    """Replay the streams of `databases` (all configured ones by default) and check their numbering.
+    """Replay the streams of `databases` (all configured ones by default), lint every statement,
+    and check numbering, locks and ownership.
 
-    Findings in locked (applied) files are info unless `history`: production already ran them."""
+    Findings in locked (applied) files are info unless `history`: production already ran them.
+    `ignore` names rules to switch off, beside the configuration's `[rules] ignore`."""
     keys = databases if databases else database_order(config)
     for key in keys:
         config.database(key)  # unknown keys are a usage error
+    lint, ignored, severities = lint_settings(config, ignore)
     outcome = ProjectReplay(config)
     applied: set[str] = set()
     for key in keys:
         database = config.databases[key]
         files = stream_files(database, is_default=(key == config.default_database))
-        stream = replay_stream(key, files, read, dev_database=dev_database, statement_seconds=statement_seconds)
+        stream = replay_stream(
+            key, files, read, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint
+        )
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
         if not database.migrations_dir.is_dir():
@@ -116,10 +124,43 @@ def check_project(
 
         outcome.ownership = check_ownership(config, outcome.streams)
         outcome.findings.extend(outcome.ownership.findings)
+    findings = [f for f in outcome.findings if f.rule.code not in ignored]
+    findings = [replace(f, severity=severities[f.rule.code]) if f.rule.code in severities else f for f in findings]
+    findings = apply_suppressions(findings, [layout for s in outcome.streams.values() for layout in s.layouts])
     if not history:
-        outcome.findings = as_applied_history(outcome.findings, applied)
-    outcome.findings.sort(key=Finding.sort_key)
+        findings = as_applied_history(findings, applied)
+    outcome.findings = sorted(findings, key=Finding.sort_key)
     return outcome
+
+
+def lint_settings(
+    config: ProjectConfig, ignore: Sequence[str] = ()
+) -> tuple[LintSettings, set[str], dict[str, Severity]]:
+    """The rules that run, the codes switched off, and severity overrides; unknown rules are a
+    usage error, whether named in ownership.toml or on the command line."""
+    from grove_schema.findings import find_rule
+    from grove_schema.ownership import OwnershipMap
+    from grove_schema.rules import ALL_RULES
+
+    def resolve(name: str, where: str) -> str:
+        rule = find_rule(name)
+        if rule is None:
+            raise UsageError(f"unknown rule {name!r} in {where} (grove-schema rules lists them)")
+        return rule.code
+
+    ignored = {resolve(n, f"{config.path.name} [rules] ignore") for n in config.rules_ignore}
+    ignored |= {resolve(n, "--ignore") for n in ignore}
+    severities = {
+        resolve(name, f"{config.path.name} [rules] severity"): Severity.parse(level)
+        for name, level in config.rules_severity.items()
+    }
+    ownership = OwnershipMap(config)
+    lint = LintSettings(
+        rules=tuple(rule for rule in ALL_RULES if rule.code not in ignored),
+        retired_tables=ownership.retired_tables,
+        retired_columns=ownership.retired_columns,
+    )
+    return lint, ignored, severities
 
 
 def database_order(config: ProjectConfig) -> list[str]:

@@ -7,9 +7,10 @@ goes on with the next one, as a compiler does, so one bad statement hides nothin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grove_schema.discovery import MigrationFile
 from grove_schema.findings import (
@@ -27,8 +28,12 @@ from grove_schema.lexer import LineIndex, RawStatement, SplitFile, TokenKind, sp
 from grove_schema.model import Schema, SourceRef
 from grove_schema.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.schema_changes import Change, Refusal, plan_change
+from grove_schema.suppressions import FileLayout
 
 MAX_STATEMENT_BYTES = 100_000  # D1's SQLITE_LIMIT_SQL_LENGTH
+if TYPE_CHECKING:
+    from grove_schema.rules.base import Rule, Violation
+
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
@@ -56,16 +61,40 @@ class StreamReplay:
     findings: list[Finding] = field(default_factory=list)
     divergences: list[str] = field(default_factory=list)  # model vs dev database disagreements
     texts: dict[str, str] = field(default_factory=dict)  # path -> file text, for reporters
+    layouts: list[FileLayout] = field(default_factory=list)  # comments and statement lines, for suppressions
 
 
 TextReader = Callable[[Path], "str | Finding"]
 
 
+@dataclass(frozen=True)
+class LintSettings:
+    """Which lint rules run during the replay, and what they need from the map."""
+
+    rules: tuple[Rule, ...] = ()
+    retired_tables: Mapping[str, str] = field(default_factory=dict)  # key(table) -> reason
+    retired_columns: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def default(cls) -> LintSettings:
+        from grove_schema.rules import ALL_RULES
+
+        return cls(rules=ALL_RULES)
+
+
 class Replayer:
     """Replays files one at a time; `schema` and `dev_database` can be inspected between files."""
 
-    def __init__(self, database: str, *, dev_database: bool = True, statement_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        database: str,
+        *,
+        dev_database: bool = True,
+        statement_seconds: float = 5.0,
+        lint: LintSettings | None = None,
+    ) -> None:
         self.result = StreamReplay(database=database)
+        self.lint = lint if lint is not None else LintSettings()
         self.dev_database = None
         if dev_database:
             from grove_schema.devdb import DevDatabase
@@ -92,6 +121,17 @@ class Replayer:
             return SourceRef(path=path, line=lines.position(offset)[0])
 
         self._lexical_findings(split, location, path)
+        result.layouts.append(
+            FileLayout(
+                path=path,
+                comments=tuple(
+                    (*lines.position(c.start), c.text) for c in split.comments if c.text.startswith("--")
+                ),
+                statements=tuple(
+                    (lines.position(r.start)[0], lines.position(max(r.end - 1, r.start))[0]) for r in split.statements
+                ),
+            )
+        )
         file_start = result.schema.snapshot()
         db = self.dev_database
         if db is not None:
@@ -178,12 +218,16 @@ class Replayer:
         except StatementError as error:
             statement, parse_problem = None, error
         plan = plan_change(result.schema, statement, ref_at) if statement is not None else None
+        violations = self._run_rules(migration, statement, where, location) if statement is not None else []
 
         db = self.dev_database
         if db is None:
-            self._apply_without_database(migration, raw, statement, parse_problem, plan, where, location)
+            refusal = plan.message if isinstance(plan, Refusal) else None
+            explained = self._report_violations(violations, migration, refusal)
+            self._apply_without_database(migration, raw, statement, parse_problem, plan, where, location, explained)
             return
         failure = db.execute(raw.text)
+        explained = self._report_violations(violations, migration, failure)
         if failure is None:
             if statement is None or (statement.kind is Kind.UNKNOWN):
                 assert parse_problem is not None or statement is not None
@@ -211,7 +255,9 @@ class Replayer:
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
             return
         # The dev database refused: the statement has no effect.
-        if parse_problem is not None or any(marker in failure for marker in _SYNTAX_MARKERS):
+        if explained:
+            pass  # a rule's finding already says why, quoting SQLite
+        elif parse_problem is not None or any(marker in failure for marker in _SYNTAX_MARKERS):
             message = failure
             if parse_problem is not None and parse_problem.message not in failure:
                 message = f"{failure} ({parse_problem.message})" if "syntax error" not in failure else failure
@@ -220,6 +266,45 @@ class Replayer:
         else:
             result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", where))
         result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+
+    def _run_rules(
+        self, migration: MigrationFile, statement: Statement, where: Location, locate: Callable[[int], Location]
+    ) -> list[tuple[Rule, Violation]]:
+        """Every enabled rule's violations, judged against the schema as it stood before."""
+        from grove_schema.rules.base import RuleContext
+
+        context = RuleContext(
+            statement=statement,
+            schema=self.result.schema,
+            file=migration,
+            location=where,
+            locate=locate,
+            retired_tables=self.lint.retired_tables,
+            retired_columns=self.lint.retired_columns,
+        )
+        found = []
+        for rule in self.lint.rules:
+            if rule.kinds is not None and statement.kind not in rule.kinds:
+                continue
+            for violation in rule.check(context):
+                if violation.location is None:
+                    violation = replace(violation, location=where)
+                found.append((rule, violation))
+        return found
+
+    def _report_violations(
+        self, violations: list[tuple[Rule, Violation]], migration: MigrationFile, failure: str | None
+    ) -> bool:
+        """Add the rules' findings; True when one of them explains the statement's failure."""
+        explained = False
+        for rule, violation in violations:
+            message = violation.message
+            if failure is not None and rule.explains_failure(failure):
+                explained = True
+                message = f'{message} (SQLite: "{failure}"{_rollback_note(migration)})'
+            severity = violation.severity or rule.severity
+            self.result.findings.append(Finding(rule.info, message, violation.location, severity))
+        return explained
 
     def _apply_without_database(
         self,
@@ -230,6 +315,7 @@ class Replayer:
         plan: Change | Refusal | None,
         where: Location,
         location: Callable[[int], Location],
+        explained: bool = False,
     ) -> None:
         result = self.result
         if statement is None:
@@ -243,9 +329,8 @@ class Replayer:
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, "parse"))
             return
         if isinstance(plan, Refusal):
-            result.findings.append(
-                make_finding(SQLITE_ERROR, f"{plan.message}{_rollback_note(migration)}", where)
-            )
+            if not explained:
+                result.findings.append(make_finding(SQLITE_ERROR, f"{plan.message}{_rollback_note(migration)}", where))
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, plan.message))
             return
         if isinstance(plan, Change):
@@ -284,9 +369,10 @@ def replay_stream(
     *,
     dev_database: bool = True,
     statement_seconds: float = 5.0,
+    lint: LintSettings | None = None,
 ) -> StreamReplay:
     """Replay every file of one stream, in order, and return the model and the findings."""
-    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds)
+    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
     try:
         for migration in files:
             text = read(migration.path)

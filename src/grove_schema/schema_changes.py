@@ -282,17 +282,34 @@ def _affinity_type(declared: str) -> str:
 
 
 def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
+    assert stmt.as_select is not None
+    names = _select_columns(schema, stmt.as_select)
+    if isinstance(names, Refusal):
+        return names
+    created = Provenance(created=ref_at(stmt.start))
+    columns = [
+        Column(name=name, type=declared, definition=declared, provenance=created) for name, declared in names
+    ]
+    return Table(name=stmt.name, columns=tuple(columns), provenance=created)
+
+
+_MAX_VIEW_DEPTH = 20
+
+
+def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[str, str]] | Refusal:
+    """The (name, CREATE TABLE ... AS type) columns of a plain SELECT, named as SQLite names them."""
     from sqlglot import exp
 
     from grove_schema.parsing import parse_with_sqlglot
 
-    assert stmt.as_select is not None
-    tree = parse_with_sqlglot(stmt.as_select)
+    tree = parse_with_sqlglot(select)
     if not isinstance(tree, exp.Select):
         return Refusal("CREATE TABLE ... AS with anything but a plain SELECT is not modelled")
     sources: dict[str, Table] = {}
     for table_node in tree.find_all(exp.Table):
-        source = schema.table(table_node.name)
+        source = _select_source(schema, table_node.name, depth)
+        if isinstance(source, Refusal):
+            return source
         if source is not None:
             sources[key(table_node.alias_or_name)] = source
             sources[key(table_node.name)] = source
@@ -326,8 +343,7 @@ def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Tabl
         else:
             return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
         names.append((name, declared))
-    created = Provenance(created=ref_at(stmt.start))
-    columns = []
+    columns: list[tuple[str, str]] = []
     used: set[str] = set()
     for name, declared in names:
         unique_name = name
@@ -336,9 +352,37 @@ def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Tabl
             unique_name = f"{name}:{counter}"
             counter += 1
         used.add(key(unique_name))
-        definition = declared
-        columns.append(Column(name=unique_name, type=declared, definition=definition, provenance=created))
-    return Table(name=stmt.name, columns=tuple(columns), provenance=created)
+        columns.append((unique_name, declared))
+    return columns
+
+
+def _select_source(schema: Schema, name: str, depth: int) -> Table | Refusal | None:
+    """What a SELECT's FROM names, as a table: a view's or a virtual table's columns."""
+    table = schema.table(name)
+    if table is not None:
+        return table
+    view = schema.views.get(key(name))
+    if view is not None:
+        if depth >= _MAX_VIEW_DEPTH:
+            return Refusal(f"view {view.name} nests too deep to model")
+        view_columns = _select_columns(schema, view.select, depth + 1)
+        if isinstance(view_columns, Refusal):
+            return view_columns
+        if view.column_names:  # CREATE VIEW v(x, y): the list renames the columns by position
+            view_columns = [(n, t) for n, (_, t) in zip(view.column_names, view_columns, strict=False)]
+        return Table(
+            name=view.name,
+            columns=tuple(Column(name=n, type=t, provenance=view.provenance) for n, t in view_columns),
+            provenance=view.provenance,
+        )
+    vtable = schema.virtual_tables.get(key(name))
+    if vtable is not None:
+        return Table(
+            name=vtable.name,
+            columns=tuple(Column(name=n, provenance=vtable.provenance) for n in vtable.column_names),
+            provenance=vtable.provenance,
+        )
+    return None
 
 
 # --- CREATE VIRTUAL TABLE ----------------------------------------------------------------------
