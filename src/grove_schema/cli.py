@@ -179,8 +179,8 @@ def _explain(args: argparse.Namespace, out: IO[str]) -> int:
     from grove_schema.findings import all_rules, find_rule
 
     if args.command == "rules":
-        for info in all_rules():
-            out.write(f"{info.code}  {info.name:<28} {info.severity.label:<8} {info.summary}\n")
+        for listed in all_rules():
+            out.write(f"{listed.code}  {listed.name:<28} {listed.severity.label:<8} {listed.summary}\n")
         return EXIT_CLEAN
     info = find_rule(args.rule)
     if info is None:
