@@ -8,9 +8,7 @@ what `grove-schema lock` and `grove-schema new` produce.
 from __future__ import annotations
 
 import os
-import secrets
-import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from grove_schema.config import DatabaseConfig, ProjectConfig
 from grove_schema.discovery import MigrationFile, discover_stream
 from grove_schema.errors import ConfigError, UsageError
 from grove_schema.findings import Finding, Location, Severity
+from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
 from grove_schema.locking import (
     LOCK_FILE_NAME,
     Lock,
@@ -89,12 +88,15 @@ def check_project(
     statement_seconds: float = 5.0,
     history: bool = False,
     ignore: Sequence[str] = (),
+    replay: Callable[..., StreamReplay] = replay_stream,
 ) -> ProjectReplay:
     """Replay the streams of `databases` (all configured ones by default), lint every statement,
     and check numbering, locks and ownership.
 
     Findings in locked (applied) files are info unless `history`: production already ran them.
-    `ignore` names rules to switch off, beside the configuration's `[rules] ignore`."""
+    `ignore` names rules to switch off, beside the configuration's `[rules] ignore`.
+    `replay` replays one stream (replay.replay_stream's signature; cache.replay_cached resumes from
+    a cached prefix)."""
     keys = databases if databases else database_order(config)
     for key in keys:
         config.database(key)  # unknown keys are a usage error
@@ -104,9 +106,7 @@ def check_project(
     for key in keys:
         database = config.databases[key]
         files = stream_files(database, is_default=(key == config.default_database))
-        stream = replay_stream(
-            key, files, read, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint
-        )
+        stream = replay(key, files, read, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
         if not database.migrations_dir.is_dir():
@@ -353,33 +353,10 @@ def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, then rename it over `path`: readers never see half a file.
+    """Write `text` atomically (see `files.write_atomically`)."""
+    from grove_schema.files import write_atomically as write
 
-    The temporary name starts with a dot, so wrangler and discovery ignore it if a crash leaves it."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    try:
-        # 0o666 lets the umask decide, as for any new file (mkstemp would give 0o600).
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def filter_to_paths(findings: list[Finding], paths: list[Path]) -> list[Finding]:
-    """Findings located in `paths`, plus those that belong to no single file."""
-    wanted = {str(p.resolve()) for p in paths}
-    return [f for f in findings if f.location is None or str(Path(f.location.path).resolve()) in wanted]
+    write(path, text)
 
 
 def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:

@@ -1,0 +1,114 @@
+"""`grove-schema diagram`: structure, not pixels; and the docs' diagrams never drift."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grove_schema.diagram import CROSSING, PALETTE, RETIRED_FILL
+
+from .conftest import REPO
+
+DOCS = REPO / "docs" / "diagrams"
+
+
+def clusters(dot: str) -> list[str]:
+    return re.findall(r"subgraph (cluster_\w+) \{", dot)
+
+
+def edges(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if " -> " in line and "style=invis" not in line]
+
+
+@pytest.mark.parametrize(("name", "flags"), [("grove-before", []), ("grove-after", ["--after-split"])])
+def test_docs_diagrams_are_what_the_tool_renders_now(run_cli, name: str, flags: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("diagram", *flags, cwd=REPO)
+    assert result.code == 0, result.err
+    committed = (DOCS / f"{name}.dot").read_text(encoding="utf-8")
+    assert result.out == committed, f"docs/diagrams/{name}.dot drifted: regenerate it with grove-schema diagram"
+    assert (DOCS / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_example_before_split(run_cli) -> None:  # type: ignore[no-untyped-def]
+    dot = run_cli("diagram", cwd=REPO).out
+    assert clusters(dot) == [
+        "cluster_engine",
+        "cluster_engine_curios",
+        "cluster_engine_obs",
+        "cluster_engine_retired",
+        "cluster_curios",
+        "cluster_obs",
+        "cluster_pantry",
+        "cluster_legend",
+    ]
+    assert 'label="grove-engine-db (DB) - 66 tables"' in dot
+    assert 'label="moving to grove-curios-db (18)"' in dot
+    red = [e for e in edges(dot) if CROSSING in e]
+    assert len(red) == 18 and all("ON DELETE CASCADE lost" in e for e in red)
+    assert dot.count(f'fillcolor="{RETIRED_FILL}"') == 9
+    curios_fill = PALETTE[1][1]
+    assert re.search(rf'"engine\.gallery_images" \[label=gallery_images color="[^"]+" fillcolor="{curios_fill}"', dot)
+
+
+@pytest.mark.corpus
+def test_corpus_renders_with_every_table_cluster_and_cut(run_cli, corpus_root: Path) -> None:  # type: ignore[no-untyped-def]
+    now = run_cli("--root", str(corpus_root), "diagram", cwd=REPO).out
+    assert 'label="grove-engine-db (DB) - 125 tables"' in now
+    assert 'label="moving to grove-curios-db (45)"' in now
+    assert 'label="moving to grove-observability-db (10)"' in now
+    assert 'label="retired: planned drop (9)"' in now
+    table_nodes = re.findall(r'^\t+"engine\.(\w+)" \[', now, flags=re.MULTILINE)
+    assert len(table_nodes) == 125
+    red = [e for e in edges(now) if CROSSING in e]
+    assert len(red) == 42
+    after = run_cli("--root", str(corpus_root), "diagram", "--after-split", cwd=REPO).out
+    assert 'label="grove-engine-db (DB) - 61 tables"' in after
+    assert 'label="grove-curios-db (CURIO_DB) - 45 tables"' in after
+    assert 'label="grove-observability-db (OBS_DB) - 10 tables"' in after
+    assert len([e for e in edges(after) if CROSSING in e]) == 42
+    assert RETIRED_FILL not in after.split("cluster_legend")[0]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+@pytest.mark.corpus
+def test_corpus_svg_renders(run_cli, corpus_root: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "corpus.svg"
+    result = run_cli("--root", str(corpus_root), "diagram", "-o", str(target), cwd=REPO)
+    assert result.code == 0, result.err
+    svg = target.read_text(encoding="utf-8")
+    assert svg.count('class="cluster"') == 8 and "tenants" in svg
+
+
+def test_missing_dot_still_writes_dot(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import graphviz
+
+    def missing(*_args: object, **_kwargs: object) -> bytes:
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr("grove_schema.diagram.render_bytes", missing)
+    result = run_cli("diagram", "-o", str(tmp_path / "out.svg"), cwd=REPO)
+    assert result.code == 2
+    assert "Graphviz's `dot` is not installed" in result.err and "apt-get install graphviz" in result.err
+    assert (tmp_path / "out.dot").read_text(encoding="utf-8").startswith("digraph grove_schema {")
+    assert not (tmp_path / "out.svg").exists()
+
+
+def test_columns_and_database_filter(run_cli) -> None:  # type: ignore[no-untyped-def]
+    dot = run_cli("diagram", "--columns", "--database", "engine", cwd=REPO).out
+    assert clusters(dot) == [
+        "cluster_engine",
+        "cluster_engine_curios",
+        "cluster_engine_obs",
+        "cluster_engine_retired",
+        "cluster_legend",
+    ]
+    assert "<S>lemonsqueezy_customer_id" in dot  # a retired column, struck through
+    assert 'tenant_id <FONT POINT-SIZE="8">TEXT FK</FONT>' in dot
+    assert run_cli("diagram", "--database", "nope", cwd=REPO).code == 2
+
+
+def test_dot_is_deterministic(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("diagram", cwd=REPO).out == run_cli("diagram", cwd=REPO).out
