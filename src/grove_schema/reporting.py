@@ -1,14 +1,17 @@
-"""Reporters: findings to text (plain or coloured) and JSON. One function per format."""
+"""Reporters: findings to text (plain or coloured), JSON, SARIF, GitHub workflow commands and gcc-style
+lines. One function per format, all from the same sorted list of findings."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from pathlib import Path
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
 from typing import IO, Any
+from urllib.parse import quote
 
-from grove_schema.findings import Finding, Severity
+from grove_schema.findings import Finding, Location, RuleInfo, Severity
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:
@@ -125,3 +128,167 @@ def findings_json(
 
 def write_json(document: Mapping[str, Any], out: IO[str]) -> None:
     out.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+# SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_PROBLEM = re.compile(r"\*\*Problem\*\*:?\s*(?P<text>.*?)(?=\n\s*\*\*[A-Z][\w -]*\*\*|\Z)", re.DOTALL)
+
+
+def sarif_level(severity: Severity) -> str:
+    """SARIF's `level`: error, warning, or note for info."""
+    return _SARIF_LEVEL[severity]
+
+
+def rule_problem(info: RuleInfo) -> str:
+    """The **Problem** section of a rule's doc as one paragraph; the summary when there is none."""
+    match = _PROBLEM.search(info.doc)
+    if match is None:
+        return info.summary
+    return " ".join(match.group("text").split()) or info.summary
+
+
+def _sarif_rule(info: RuleInfo) -> dict[str, Any]:
+    doc = info.doc or info.summary
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": rule_problem(info)},
+        "help": {"text": doc, "markdown": doc},
+        "defaultConfiguration": {"level": sarif_level(info.severity)},
+    }
+
+
+def _artifact_location(path: str, cwd: Path | None) -> dict[str, str]:
+    """A relative URI (forward slashes, percent-encoded) against %SRCROOT% below the current
+    directory; a `file://` URI otherwise."""
+    shown = PurePath(display_path(path, cwd))
+    if shown.is_absolute():
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _directory_uri(directory: Path) -> str:
+    uri = directory.resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def sarif_log(
+    findings: Sequence[Finding],
+    rules: Sequence[RuleInfo],
+    *,
+    tool_version: str,
+    fallback_path: str,
+    notes: Sequence[str] = (),
+    cwd: Path | None = None,
+) -> dict[str, Any]:
+    """One run: `tool.driver.rules` lists every registered rule (so `ruleIndex` is stable for a
+    given version), one result per finding.
+
+    GitHub code scanning rejects a whole upload when one result has no location
+    ("locationFromSarifResult: expected at least one location"), so a finding that belongs to no
+    single file is reported at line 1 of `fallback_path` (the ownership.toml in use)."""
+    index = {info.code: position for position, info in enumerate(rules)}
+    results = []
+    for finding in findings:
+        location = finding.location or Location(fallback_path, 1, 1)
+        result: dict[str, Any] = {"ruleId": finding.code}
+        if finding.code in index:
+            result["ruleIndex"] = index[finding.code]
+        result["level"] = sarif_level(finding.severity)
+        result["message"] = {"text": finding.message}
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(location.path, cwd),
+                    "region": {"startLine": location.line, "startColumn": location.column},
+                }
+            }
+        ]
+        results.append(result)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "grove-schema",
+                "version": tool_version,
+                "semanticVersion": tool_version,
+                "rules": [_sarif_rule(info) for info in rules],
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(cwd or Path.cwd())}},
+        "columnKind": "unicodeCodePoints",  # columns count characters, as in the text format
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "note", "message": {"text": note}} for note in notes],
+            }
+        ],
+        "results": results,
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+# GitHub Actions workflow commands: annotations on the pull request.
+
+_GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def github_escape_data(text: str) -> str:
+    """The message part of a workflow command: `%`, CR and LF percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_escape_property(text: str) -> str:
+    """A property value: as the message, and `:` and `,` too (they delimit properties)."""
+    return github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(finding: Finding, cwd: Path | None = None) -> str:
+    """`::error file=PATH,line=L,col=C,title=CODE name::message` (warning, notice for info)."""
+    properties: list[tuple[str, str]] = []
+    if finding.location is not None:
+        loc = finding.location
+        path = PurePath(display_path(loc.path, cwd)).as_posix()
+        properties += [("file", path), ("line", str(loc.line)), ("col", str(loc.column))]
+    properties.append(("title", f"{finding.code} {finding.name}"))
+    rendered = ",".join(f"{key}={github_escape_property(value)}" for key, value in properties)
+    return f"::{_GITHUB_COMMAND[finding.severity]} {rendered}::{github_escape_data(finding.message)}"
+
+
+def write_github(findings: Sequence[Finding], summary: str, out: IO[str], notes: Sequence[str] = ()) -> None:
+    """One workflow command per finding; the notes and the summary as plain log lines."""
+    for finding in findings:
+        out.write(github_command(finding) + "\n")
+    for note in notes:
+        out.write(_one_line(note) + "\n")
+    out.write(summary + "\n")
+
+
+# gcc-style diagnostics, for editors' quickfix lists and compilation buffers.
+
+_GCC_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def gcc_line(finding: Finding, cwd: Path | None = None) -> str:
+    """`path:line:col: severity: CODE message`; without a location, `grove-schema: severity: ...`
+    (as gcc itself prints diagnostics that belong to no file). The message is kept on one line."""
+    body = f"{_GCC_SEVERITY[finding.severity]}: {finding.code} {_one_line(finding.message)}"
+    if finding.location is None:
+        return f"grove-schema: {body}"
+    loc = finding.location
+    return f"{display_path(loc.path, cwd)}:{loc.line}:{loc.column}: {body}"
+
+
+def write_gcc(findings: Sequence[Finding], out: IO[str]) -> None:
+    """Diagnostics only: no notes and no summary, so every line is one an editor can jump to."""
+    for finding in findings:
+        out.write(gcc_line(finding) + "\n")

@@ -32,7 +32,14 @@ class Suppression:
     rules: tuple[RuleInfo, ...]
     reason: str
     file_level: bool
-    used: bool = False
+    used_codes: set[str] = field(default_factory=set)  # the rules it silenced a finding of
+
+    @property
+    def used(self) -> bool:
+        return bool(self.used_codes)
+
+    def unused_rules(self) -> list[RuleInfo]:
+        return [rule for rule in self.rules if rule.code not in self.used_codes]
 
 
 @dataclass(frozen=True)
@@ -58,9 +65,8 @@ def parse_suppressions(layout: FileLayout) -> ParsedSuppressions:
             continue
         location = Location(layout.path, line, column)
         kind = match.group("kind").lower()
-        names_part, separator, reason = match.group("rest").partition(" -- ")
-        if not separator and match.group("rest").rstrip().endswith("--"):
-            names_part, reason = match.group("rest").rstrip()[:-2], ""
+        # Rule names hold single hyphens only, so the first `--` starts the reason.
+        names_part, _separator, reason = match.group("rest").partition("--")
         names = [n for n in re.split(r"[,\s]+", names_part.strip()) if n]
         reason = reason.strip()
         problems = []
@@ -127,17 +133,17 @@ def apply_suppressions(findings: Iterable[Finding], layouts: Iterable[FileLayout
         if covering is None:
             kept.append(finding)
         else:
-            covering.used = True
+            covering.used_codes.add(finding.code)
     for _layout, parsed in by_path.values():
         kept.extend(parsed.malformed)
         for suppression in parsed.suppressions:
-            if not suppression.used:
-                names = ", ".join(rule.name for rule in suppression.rules)
-                kept.append(
-                    make_finding(
-                        SUPPRESSION_UNUSED,
-                        f"this suppression of {names} silenced nothing: remove it",
-                        suppression.location,
-                    )
-                )
+            unused = suppression.unused_rules()
+            if not unused:
+                continue
+            names = ", ".join(rule.name for rule in unused)
+            if suppression.used:  # a comment naming several rules, some of which found nothing here
+                message = f"{names} in this suppression silenced nothing: remove {names} from the comment"
+            else:
+                message = f"this suppression of {names} silenced nothing: remove it"
+            kept.append(make_finding(SUPPRESSION_UNUSED, message, suppression.location))
     return kept
