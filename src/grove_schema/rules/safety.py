@@ -1,7 +1,601 @@
-"""Lint rules (filled in by the rules work)."""
+"""Safety rules: statements that D1 runs without complaint but that lose or strand data.
+
+They judge DROP TABLE, DROP COLUMN, RENAME and the `IF NOT EXISTS` forms against the schema as it
+stood before the statement, and, for the classic table rebuild (create `t_new`, copy the rows,
+`DROP TABLE t`, rename `t_new` to `t`), against the other statements of the same file.
+"""
 
 from __future__ import annotations
 
-from grove_schema.rules.base import Rule
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-RULES: tuple[Rule, ...] = ()
+from grove_schema.findings import Severity
+from grove_schema.lexer import RawStatement, TokenKind, split_statements, tokenize
+from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, key
+from grove_schema.parsing import (
+    AlterTable,
+    CreateIndex,
+    CreateTable,
+    DropObject,
+    Kind,
+    StatementError,
+    parse_statement,
+    parse_with_sqlglot,
+)
+from grove_schema.rules.alter_table import column_references
+from grove_schema.rules.base import Rule, RuleContext, Violation
+from grove_schema.schema_changes import build_table
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+_CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
+
+
+def _children(schema: Schema, table: str) -> list[tuple[Table, ForeignKey]]:
+    """Foreign keys of other tables that point at `table` (a self-reference is not a child)."""
+    return [(child, fk) for child, fk in schema.referencing_foreign_keys(table) if key(child.name) != key(table)]
+
+
+def _fk_label(child: Table, fk: ForeignKey) -> str:
+    return f"{child.name}.{', '.join(fk.columns)}"
+
+
+# --- the rebuild pattern, read from the rest of the file --------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowCopy:
+    """`INSERT INTO target ... SELECT ... FROM source` earlier in the file."""
+
+    target: str
+    line: int
+    columns: frozenset[str] | None  # keys of the source's columns read; None: all (`*`)
+
+
+def _file_statements(context: RuleContext) -> tuple[RawStatement, ...]:
+    return _split(context.statement.raw.source)
+
+
+@lru_cache(maxsize=4)
+def _split(source: str) -> tuple[RawStatement, ...]:
+    """The statements of one file: several rules look at the same file around one DROP."""
+    return tuple(split_statements(source).statements)
+
+
+def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
+    """Copies of `table`'s rows into another table by the statements before this one in its file."""
+    from sqlglot import exp
+
+    wanted = key(table)
+    here = context.statement.start
+    copies = []
+    for raw in _file_statements(context):
+        if raw.start >= here:
+            break
+        if raw.first_word() not in ("INSERT", "REPLACE", "WITH") or not _mentions(raw.text, wanted):
+            continue
+        text = re.sub(r"^\s*(?:INSERT\s+OR\s+\w+|REPLACE)\b", "INSERT", raw.text, count=1, flags=re.IGNORECASE)
+        tree = parse_with_sqlglot(text)
+        if not isinstance(tree, exp.Insert) or tree.expression is None:
+            continue
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        if not isinstance(target, exp.Table) or key(target.name) == wanted:
+            continue
+        select = tree.expression
+        if not any(key(t.name) == wanted for t in select.find_all(exp.Table)):
+            continue
+        columns: frozenset[str] | None
+        if _reads_star(select, wanted):
+            columns = None
+        else:
+            refs = column_references(select.sql(dialect="sqlite"), context.schema) or set()
+            columns = frozenset(column for owner, column in refs if owner == wanted)
+        copies.append(RowCopy(target.name, context.locate(raw.start).line, columns))
+    return copies
+
+
+def _mentions(text: str, name: str) -> bool:
+    """A cheap test before sqlglot parses a statement: does `name` occur as a word in it?"""
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.IGNORECASE) is not None
+
+
+def _reads_star(select: exp.Expression, table: str) -> bool:
+    from sqlglot import exp
+
+    for star in select.find_all(exp.Star):
+        parent = star.parent
+        if isinstance(parent, exp.Column):
+            if parent.table and key(parent.table) != table:
+                owner = next(
+                    (t for t in select.find_all(exp.Table) if key(t.alias_or_name) == key(parent.table)), None
+                )
+                if owner is None or key(owner.name) != table:
+                    continue
+            return True
+        if isinstance(parent, exp.Select):
+            return True
+    return False
+
+
+def renamed_into_place(context: RuleContext, new_name: str, old_name: str) -> int | None:
+    """Line of a later `ALTER TABLE new_name RENAME TO old_name` in the same file, if any."""
+    for raw in _later_statements(context):
+        if raw.first_word() != "ALTER":
+            continue
+        statement = _parse(raw)
+        if (
+            isinstance(statement, AlterTable)
+            and statement.kind is Kind.RENAME_TABLE
+            and key(statement.table) == key(new_name)
+            and key(statement.new_name) == key(old_name)
+        ):
+            return context.locate(raw.start).line
+    return None
+
+
+def _later_statements(context: RuleContext) -> list[RawStatement]:
+    here = context.statement.start
+    return [raw for raw in _file_statements(context) if raw.start > here]
+
+
+def _parse(raw: RawStatement) -> object:
+    try:
+        return parse_statement(raw, raw.source)
+    except StatementError:
+        return None
+
+
+def _copyable(table: Table) -> list[Column]:
+    return [c for c in table.columns if c.generated is None]
+
+
+def _created_in_this_file(context: RuleContext, table: Table) -> bool:
+    return table.provenance.created.path == str(context.file.path)
+
+
+# --- GS405 drop-referenced-table ----------------------------------------------------------------
+
+
+class DropReferencedTable(Rule):
+    """DROP TABLE (alone or in the create-copy-drop-rename rebuild) of a table other tables reference.
+
+    **Problem**: D1 always enforces foreign keys, and `DROP TABLE p` first deletes every row of
+    `p`. With `ON DELETE CASCADE` (or SET NULL) children, the migration succeeds and silently
+    deletes (or clears) every child row: this is what the classic table rebuild does to a parent
+    table in D1. `PRAGMA defer_foreign_keys = ON` does not stop the cascade. With NO ACTION or
+    RESTRICT children it fails with "FOREIGN KEY constraint failed" as soon as they have rows,
+    and D1 rolls back the migration. A dropped parent that is not rebuilt leaves children whose
+    inserts fail.
+
+    **Anti-pattern**:
+    ```sql
+    -- posts: tenant_id REFERENCES tenants(id) ON DELETE CASCADE
+    CREATE TABLE tenants_new (...);
+    INSERT INTO tenants_new SELECT * FROM tenants;
+    DROP TABLE tenants;  -- deletes every post
+    ALTER TABLE tenants_new RENAME TO tenants;
+    ```
+
+    **Fix**: avoid rebuilding a referenced table (ALTER TABLE ADD COLUMN; enforce a new rule with
+    a trigger instead of a new CHECK). When it must be rebuilt, copy the children's rows aside
+    and drop them first, rebuild the parent, then recreate the children and restore their rows:
+    ```sql
+    CREATE TABLE posts_backup AS SELECT * FROM posts;
+    DROP TABLE posts;
+    -- rebuild tenants (create tenants_new, copy, DROP TABLE tenants, rename)
+    -- recreate posts with its REFERENCES tenants(id), then
+    INSERT INTO posts SELECT * FROM posts_backup;
+    DROP TABLE posts_backup;
+    ```
+    """
+
+    code = "GS405"
+    name = "drop-referenced-table"
+    severity = Severity.ERROR
+    kinds = frozenset({Kind.DROP_TABLE})
+    explains = ("FOREIGN KEY constraint failed",)
+
+    def check(self, context: RuleContext) -> Iterable[Violation]:
+        statement = context.statement
+        assert isinstance(statement, DropObject)
+        table = context.schema.table(statement.name)
+        if table is None:
+            return []
+        children = _children(context.schema, table.name)
+        if not children:
+            return []
+        name = table.name
+        copies = row_copies(context, name)
+        rebuild = ""
+        if copies:
+            rename = renamed_into_place(context, copies[0].target, name)
+            rebuild = f" (the rebuild of {name}: rows copied into {copies[0].target} at line {copies[0].line}"
+            rebuild += f", renamed to {name} at line {rename})" if rename is not None else ")"
+        cascading = [(c, fk) for c, fk in children if fk.on_delete in _CASCADING]
+        blocking = [(c, fk) for c, fk in children if fk.on_delete not in _CASCADING]
+        count = len(children)
+        parts = [
+            f"DROP TABLE {name}{rebuild} deletes every row of {name} first, and {count} foreign "
+            f"key{'s' if count != 1 else ''} of other tables point{'s' if count == 1 else ''} at it"
+        ]
+        if cascading:
+            listed = ", ".join(f"{_fk_label(c, fk)} (ON DELETE {fk.on_delete})" for c, fk in cascading)
+            deleted = sorted({c.name for c, fk in cascading if fk.on_delete == "CASCADE"}, key=key)
+            cleared = sorted({c.name for c, fk in cascading if fk.on_delete != "CASCADE"}, key=key)
+            effect = []
+            if deleted:
+                effect.append(f"deletes every row of {', '.join(deleted)}")
+            if cleared:
+                effect.append(f"clears the reference in every row of {', '.join(cleared)}")
+            parts.append(
+                f"D1 succeeds and {' and '.join(effect)}: {listed}; PRAGMA defer_foreign_keys = ON does not "
+                "stop the cascade"
+            )
+        if blocking:
+            listed = ", ".join(f"{_fk_label(c, fk)} (ON DELETE {fk.on_delete})" for c, fk in blocking)
+            tables = ", ".join(sorted({c.name for c, _ in blocking}, key=key))
+            parts.append(
+                f'D1 fails with "FOREIGN KEY constraint failed" as soon as {tables} hold rows ({listed}), and '
+                "rolls back the migration"
+            )
+        parts.append(
+            f"fix: avoid dropping {name} (ALTER TABLE ADD COLUMN, a trigger instead of a new CHECK), or copy the "
+            f"children's rows aside and drop (or rebuild) {', '.join(sorted({c.name for c, _ in children}, key=key))} "
+            f"first, then restore them once {name} is back"
+        )
+        return [Violation("; ".join(parts))]
+
+
+# --- GS406 rename-referenced-table ----------------------------------------------------------------
+
+_BACKUP_WORDS = {"old", "bak", "backup", "tmp", "temp", "legacy", "deprecated", "orig", "original", "prev"}
+
+
+class RenameReferencedTable(Rule):
+    """ALTER TABLE p RENAME TO p_old when other tables reference p: the children follow it to p_old.
+
+    **Problem**: SQLite (with foreign keys on, as D1 always has them) rewrites every child's
+    `REFERENCES p` to `REFERENCES p_old` when `p` is renamed. In the rename-old-out-of-the-way
+    rebuild (rename `p` to `p_old`, create a new `p`, copy, drop `p_old`) the children end up
+    pointing at `p_old`: once it is dropped, every insert into them fails with "no such table:
+    main.p_old" (and dropping it cascades into them). `PRAGMA legacy_alter_table` does not help
+    while foreign keys are on.
+
+    The rule fires when the renamed table is on its way out: the new name reads as a backup
+    (`_old`, `_backup`, `_tmp` ...), or the same file drops it or creates a new table under the
+    old name. A genuine rename, where the children should follow, is left alone.
+
+    **Anti-pattern**:
+    ```sql
+    ALTER TABLE tenants RENAME TO tenants_old;
+    CREATE TABLE tenants (...);
+    INSERT INTO tenants SELECT * FROM tenants_old;
+    DROP TABLE tenants_old;
+    ```
+
+    **Fix**: build the new table under a new name and rename it into place, so the children keep
+    naming `tenants` (and mind drop-referenced-table: the DROP of a parent cascades):
+    ```sql
+    CREATE TABLE tenants_new (...);
+    INSERT INTO tenants_new SELECT * FROM tenants;
+    DROP TABLE tenants;
+    ALTER TABLE tenants_new RENAME TO tenants;
+    ```
+    """
+
+    code = "GS406"
+    name = "rename-referenced-table"
+    severity = Severity.ERROR
+    kinds = frozenset({Kind.RENAME_TABLE})
+
+    def check(self, context: RuleContext) -> Iterable[Violation]:
+        statement = context.statement
+        assert isinstance(statement, AlterTable)
+        table = context.schema.table(statement.table)
+        if table is None or key(statement.new_name) == key(table.name):
+            return []
+        children = _children(context.schema, table.name)
+        if not children:
+            return []
+        new = statement.new_name
+        why = self._on_its_way_out(context, table.name, new)
+        if why is None:
+            return []
+        listed = ", ".join(_fk_label(c, fk) for c, fk in children)
+        return [
+            Violation(
+                f"ALTER TABLE {table.name} RENAME TO {new} ({why}) rewrites the foreign keys of {listed} to "
+                f"REFERENCES {new}: they no longer point at {table.name}, and once {new} is dropped every insert "
+                f'into them fails with "no such table: main.{new}" (dropping it also cascades into them). Fix: '
+                f"create the new table as {table.name}_new, copy the rows, drop {table.name} and rename "
+                f"{table.name}_new to {table.name}, so the children keep naming {table.name}"
+            )
+        ]
+
+    @staticmethod
+    def _on_its_way_out(context: RuleContext, old: str, new: str) -> str | None:
+        for raw in _later_statements(context):
+            if raw.first_word() not in ("DROP", "CREATE"):
+                continue
+            statement = _parse(raw)
+            line = context.locate(raw.start).line
+            if (
+                isinstance(statement, DropObject)
+                and statement.kind is Kind.DROP_TABLE
+                and key(statement.name) == key(new)
+            ):
+                return f"dropped at line {line}"
+            if isinstance(statement, CreateTable) and key(statement.name) == key(old):
+                return f"a new {old} is created at line {line}"
+        words = {w for w in re.split(r"[_\W\d]+", key(new)) if w}
+        if words & _BACKUP_WORDS:
+            return "a backup name"
+        return None
+
+
+# --- GS419 destructive-change --------------------------------------------------------------------
+
+
+class DestructiveChange(Rule):
+    """DROP TABLE or DROP COLUMN: the data goes with it.
+
+    **Problem**: a dropped table or column takes its data with it, and D1 has no undo short of
+    Time Travel. The change may be intended; the rule makes it visible in review. Once the object
+    is retired in ownership.toml (`[retired]`), the drop is planned and reported as info, with the
+    reason.
+
+    Not reported: a `DROP TABLE IF EXISTS` of a table that does not exist (a no-op), and the drop
+    of a table created by the same migration (no earlier rows). The table rebuild (create
+    `t_new`, `INSERT INTO t_new SELECT ... FROM t`, `DROP TABLE t`, rename) is recognised from the
+    statements before the DROP in the same file: when every column of `t` is copied, the DROP
+    loses nothing and is info; a column the copy does not read is data lost, and stays a warning
+    naming it. (A rebuild of a table that others reference is drop-referenced-table's business.)
+
+    **Anti-pattern**:
+    ```sql
+    ALTER TABLE user_onboarding DROP COLUMN lemonsqueezy_customer_id;
+    ```
+
+    **Fix**: retire the object first, with the reason, so the drop is planned and reviewed:
+    ```toml
+    [retired]
+    columns = { "user_onboarding.lemonsqueezy_customer_id" = "payments moved to Stripe" }
+    ```
+    """
+
+    code = "GS419"
+    name = "destructive-change"
+    severity = Severity.WARNING
+    kinds = frozenset({Kind.DROP_TABLE, Kind.DROP_COLUMN})
+
+    def check(self, context: RuleContext) -> Iterable[Violation]:
+        statement = context.statement
+        if isinstance(statement, DropObject):
+            return self._drop_table(context, statement)
+        assert isinstance(statement, AlterTable)
+        table = context.schema.table(statement.table)
+        column = table.column(statement.column_name) if table is not None else None
+        if table is None or column is None:
+            return []
+        qualified = f"{table.name}.{column.name}"
+        reason = context.retired_columns.get((key(table.name), key(column.name)))
+        if reason is not None:
+            return [
+                Violation(f"DROP COLUMN {qualified} deletes its data: planned, retired in ownership.toml ({reason})",
+                          severity=Severity.INFO)
+            ]
+        return [
+            Violation(
+                f"ALTER TABLE {table.name} DROP COLUMN {column.name} deletes the column's data in every row of "
+                f"{table.name}; if that is intended, retire it first in ownership.toml "
+                f'([retired] columns = {{ "{qualified}" = "<reason>" }})'
+            )
+        ]
+
+    def _drop_table(self, context: RuleContext, statement: DropObject) -> list[Violation]:
+        schema = context.schema
+        table = schema.table(statement.name)
+        vtable = schema.virtual_tables.get(key(statement.name))
+        if table is None and vtable is None:
+            return []  # IF EXISTS of a missing table: a no-op (or SQLite's own error)
+        name = table.name if table is not None else statement.name
+        reason = context.retired_tables.get(key(name))
+        if reason is not None:
+            return [
+                Violation(f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml "
+                          f"({reason})", severity=Severity.INFO)
+            ]
+        if table is not None and _created_in_this_file(context, table):
+            return []
+        retire = (
+            f'if that is intended, retire it first in ownership.toml ([retired] tables = {{ {name} = "<reason>" }})'
+        )
+        if table is not None:
+            copies = row_copies(context, name)
+            if copies:
+                copied: set[str] = set()
+                for copy in copies:
+                    copied |= {key(c.name) for c in table.columns} if copy.columns is None else set(copy.columns)
+                lost = [c.name for c in _copyable(table) if key(c.name) not in copied]
+                targets = ", ".join(f"{c.target} (line {c.line})" for c in copies)
+                rename = renamed_into_place(context, copies[0].target, name)
+                rebuilt = f"; renamed into place at line {rename}" if rename is not None else ""
+                if not lost:
+                    return [
+                        Violation(
+                            f"DROP TABLE {name} is part of a rebuild: every column's rows were copied into "
+                            f"{targets}{rebuilt}",
+                            severity=Severity.INFO,
+                        )
+                    ]
+                return [
+                    Violation(
+                        f"DROP TABLE {name} ends a rebuild whose copy into {targets} does not read "
+                        f"{', '.join(f'{name}.{c}' for c in lost)}: that data is lost{rebuilt}; copy the columns, "
+                        f"or, if dropping them is intended, retire them in ownership.toml"
+                    )
+                ]
+        return [Violation(f"DROP TABLE {name} deletes the table and every row it holds; {retire}")]
+
+
+# --- GS420 if-not-exists-noop --------------------------------------------------------------------
+
+
+def _normalized(text: str | None) -> str | None:
+    """An expression or type, compared as SQLite would: tokens, words case-folded, outer parens off."""
+    if text is None:
+        return None
+    tokens = [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    while len(tokens) >= 2 and tokens[0].is_punct("(") and tokens[-1].is_punct(")"):
+        depth = 0
+        wraps = True
+        for index, token in enumerate(tokens):
+            if token.is_punct("("):
+                depth += 1
+            elif token.is_punct(")"):
+                depth -= 1
+                if depth == 0 and index != len(tokens) - 1:
+                    wraps = False
+                    break
+        if not wraps:
+            break
+        tokens = tokens[1:-1]
+    return " ".join(
+        t.text if t.kind in (TokenKind.STRING, TokenKind.BLOB) else key(t.identifier) if t.kind is TokenKind.QUOTED
+        else t.text.lower()
+        for t in tokens
+    )
+
+
+def _shape(column: Column) -> tuple[str | None, bool, str | None, int]:
+    default = _normalized(column.default)
+    if default == "null":
+        default = None
+    return (_normalized(column.type), column.not_null, default, column.primary_key)
+
+
+def shape_differences(existing: Table, wanted: Table) -> list[str]:
+    """How `wanted`'s columns differ from `existing`'s: names, declared types, NOT NULL, defaults, key."""
+    differences = []
+    old = {key(c.name): c for c in existing.columns}
+    new = {key(c.name): c for c in wanted.columns}
+    missing = [c.name for k, c in old.items() if k not in new]
+    extra = [c.name for k, c in new.items() if k not in old]
+    if extra:
+        differences.append(f"columns it lacks: {', '.join(extra)}")
+    if missing:
+        differences.append(f"columns this statement does not declare: {', '.join(missing)}")
+    for k, column in new.items():
+        before = old.get(k)
+        if before is None:
+            continue
+        was, now = _shape(before), _shape(column)
+        changed = []
+        if was[0] != now[0]:
+            changed.append(f"type {before.type or '(none)'} vs {column.type or '(none)'}")
+        if was[1] != now[1]:
+            changed.append("NOT NULL" if now[1] else "nullable")
+        if was[2] != now[2]:
+            changed.append(f"default {before.default or 'NULL'} vs {column.default or 'NULL'}")
+        if was[3] != now[3]:
+            changed.append("PRIMARY KEY" if now[3] else "not the PRIMARY KEY")
+        if changed:
+            differences.append(f"{column.name}: {', '.join(changed)}")
+    return differences
+
+
+class IfNotExistsNoop(Rule):
+    """CREATE ... IF NOT EXISTS that silently does nothing: the name exists with another shape.
+
+    **Problem**: `CREATE INDEX IF NOT EXISTS ix ON t(...)` is a no-op when an index `ix` already
+    exists on another table, so `t` never gets its index. `CREATE TABLE IF NOT EXISTS t (...)` is
+    a no-op when `t` already exists, whatever its columns: the new columns, types, NOT NULLs,
+    defaults or key never arrive, and later statements that rely on them fail or misbehave. A
+    re-run with the same shape is harmless and not reported.
+
+    **Anti-pattern**:
+    ```sql
+    CREATE INDEX IF NOT EXISTS idx_created ON posts(created_at);
+    CREATE INDEX IF NOT EXISTS idx_created ON comments(created_at);  -- no-op
+    ```
+
+    **Fix**: give the index a name of its own; change an existing table with ALTER TABLE (or a
+    rebuild) rather than a second CREATE TABLE:
+    ```sql
+    CREATE INDEX IF NOT EXISTS idx_comments_created ON comments(created_at);
+    ```
+    """
+
+    code = "GS420"
+    name = "if-not-exists-noop"
+    severity = Severity.WARNING
+    kinds = frozenset({Kind.CREATE_INDEX, Kind.CREATE_TABLE})
+
+    def check(self, context: RuleContext) -> Iterable[Violation]:
+        statement = context.statement
+        if isinstance(statement, CreateIndex):
+            return self._index(context, statement)
+        assert isinstance(statement, CreateTable)
+        return self._table(context, statement)
+
+    @staticmethod
+    def _index(context: RuleContext, statement: CreateIndex) -> list[Violation]:
+        if not statement.if_not_exists:
+            return []
+        existing = context.schema.indexes.get(key(statement.name))
+        if existing is None or key(existing.table) == key(statement.table):
+            return []
+        return [
+            Violation(
+                f"CREATE INDEX IF NOT EXISTS {statement.name} ON {statement.table} does nothing: an index "
+                f"{existing.name} already exists on {existing.table} (created at {existing.provenance.created}), "
+                f"so {statement.table} gets no index; give it a name of its own (e.g. "
+                f"idx_{statement.table}_{'_'.join(c.name or 'expr' for c in statement.columns)})"
+            )
+        ]
+
+    @staticmethod
+    def _table(context: RuleContext, statement: CreateTable) -> list[Violation]:
+        if not statement.if_not_exists:
+            return []
+        schema = context.schema
+        name = statement.name
+        kind = schema.object_kind(name)
+        if kind is None or kind == "index":
+            return []
+        if kind != "table":
+            return [
+                Violation(
+                    f"CREATE TABLE IF NOT EXISTS {name} does nothing: a {kind} named {name} already exists; "
+                    "choose another name or drop the other object first"
+                )
+            ]
+        existing = schema.table(name)
+        assert existing is not None
+        ref = SourceRef(path=str(context.file.path), line=context.location.line)
+        wanted = build_table(statement, lambda _offset: ref)
+        if not isinstance(wanted, Table):
+            return []
+        differences = shape_differences(existing, wanted)
+        if not differences:
+            return []
+        return [
+            Violation(
+                f"CREATE TABLE IF NOT EXISTS {name} does nothing: {existing.name} already exists (created at "
+                f"{existing.provenance.created}) with another shape ({'; '.join(differences)}); change it with "
+                "ALTER TABLE ADD COLUMN (or a rebuild) instead"
+            )
+        ]
+
+
+RULES: tuple[Rule, ...] = (
+    DropReferencedTable(),
+    RenameReferencedTable(),
+    DestructiveChange(),
+    IfNotExistsNoop(),
+)

@@ -1,0 +1,263 @@
+"""The safety rules (GS405, GS406, GS419, GS420), run through the replay against the D1-profile dev database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from grove_schema.discovery import MigrationFile
+from grove_schema.findings import Finding, Severity
+from grove_schema.replay import LintSettings, Replayer, StreamReplay
+from grove_schema.rules import ALL_RULES, rule_named
+from grove_schema.rules.safety import RULES
+
+from .conftest import REPO, CliResult
+
+
+def lint(
+    *files: str,
+    retired_tables: Mapping[str, str] | None = None,
+    retired_columns: Mapping[tuple[str, str], str] | None = None,
+) -> StreamReplay:
+    """Replay `files` as 001_m.sql, 002_m.sql ... with every rule on."""
+    settings = LintSettings(
+        rules=ALL_RULES, retired_tables=retired_tables or {}, retired_columns=retired_columns or {}
+    )
+    replayer = Replayer("engine", lint=settings)
+    try:
+        for number, text in enumerate(files, start=1):
+            name = f"{number:03d}_m.sql"
+            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
+    finally:
+        replayer.close()
+    return replayer.result
+
+
+def found(result: StreamReplay, rule: str) -> list[Finding]:
+    return [f for f in result.findings if f.name == rule]
+
+
+def line_of(finding: Finding) -> tuple[str, int]:
+    assert finding.location is not None
+    return Path(finding.location.path).name, finding.location.line
+
+
+def no_sqlite_error(result: StreamReplay) -> None:
+    assert found(result, "sqlite-error") == [], [f.message for f in result.findings]
+
+
+PARENT = "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT);\n"
+CASCADE_CHILDREN = (
+    "CREATE TABLE posts (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE);\n"
+    "CREATE TABLE media (id TEXT PRIMARY KEY, tenant_id TEXT, "
+    "FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE SET NULL);\n"
+)
+REBUILD = (
+    "CREATE TABLE tenants_new (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT CHECK (plan IN ('a', 'b')));\n"
+    "INSERT INTO tenants_new (id, name, plan) SELECT id, name, plan FROM tenants;\n"
+    "DROP TABLE tenants;\n"
+    "ALTER TABLE tenants_new RENAME TO tenants;\n"
+)
+
+
+# --- GS405 drop-referenced-table ------------------------------------------------------------
+
+
+def test_rebuild_of_a_parent_with_cascading_children_says_d1_deletes_the_child_rows() -> None:
+    result = lint(PARENT + CASCADE_CHILDREN, REBUILD)
+    [finding] = found(result, "drop-referenced-table")
+    assert finding.severity is Severity.ERROR
+    assert line_of(finding) == ("002_m.sql", 3)
+    message = finding.message
+    assert "the rebuild of tenants: rows copied into tenants_new at line 2, renamed to tenants at line 4" in message
+    assert "D1 succeeds and deletes every row of posts and clears the reference in every row of media" in message
+    assert "posts.tenant_id (ON DELETE CASCADE)" in message and "media.tenant_id (ON DELETE SET NULL)" in message
+    assert "defer_foreign_keys = ON does not stop the cascade" in message
+    no_sqlite_error(result)
+
+
+def test_drop_of_a_parent_with_no_action_children_quotes_the_foreign_key_failure() -> None:
+    result = lint(
+        PARENT
+        + "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
+        + "INSERT INTO tenants VALUES ('t1', 'one', 'a');\nINSERT INTO sessions VALUES ('s1', 't1');\n",
+        "DROP TABLE tenants;",
+    )
+    [finding] = found(result, "drop-referenced-table")
+    assert line_of(finding) == ("002_m.sql", 1)
+    assert "sessions.tenant_id (ON DELETE NO ACTION)" in finding.message
+    assert 'SQLite: "FOREIGN KEY constraint failed"' in finding.message
+    no_sqlite_error(result)
+
+
+def test_drop_of_an_unreferenced_or_self_referencing_table_passes() -> None:
+    result = lint(
+        PARENT + "CREATE TABLE tree (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES tree(id) ON DELETE CASCADE);",
+        "DROP TABLE tree;\nDROP TABLE tenants;\nDROP TABLE IF EXISTS nowhere;",
+    )
+    assert found(result, "drop-referenced-table") == []
+    no_sqlite_error(result)
+
+
+# --- GS406 rename-referenced-table ----------------------------------------------------------
+
+
+def test_rename_of_a_referenced_table_out_of_the_way_names_the_children() -> None:
+    result = lint(
+        PARENT + CASCADE_CHILDREN,
+        "ALTER TABLE tenants RENAME TO tenants_old;\n"
+        "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT);\n"
+        "INSERT INTO tenants SELECT * FROM tenants_old;\n",
+    )
+    [finding] = found(result, "rename-referenced-table")
+    assert finding.severity is Severity.ERROR and line_of(finding) == ("002_m.sql", 1)
+    assert "foreign keys of media.tenant_id, posts.tenant_id to REFERENCES tenants_old" in finding.message
+    assert "no such table: main.tenants_old" in finding.message
+    assert "rename tenants_new to tenants" in finding.message
+    # SQLite did rewrite the children: the model follows it
+    assert result.schema.table("posts").foreign_keys[0].ref_table == "tenants_old"  # type: ignore[union-attr]
+
+
+def test_rename_then_drop_in_the_same_file_is_caught_whatever_the_name() -> None:
+    result = lint(PARENT + CASCADE_CHILDREN, "ALTER TABLE tenants RENAME TO t2;\n\nDROP TABLE t2;\n")
+    [finding] = found(result, "rename-referenced-table")
+    assert "dropped at line 3" in finding.message
+    assert found(result, "drop-referenced-table")  # and the DROP itself cascades
+
+
+def test_genuine_rename_of_a_referenced_table_and_rename_of_an_unreferenced_one_pass() -> None:
+    result = lint(
+        PARENT + CASCADE_CHILDREN + "CREATE TABLE notes (id INTEGER PRIMARY KEY);",
+        "ALTER TABLE tenants RENAME TO accounts;\nALTER TABLE notes RENAME TO notes_old;",
+    )
+    assert found(result, "rename-referenced-table") == []
+    no_sqlite_error(result)
+
+
+# --- GS419 destructive-change ---------------------------------------------------------------
+
+
+def test_drop_table_and_drop_column_are_warnings() -> None:
+    result = lint(PARENT + "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT);",
+                  "ALTER TABLE notes DROP COLUMN extra;\nDROP TABLE notes;")
+    findings = found(result, "destructive-change")
+    assert [(line_of(f), f.severity) for f in findings] == [
+        (("002_m.sql", 1), Severity.WARNING), (("002_m.sql", 2), Severity.WARNING)
+    ]
+    assert "notes.extra" in findings[0].message and "[retired] columns" in findings[0].message
+    assert "DROP TABLE notes" in findings[1].message and "[retired] tables" in findings[1].message
+
+
+def test_drop_of_retired_objects_is_info_with_the_reason() -> None:
+    result = lint(
+        PARENT + "CREATE TABLE products (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE user_onboarding (id INTEGER PRIMARY KEY, ls_id TEXT);",
+        "DROP TABLE products;\nALTER TABLE user_onboarding DROP COLUMN ls_id;",
+        retired_tables={"products": "shop deferred indefinitely"},
+        retired_columns={("user_onboarding", "ls_id"): "payments moved to Stripe"},
+    )
+    findings = found(result, "destructive-change")
+    assert [f.severity for f in findings] == [Severity.INFO, Severity.INFO]
+    assert "shop deferred indefinitely" in findings[0].message
+    assert "payments moved to Stripe" in findings[1].message
+
+
+def test_noop_drop_and_drop_of_a_table_made_by_the_same_migration_pass() -> None:
+    result = lint("DROP TABLE IF EXISTS legacy;\nCREATE TABLE scratch (id INTEGER);\nDROP TABLE scratch;")
+    assert found(result, "destructive-change") == []
+    no_sqlite_error(result)
+
+
+def test_rebuild_that_copies_every_column_is_info() -> None:
+    result = lint(PARENT, REBUILD)
+    [finding] = found(result, "destructive-change")
+    assert finding.severity is Severity.INFO and line_of(finding) == ("002_m.sql", 3)
+    assert "part of a rebuild" in finding.message and "tenants_new (line 2)" in finding.message
+    star = lint(PARENT, REBUILD.replace("(id, name, plan) SELECT id, name, plan", "SELECT *"))
+    assert [f.severity for f in found(star, "destructive-change")] == [Severity.INFO]
+
+
+def test_rebuild_that_does_not_copy_a_column_is_a_warning_naming_it() -> None:
+    result = lint(PARENT, REBUILD.replace("(id, name, plan) SELECT id, name, plan", "(id, name) SELECT id, name"))
+    [finding] = found(result, "destructive-change")
+    assert finding.severity is Severity.WARNING and "does not read tenants.plan" in finding.message
+
+
+# --- GS420 if-not-exists-noop ---------------------------------------------------------------
+
+
+def test_create_index_if_not_exists_with_a_name_taken_on_another_table() -> None:
+    result = lint(
+        PARENT + CASCADE_CHILDREN + "CREATE INDEX idx_tenant ON posts(tenant_id);",
+        "CREATE INDEX IF NOT EXISTS idx_tenant ON media(tenant_id);",
+    )
+    [finding] = found(result, "if-not-exists-noop")
+    assert finding.severity is Severity.WARNING and line_of(finding) == ("002_m.sql", 1)
+    assert "already exists on posts" in finding.message and "media gets no index" in finding.message
+    assert "idx_media_tenant_id" in finding.message
+
+
+def test_create_table_if_not_exists_with_another_shape() -> None:
+    result = lint(
+        PARENT,
+        "CREATE TABLE IF NOT EXISTS tenants (\n  id INTEGER PRIMARY KEY,\n  name TEXT,\n  plan TEXT DEFAULT 'a',\n"
+        "  region TEXT\n);",
+    )
+    [finding] = found(result, "if-not-exists-noop")
+    message = finding.message
+    assert "columns it lacks: region" in message
+    assert "id: type TEXT vs INTEGER" in message and "name: nullable" in message
+    assert "plan: default NULL vs 'a'" in message and "ALTER TABLE ADD COLUMN" in message
+    view = lint(PARENT + "CREATE VIEW v AS SELECT id FROM tenants;", "CREATE TABLE IF NOT EXISTS v (id TEXT);")
+    assert "a view named v already exists" in found(view, "if-not-exists-noop")[0].message
+
+
+def test_rerun_with_the_same_shape_is_silent() -> None:
+    result = lint(
+        PARENT + CASCADE_CHILDREN + "CREATE INDEX idx_posts_tenant ON posts(tenant_id);",
+        "create table if not exists TENANTS (ID text primary key, name text not null, plan text default null);\n"
+        "CREATE INDEX IF NOT EXISTS idx_posts_tenant ON posts(tenant_id);\n"
+        "CREATE TABLE IF NOT EXISTS fresh (id INTEGER);",
+    )
+    assert found(result, "if-not-exists-noop") == []
+    no_sqlite_error(result)
+
+
+# --- docs, explain, the bundled example and the corpus --------------------------------------
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_is_documented_and_explained(rule: object, run_cli: Callable[..., CliResult]) -> None:
+    from grove_schema.rules.base import Rule
+
+    assert isinstance(rule, Rule)
+    assert rule_named(rule.name) is rule and rule_named(rule.code) is rule
+    for section in ("**Problem**", "**Anti-pattern**", "**Fix**", "```"):
+        assert section in rule.info.doc, f"{rule.code} lacks {section}"
+    shown = run_cli("explain", rule.code, cwd=REPO)
+    assert shown.code == 0 and "**Problem**" in shown.out
+
+
+def test_bundled_example_rebuild_is_info_and_our_rules_add_no_warning(run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli("check", cwd=REPO)
+    ours = [line for line in result.out.splitlines() if any(f" {r.code} " in line for r in RULES)]
+    assert len(ours) == 1 and "056_storage_exports_updated_at.sql:31:1: info GS419" in ours[0], ours
+
+
+@pytest.mark.corpus
+def test_corpus_findings_of_the_safety_rules(corpus_root: Path, run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli("--root", str(corpus_root), "check", cwd=REPO)
+    ours = sorted(
+        (Path(line.split(":")[0]).name, int(line.split(":")[1]), line.split()[1], line.split()[2])
+        for line in result.out.splitlines()
+        if any(f" {r.code} " in line for r in RULES) and " info " not in line
+    )
+    assert ours == [
+        ("005_multi_tenant.sql", 124, "warning", "GS419"),  # DROP TABLE IF EXISTS pages: its rows go
+        ("005_multi_tenant.sql", 170, "warning", "GS419"),  # DROP TABLE IF EXISTS site_settings
+        ("011_update_tier_names.sql", 67, "error", "GS405"),  # rebuild of tenants cascades into 16 tables
+        ("013_add_free_tier.sql", 54, "error", "GS405"),  # again
+        ("013_add_free_tier.sql", 54, "warning", "GS419"),  # and the copy forgets tenants.active
+    ]
