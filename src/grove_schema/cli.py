@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from grove_schema import __version__
 from grove_schema.errors import ConfigError, GroveSchemaError, UsageError
@@ -347,6 +347,7 @@ def _render(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: 
     import difflib
 
     from grove_schema.consolidation import consolidate, render_sql
+    from grove_schema.findings import Severity
     from grove_schema.project import check_project, write_atomically
     from grove_schema.reporting import display_path
 
@@ -370,7 +371,11 @@ def _render(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: 
     if c.left_out_retired:
         columns = sum(1 for item in c.left_out_retired if item.kind == "column")
         notes.append(f"left out {columns} retired columns and {len(c.left_out_retired) - columns} things that use them")
-    report = f"{summary}" + "".join(f"; {n}" for n in notes) + " (listed in the header)\n"
+    report = summary + "".join(f"; {n}" for n in notes) + (" (listed in the header)" if notes else "")
+    errors = sum(1 for f in outcome.findings if f.severity >= Severity.ERROR)
+    if errors:
+        report += f"; the replay reported {errors} errors (grove-schema check lists them): this is the replayed schema"
+    report += "\n"
     if args.check:
         path = args.output
         shown = display_path(str(path))
@@ -407,7 +412,7 @@ def _render(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: 
 def _drop(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
     """Exit 0, or 1 when something that stays still needs what leaves (the blockers go to stderr)."""
     from grove_schema.drop_plan import plan_drop, render_drop_sql
-    from grove_schema.project import check_project, create_migration, write_atomically
+    from grove_schema.project import check_project, write_atomically
     from grove_schema.reporting import display_path
 
     config.database(args.database)
@@ -426,7 +431,7 @@ def _drop(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO
     text = render_drop_sql(plan)
     summary = f"{plan.command}: {plan.counts()}"
     if args.new is not None:
-        path = _create_migration_with(config, args.database, args.new, text, create_migration, write_atomically)
+        path = _create_migration_with(config, args.database, args.new, text)
         out.write(f"wrote {display_path(str(path))}: {summary}\n")
     elif args.output is not None:
         if not args.output.parent.is_dir():
@@ -439,22 +444,22 @@ def _drop(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO
     return EXIT_CLEAN
 
 
-def _create_migration_with(
-    config: ProjectConfig, key: str, name: str, text: str, create: Any, write: Any
-) -> Path:
+def _create_migration_with(config: ProjectConfig, key: str, name: str, text: str) -> Path:
     """`new`, then the content: all or nothing (on failure the file goes and the reservation is restored)."""
+    from grove_schema import project
+
     reservation = config.databases[key].reservation
     before = None
     if reservation is not None and reservation.is_file():
         before = reservation.read_text(encoding="utf-8")
-    path: Path = create(config, key, name)
+    path = project.create_migration(config, key, name)
     try:
         first_line = path.read_text(encoding="utf-8").splitlines()[0]  # "-- Migration 085: name"
-        write(path, f"{first_line}\n{text}")
+        project.write_atomically(path, f"{first_line}\n{text}")
     except BaseException:
         path.unlink(missing_ok=True)
         if reservation is not None and before is not None:
-            write(reservation, before)
+            project.write_atomically(reservation, before)
         raise
     return path
 
