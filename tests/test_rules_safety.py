@@ -261,3 +261,24 @@ def test_corpus_findings_of_the_safety_rules(corpus_root: Path, run_cli: Callabl
         ("013_add_free_tier.sql", 54, "error", "GS405"),  # again
         ("013_add_free_tier.sql", 54, "warning", "GS419"),  # and the copy forgets tenants.active
     ]
+
+
+def test_destructive_change_is_info_for_a_table_the_map_moves(make_project, run_cli) -> None:  # type: ignore[no-untyped-def]
+    config = (
+        '[project]\nroot = "."\ndefault_database = "engine"\n'
+        '[databases.engine]\nname = "e"\nmigrations = "libs/engine/migrations"\n'
+        '[databases.curios]\nname = "c"\nmigrations = "libs/curios/migrations"\ntables = ["gallery_*"]\n'
+    )
+    root = make_project(
+        {
+            "001_a.sql": "CREATE TABLE gallery_images (id TEXT PRIMARY KEY);\nCREATE TABLE notes (id TEXT);\n",
+            "002_b.sql": "DROP TABLE gallery_images;\nDROP TABLE notes;\n",
+        },
+        config=config,
+    )
+    result = run_cli("check", "--format", "json", cwd=root)
+    import json
+
+    destructive = [f for f in json.loads(result.out)["findings"] if f["name"] == "destructive-change"]
+    assert [(f["line"], f["severity"]) for f in destructive] == [(1, "info"), (2, "warning")]
+    assert "moves it to curios" in destructive[0]["message"]

@@ -159,6 +159,7 @@ def lint_settings(
         rules=tuple(rule for rule in ALL_RULES if rule.code not in ignored),
         retired_tables=ownership.retired_tables,
         retired_columns=ownership.retired_columns,
+        owner_of=ownership.owner_of,
     )
     return lint, ignored, severities
 

@@ -74,6 +74,7 @@ class LintSettings:
     rules: tuple[Rule, ...] = ()
     retired_tables: Mapping[str, str] = field(default_factory=dict)  # key(table) -> reason
     retired_columns: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    owner_of: Callable[[str], str | None] | None = None  # the ownership map
 
     @classmethod
     def default(cls) -> LintSettings:
@@ -281,6 +282,8 @@ class Replayer:
             locate=locate,
             retired_tables=self.lint.retired_tables,
             retired_columns=self.lint.retired_columns,
+            database=self.result.database,
+            owner_of=self.lint.owner_of,
         )
         found = []
         for rule in self.lint.rules:
@@ -340,13 +343,19 @@ class Replayer:
     def _reject_too_long(self, migration: MigrationFile, raw: RawStatement, where: Location) -> None:
         """D1 refuses a statement over 100,000 bytes before parsing it; so do we (and we never
         tokenize megabytes of SQL that cannot run)."""
+        from grove_schema.rules.limits import StatementTooLong
+
         size = len(raw.text.encode())
         message = f"statement too long: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,} (SQLITE_TOOBIG)"
-        if self.dev_database is not None:
-            failure = self.dev_database.execute(raw.text)
-            if failure is not None:
-                message = f"{failure}: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,}"
-        self.result.findings.append(make_finding(SQLITE_ERROR, f"{message}{_rollback_note(migration)}", where))
+        failure = self.dev_database.execute(raw.text) if self.dev_database is not None else None
+        if failure is not None:
+            message = f"{failure}: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,}"
+        rule = next((r for r in self.lint.rules if isinstance(r, StatementTooLong)), None)
+        if rule is not None:  # statement-too-long is enabled: its finding, quoting SQLite's message
+            text = f"{rule.message(size, failure)}{_rollback_note(migration)}"
+            self.result.findings.append(Finding(rule.info, text, where, rule.severity))
+        else:
+            self.result.findings.append(make_finding(SQLITE_ERROR, f"{message}{_rollback_note(migration)}", where))
         self.result.statements.append(ReplayedStatement(None, migration, where, raw.text[:200], False, message))
 
     def add_unreadable(self, migration: MigrationFile, finding: Finding) -> None:

@@ -26,6 +26,15 @@ class RuleContext:
     locate: Callable[[int], Location]  # file offset -> location
     retired_tables: Mapping[str, str] = field(default_factory=dict)  # key(table) -> reason
     retired_columns: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, column) keys
+    database: str = ""  # the database whose stream this is
+    owner_of: Callable[[str], str | None] | None = None  # the ownership map, when there is one
+
+    def moving_to(self, table: str) -> str | None:
+        """The database the map moves `table` to, when it is not this stream's own."""
+        if self.owner_of is None:
+            return None
+        owner = self.owner_of(table)
+        return owner if owner is not None and owner != self.database else None
 
 
 @dataclass(frozen=True)

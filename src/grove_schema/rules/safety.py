@@ -410,6 +410,15 @@ class DestructiveChange(Rule):
                 Violation(f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml "
                           f"({reason})", severity=Severity.INFO)
             ]
+        destination = context.moving_to(name)
+        if destination is not None:
+            return [
+                Violation(
+                    f"DROP TABLE {name} deletes the table and its rows here: planned, the ownership map moves it to "
+                    f"{destination}; deploy it only once {destination}'s database holds the rows",
+                    severity=Severity.INFO,
+                )
+            ]
         if table is not None and _created_in_this_file(context, table):
             return []
         retire = (
