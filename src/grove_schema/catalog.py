@@ -91,7 +91,8 @@ def model_catalog(schema: Schema) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for table_key, table in schema.tables.items():
         columns: list[ColumnRow] = [
-            (c.name, c.type, int(c.not_null), c.default, c.primary_key, c.hidden) for c in table.columns
+            (c.name, reported_type(c.type), int(c.not_null), c.default, c.primary_key, c.hidden)
+            for c in table.columns
         ]
         foreign_keys: list[ForeignKeyRow] = [
             (
@@ -127,6 +128,19 @@ def model_catalog(schema: Schema) -> dict[str, Any]:
         "triggers": sorted((k, key(t.table)) for k, t in schema.triggers.items()),
         "virtual_tables": sorted((k, v.module.lower()) for k, v in schema.virtual_tables.items()),
     }
+
+
+_STANDARD_TYPES = ("ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT")
+
+
+def reported_type(declared: str) -> str:
+    """A declared type as PRAGMA table_info reports it: SQLite dequotes it ("my type" -> my type)
+    and spells the standard type names in capitals (integer -> INTEGER), keeping other text."""
+    if declared[:1] in ('"', "'", "`", "["):
+        quote = "]" if declared[0] == "[" else declared[0]
+        body, _, _ = declared[1:].replace(quote * 2, "\0").partition(quote)
+        declared = body.replace("\0", quote)
+    return declared.upper() if declared.upper() in _STANDARD_TYPES else declared
 
 
 def automatic_indexes(table: Table) -> list[IndexRow]:

@@ -76,7 +76,9 @@ ALLOWED_FUNCTIONS = frozenset(
     """.split()
 )
 
-ALLOWED_VIRTUAL_TABLE_MODULES = frozenset({"fts5", "fts5vocab", "rtree", "rtree_i32"})
+# fts5 and fts5vocab only: real local D1 refuses rtree and rtree_i32 ("not authorized": creating one
+# reads PRAGMA page_size), though D1-FACTS.md lists them; see docs/d1-conformance.md.
+ALLOWED_VIRTUAL_TABLE_MODULES = frozenset({"fts5", "fts5vocab"})
 
 TRANSACTION_REFUSAL = (
     "D1 refuses explicit transactions: \"To execute a transaction, please use the "
@@ -149,6 +151,8 @@ class DevDatabase:
         if self._internal:
             return apsw.SQLITE_OK
         verdict = self._d1_verdict(action, first, second)
+        if verdict is None and database == "temp" and action not in (apsw.SQLITE_READ, apsw.SQLITE_UPDATE):
+            verdict = "D1 does not allow TEMP tables, indexes, views or triggers"  # `temp.x` names the temp schema
         if verdict is None:
             return apsw.SQLITE_OK
         self._denial = verdict
@@ -163,7 +167,7 @@ class DevDatabase:
         if action in (apsw.SQLITE_TRANSACTION, apsw.SQLITE_SAVEPOINT):
             return TRANSACTION_REFUSAL
         if action == apsw.SQLITE_PRAGMA:
-            return _pragma_verdict(first or "", second)
+            return pragma_verdict(first or "", second)
         if action == apsw.SQLITE_FUNCTION:
             if (second or "").lower() not in ALLOWED_FUNCTIONS:
                 return f"D1 does not allow the function {second}()"
@@ -173,7 +177,7 @@ class DevDatabase:
             return f"D1 does not allow the virtual table module {second}"
         if action in _NAME_CHECKED_ACTIONS:
             for name in (first, second):
-                if name and name[:4].lower() == "_cf_":
+                if name and name.startswith("_cf_"):  # case-sensitive, as real local D1 checks it
                     return f"the name {name} is reserved by D1 (_cf_ prefix)"
         return None
 
@@ -252,7 +256,9 @@ def _message(error: BaseException) -> str:
     return text
 
 
-def _pragma_verdict(name: str, argument: str | None) -> str | None:
+def pragma_verdict(name: str, argument: str | None) -> str | None:
+    """Why D1 refuses `PRAGMA name` with this argument (as SQLite passes it to the authorizer),
+    or None when D1 allows it. Pure: the lint rules share it with the dev database."""
     signature = ALLOWED_PRAGMAS.get(name.lower())
     refused = f"D1 does not allow PRAGMA {name}" + (f" = {argument}" if argument is not None else "")
     if signature is None:

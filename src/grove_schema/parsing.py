@@ -104,6 +104,7 @@ class IndexedColumn:
     expression: str | None  # otherwise an expression, verbatim
     desc: bool = False
     collation: str | None = None
+    quote: str = ""  # the name's opening quote: ", [, ` or ' ('a' names a column in an index)
 
 
 # --- statements ----------------------------------------------------------------------------
@@ -706,8 +707,9 @@ def _parse_create_index(cur: _Cursor, keyword: str, unique: bool) -> Statement:
         if not desc:
             cur.accept_word("ASC")
         single = cur.tokens[start]
-        if stop - start == 1 and single.kind in (TokenKind.WORD, TokenKind.QUOTED):
-            columns.append(IndexedColumn(single.identifier, None, desc, collation))
+        if stop - start == 1 and single.kind in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING):
+            quote = "" if single.kind is TokenKind.WORD else single.text[0]
+            columns.append(IndexedColumn(single.identifier, None, desc, collation, quote))
         else:
             columns.append(IndexedColumn(None, cur.span(start, stop), desc, collation))
         if cur.accept_punct(")"):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from grove_schema.lexer import TokenKind, tokenize
+from grove_schema.devdb import ALLOWED_VIRTUAL_TABLE_MODULES
+from grove_schema.lexer import Token, TokenKind, tokenize
 from grove_schema.model import (
     CheckConstraint,
     Column,
@@ -43,7 +44,6 @@ from grove_schema.parsing import (
 )
 
 MAX_COLUMNS = 100  # D1's SQLITE_LIMIT_COLUMN
-ALLOWED_VIRTUAL_TABLE_MODULES = ("fts5", "fts5vocab", "rtree", "rtree_i32")
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 _ROWID_NAMES = {"rowid", "oid", "_rowid_"}
 
@@ -79,7 +79,7 @@ def is_reserved_name(name: str) -> bool:
 
 
 def is_d1_reserved_name(name: str) -> bool:
-    return key(name).startswith("_cf_")
+    return name.startswith("_cf_")  # case-sensitive, as real local D1 checks it
 
 
 def _name_refusal(schema: Schema, name: str) -> Refusal | None:
@@ -319,6 +319,8 @@ def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[s
             isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
         ):
             qualifier = projection.table if isinstance(projection, exp.Column) else ""
+            if qualifier and key(qualifier) not in sources:
+                return Refusal(f"no such table: {qualifier}")
             pool = [sources[key(qualifier)]] if qualifier else list({id(t): t for t in sources.values()}.values())
             for source in pool:
                 names.extend((c.name, _affinity_type(c.type)) for c in source.columns if c.hidden == 0)
@@ -340,6 +342,10 @@ def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[s
         elif isinstance(inner, exp.Column):
             # SQLite names an unaliased column reference after the column, not the spelling: A -> a.
             name = resolved if resolved is not None else inner.name
+            if resolved is None and not inner.table and inner.this.args.get("quoted"):
+                # "x" naming no column is the string 'x' (SQLite's double-quoted string
+                # misfeature), and an expression column is named by its text: "x", quotes and all.
+                name = quote_identifier(inner.name)
         else:
             return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
         names.append((name, declared))
@@ -489,12 +495,19 @@ def identifiers_in(sql: str) -> set[str]:
 
 
 def rename_identifier(sql: str, old: str, new: str) -> str:
-    """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text."""
+    """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text.
+
+    A name right after AS is an alias (`SELECT b AS a`, `FROM t AS a`), which SQLite leaves alone."""
     wanted = key(old)
     pieces = []
     last = 0
+    previous: Token | None = None
     for token in tokenize(sql):
-        if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted:
+        if token.kind in (TokenKind.SPACE, TokenKind.COMMENT):
+            continue
+        after_as = previous is not None and previous.is_word("AS")
+        previous = token
+        if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted and not after_as:
             pieces.append(sql[last : token.start])
             pieces.append(quote_identifier(new) if token.kind is TokenKind.QUOTED or _needs_quotes(new) else new)
             last = token.end
@@ -840,17 +853,21 @@ def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return Refusal(f"no such table: main.{stmt.table}")
     if is_reserved_name(table.name):
         return Refusal(f"table {table.name} may not be indexed")
-    for column in stmt.columns:
-        if column.name is not None and table.column(column.name) is None and key(column.name) not in _ROWID_NAMES:
-            return Refusal(f"no such column: {column.name}")
+    columns = []
+    for c in stmt.columns:
+        name, expression = c.name, c.expression
+        if name is not None and table.column(name) is None and key(name) not in _ROWID_NAMES:
+            if c.quote != '"':
+                return Refusal(f"no such column: {name}")
+            # SQLite's double-quoted string misfeature: "x" naming no column is the string 'x'.
+            expression = quote_identifier(name)
+            name = None
+        columns.append(IndexColumn(name=name, expression=expression, descending=c.desc, collation=c.collation))
     index = Index(
         name=stmt.name,
         table=table.name,
         unique=stmt.unique,
-        columns=tuple(
-            IndexColumn(name=c.name, expression=c.expression, descending=c.desc, collation=c.collation)
-            for c in stmt.columns
-        ),
+        columns=tuple(columns),
         where=stmt.where,
         provenance=Provenance(created=ref_at(stmt.start)),
     )

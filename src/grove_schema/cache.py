@@ -1,0 +1,542 @@
+"""A content-hash cache for `check` in a commit hook: an unchanged replay is never redone.
+
+A hook runs `check` on every commit that touches a migration, and each run replays the whole
+stream. Two caches make that cheap; both are keyed by sha256 over everything that can change the
+result, plus the tool's fingerprint (grove-schema's version and the hash of its own source files,
+the installed versions of sqlglot, apsw (and so SQLite), pydantic and networkx, and Python's), so a
+hit gives exactly what the run would have given, and an upgrade or an edit of the code is a miss.
+
+- The report (`report/`, JSON): the findings, counts and notes of a whole `check`, keyed by the
+  options, the configuration, every entry below each migrations directory (names, kinds, file
+  contents: the stream, its lock, stray `.sql` files) and the reservation file. A hit skips the
+  replay, the ownership check and the imports they need. The key is computed again after a miss
+  and the report is stored only if nothing changed while the check ran.
+- The replay of a stream's prefix (`replay/`, pickle): the replay state (schema model, statements,
+  findings, the dev database's pages) after the first k files, keyed by the chain of those files'
+  paths and content hashes and the lint settings. After a miss the state is kept before and after
+  the last file, so a new or edited last migration replays only itself. Files that set connection
+  state the dev database's pages do not hold (any PRAGMA, total_changes()) end the chain: nothing
+  after them is snapshotted.
+
+Where: `$GROVE_SCHEMA_CACHE_DIR`, else `grove-schema/cache` inside the git directory of the
+repository that holds ownership.toml (never in the working tree: a pickle from a cloned repository
+must never be loaded). Any failure to read or write the cache only makes it a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import pickle
+import secrets
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grove_schema import __version__
+from grove_schema.findings import Finding, Location, RuleInfo, Severity
+
+if TYPE_CHECKING:
+    from grove_schema.config import ProjectConfig
+    from grove_schema.discovery import MigrationFile
+    from grove_schema.project import ProjectReplay
+    from grove_schema.replay import LintSettings, StreamReplay, TextReader
+
+CACHE_DIR_ENV = "GROVE_SCHEMA_CACHE_DIR"
+CACHE_FORMAT = 1  # bump when what is stored changes shape
+KEEP = {"report": 64, "replay": 12}  # entries kept per kind, most recently used first
+# Text that can leave connection state outside the database pages a snapshot keeps.
+_CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
+_DEPENDENCIES = ("sqlglot", "apsw", "pydantic", "pydantic_core", "networkx")
+
+
+# --- where, and the tool's fingerprint ----------------------------------------------------------
+
+
+def cache_directory(config: ProjectConfig) -> Path | None:
+    """`$GROVE_SCHEMA_CACHE_DIR`, else `<git dir>/grove-schema/cache` for the repository holding the
+    configuration; None (no cache) outside a git repository."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured)
+    git_dir = find_git_dir(config.path.resolve().parent)
+    return git_dir / "grove-schema" / "cache" if git_dir is not None else None
+
+
+def user_cache_directory() -> Path:
+    """`$XDG_CACHE_HOME/grove-schema` (default ~/.cache/grove-schema): for `check --cache` outside git."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "grove-schema"
+
+
+def find_git_dir(start: Path) -> Path | None:
+    """The `.git` directory of the repository containing `start` (a worktree's `.git` file is
+    followed), found without running git."""
+    for folder in (start, *start.parents):
+        candidate = folder / ".git"
+        if candidate.is_dir():
+            return candidate
+        if candidate.is_file():
+            try:
+                line = candidate.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if line.startswith("gitdir:"):
+                target = Path(line[len("gitdir:") :].strip())
+                return target if target.is_absolute() else (folder / target).resolve()
+            return None
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def tool_fingerprint() -> str:
+    """grove-schema's version and source, the dependencies' installed versions, Python's version."""
+    digest = hashlib.sha256(f"grove-schema {__version__} cache {CACHE_FORMAT} {sys.version}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in _DEPENDENCIES:
+        digest.update(f"\0{name}={_installed(name)}".encode())
+    return digest.hexdigest()
+
+
+def _installed(name: str) -> str:
+    """The distribution's `.dist-info` folder name (it holds the version), found without importing
+    the package (importing sqlglot alone costs more than a cached check)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return "absent"
+    if spec is None or spec.origin is None:
+        return "absent"
+    origin = Path(spec.origin)
+    site = origin.parent.parent if spec.submodule_search_locations else origin.parent
+    wanted = _normalized(name)
+    try:
+        infos = sorted(
+            entry
+            for entry in os.listdir(site)
+            if entry.endswith(".dist-info") and _normalized(entry[: -len(".dist-info")].rsplit("-", 1)[0]) == wanted
+        )
+    except OSError:
+        infos = []
+    if infos:
+        return ",".join(infos)
+    stat = origin.stat()
+    return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _normalized(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+class CheckCache:
+    """Entries are files named by their key; written atomically, pruned to the most recently used."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key
+
+    def read(self, kind: str, key: str) -> bytes | None:
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # most recently used
+        except OSError:
+            return None
+        return data
+
+    def has(self, kind: str, key: str) -> bool:
+        return self._path(kind, key).is_file()
+
+    def write(self, kind: str, key: str, data: bytes) -> None:
+        folder = self.directory / kind
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(
+                    "Signature: 8a477f597d28d172789f06886806bc55\n# grove-schema's cache: safe to delete.\n",
+                    encoding="utf-8",
+                )
+            temporary = folder / f".{key}.{secrets.token_hex(4)}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, folder / key)
+            self._prune(folder, KEEP[kind])
+        except OSError:
+            return  # a cache that cannot be written is only a slower run
+
+    @staticmethod
+    def _prune(folder: Path, keep: int) -> None:
+        entries = []
+        for entry in os.scandir(folder):
+            if entry.name.startswith("."):
+                continue
+            try:
+                entries.append((entry.stat().st_mtime_ns, entry.path))
+            except OSError:
+                continue
+        for _mtime, stale in sorted(entries, reverse=True)[keep:]:
+            with contextlib.suppress(OSError):
+                os.unlink(stale)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CachedReport:
+    """A `check` answered from the cache: what the reporters read of a ProjectReplay."""
+
+    findings: list[Finding]
+    notes: list[str]
+    file_count: int
+    statement_count: int
+    tables: dict[str, int]
+    file_texts: dict[str, str]
+
+    def tables_per_database(self) -> dict[str, int]:
+        return dict(self.tables)
+
+    def texts(self) -> dict[str, str]:
+        return dict(self.file_texts)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    key: str
+    texts: dict[str, str]  # path -> decoded text, for the terminal reporter
+
+
+def report_inputs(
+    config: ProjectConfig, databases: Sequence[str] | None, history: bool, ignore: Sequence[str]
+) -> ReportInputs | None:
+    """The key of a whole `check`, or None when the check is bound to fail (then it runs, and says why).
+
+    It hashes a superset of what `project.check_project` reads, without depending on how it reads:
+    the options, the configuration (path, root, text), and for each database checked, every entry
+    below its migrations directory (names, kinds, symlink targets, the content of every file: the
+    stream, its lock, stray `.sql` files) and the reservation file. So it needs none of the replay's
+    modules: a hit imports little more than the configuration and the reporters."""
+    from grove_schema.sources import decode_migration
+
+    digest = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            data = part if isinstance(part, bytes) else repr(part).encode()
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    add("report", tool_fingerprint(), os.getcwd(), list(databases or []), history, list(ignore))
+    add(str(config.path), str(config.path.resolve()), str(config.root), config.text)
+    keys = list(databases) if databases else sorted(config.databases)
+    if any(key not in config.databases for key in keys):
+        return None
+    texts: dict[str, str] = {}
+    for key in keys:
+        database = config.databases[key]
+        add("database", key, str(database.migrations_dir))
+        _add_tree(database.migrations_dir, add, texts, decode_migration)
+        add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
+    return ReportInputs(digest.hexdigest(), texts)
+
+
+def _add_tree(
+    folder: Path,
+    add: Callable[..., None],
+    texts: dict[str, str],
+    decode: Callable[[bytes, str], str | Finding],
+) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        add("unlistable", str(folder), type(error).__name__)
+        return
+    for entry in entries:
+        if entry.is_symlink():
+            try:
+                add("link", entry.name, os.readlink(entry.path))
+            except OSError as error:
+                add("link", entry.name, type(error).__name__)
+        elif entry.is_dir():
+            add("dir", entry.name)
+            _add_tree(Path(entry.path), add, texts, decode)
+            add("end", entry.name)
+        elif entry.is_file():
+            try:
+                data = Path(entry.path).read_bytes()
+            except OSError as error:
+                add("unreadable", entry.name, str(error))
+                continue
+            add("file", entry.name, hashlib.sha256(data).digest())
+            if entry.name.lower().endswith(".sql"):
+                text = decode(data, entry.path)
+                if isinstance(text, str):
+                    texts[entry.path] = text
+        else:
+            add("other", entry.name)
+
+
+def _optional_bytes(path: Path) -> bytes | str:
+    try:
+        return b"file" + path.read_bytes()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return f"unreadable: {error}"
+
+
+def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> RuleInfo:
+    """The registered RuleInfo when it is the same rule (so identity holds), else a copy."""
+    from grove_schema.findings import find_rule
+
+    copy = RuleInfo(code, name, Severity(severity), summary, doc)
+    registered = find_rule(code)
+    return registered if registered == copy and registered is not None else copy
+
+
+def encode_report(outcome: ProjectReplay) -> bytes:
+    findings = []
+    for finding in outcome.findings:
+        rule, location = finding.rule, finding.location
+        findings.append(
+            [
+                [rule.code, rule.name, int(rule.severity), rule.summary, rule.doc],
+                finding.message,
+                [location.path, location.line, location.column] if location is not None else None,
+                int(finding.severity),
+            ]
+        )
+    document = {
+        "findings": findings,
+        "notes": list(outcome.notes),
+        "files": outcome.file_count,
+        "statements": outcome.statement_count,
+        "tables": outcome.tables_per_database(),
+    }
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def decode_report(data: bytes, texts: dict[str, str]) -> CachedReport:
+    document = json.loads(data)
+    findings = []
+    for rule, message, location, severity in document["findings"]:
+        findings.append(
+            Finding(
+                rule=_rule_info(*rule),
+                message=message,
+                location=Location(*location) if location is not None else None,
+                severity=Severity(severity),
+            )
+        )
+    return CachedReport(
+        findings=findings,
+        notes=list(document["notes"]),
+        file_count=int(document["files"]),
+        statement_count=int(document["statements"]),
+        tables={str(k): int(v) for k, v in document["tables"].items()},
+        file_texts=texts,
+    )
+
+
+def cached_check(
+    config: ProjectConfig,
+    cache: CheckCache | None,
+    *,
+    databases: list[str] | None = None,
+    history: bool = False,
+    ignore: Sequence[str] = (),
+) -> ProjectReplay | CachedReport:
+    """`check_project` through the cache (or straight, when `cache` is None)."""
+    before = report_inputs(config, databases, history, ignore) if cache is not None else None
+    if cache is not None and before is not None:
+        stored = cache.read("report", before.key)
+        if stored is not None:
+            try:
+                return decode_report(stored, before.texts)
+            except (ValueError, KeyError, TypeError):
+                pass  # a damaged entry is a miss
+    from grove_schema.project import check_project
+
+    if cache is None:
+        return check_project(config, databases=databases, history=history, ignore=ignore)
+    outcome = check_project(
+        config, databases=databases, history=history, ignore=ignore, replay=functools.partial(replay_cached, cache)
+    )
+    after = report_inputs(config, databases, history, ignore)
+    if before is not None and after is not None and after.key == before.key:  # nothing changed meanwhile
+        cache.write("report", before.key, encode_report(outcome))
+    return outcome
+
+
+# --- the replay of a stream's prefix ------------------------------------------------------------
+
+
+def _settings_key(database: str, dev_database: bool, statement_seconds: float, lint: LintSettings | None) -> bytes:
+    rules: list[tuple[str, str, str]] = []
+    retired: tuple[object, ...] = ()
+    if lint is not None:
+        rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
+        retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
+    settings = ("replay", tool_fingerprint(), database, dev_database, statement_seconds, rules, retired)
+    return hashlib.sha256(repr(settings).encode()).digest()
+
+
+def prefix_keys(seed: bytes, files: Sequence[MigrationFile], texts: Sequence[str | Finding]) -> list[str]:
+    """keys[k]: the replay after the first k files (keys[0]: nothing replayed)."""
+    keys = [hashlib.sha256(seed).hexdigest()]
+    chain = seed
+    for migration, text in zip(files, texts, strict=True):
+        content = (
+            b"text" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+            if isinstance(text, str)
+            else b"finding" + repr((text.code, text.message, text.location)).encode()
+        )
+        head = repr((str(migration.path), migration.name, migration.number)).encode()
+        chain = hashlib.sha256(chain + head + content).digest()
+        keys.append(chain.hex())
+    return keys
+
+
+def _snapshot_limit(texts: Sequence[str | Finding]) -> int:
+    """How many leading files a snapshot may cover: none past a file that may set connection state."""
+    for index, text in enumerate(texts):
+        if isinstance(text, str) and any(marker in text.lower() for marker in _CONNECTION_STATE_MARKERS):
+            return index
+    return len(texts)
+
+
+class _SnapshotPickler(pickle.Pickler):
+    """Leaves out what is recomputed on demand from the source (tokens, sqlglot trees) and keeps
+    each finding's rule the registered object."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        from grove_schema.lexer import RawStatement
+        from grove_schema.parsing import Statement
+
+        if isinstance(obj, RuleInfo):
+            return _rule_info, (obj.code, obj.name, int(obj.severity), obj.summary, obj.doc)
+        if isinstance(obj, RawStatement):
+            return RawStatement, (obj.source, obj.start, obj.end, obj.terminated, obj.unterminated)
+        if isinstance(obj, Statement) and "ast" in vars(obj):
+            reduced = obj.__reduce_ex__(5)
+            assert isinstance(reduced, tuple)
+            state = {k: v for k, v in reduced[2].items() if k != "ast"}
+            return (reduced[0], reduced[1], state, *reduced[3:])
+        return NotImplemented
+
+
+def _dump_snapshot(result: StreamReplay, pages: bytes | None) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((CACHE_FORMAT, result, pages))
+    return buffer.getvalue()
+
+
+def replay_cached(
+    cache: CheckCache,
+    database: str,
+    files: Iterable[MigrationFile],
+    read: TextReader,
+    *,
+    dev_database: bool = True,
+    statement_seconds: float = 5.0,
+    lint: LintSettings | None = None,
+) -> StreamReplay:
+    """`replay.replay_stream`, resumed from the longest cached prefix of the stream."""
+    from grove_schema.replay import Replayer
+
+    ordered = list(files)
+    texts = [read(migration.path) for migration in ordered]
+    keys = prefix_keys(_settings_key(database, dev_database, statement_seconds, lint), ordered, texts)
+    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
+    # A snapshot holds `result` and the dev database's pages: if the replayer (or its dev database)
+    # grew other state, a resumed replay could differ, so nothing is cached until this is updated.
+    limit = _snapshot_limit(texts) if _snapshot_covers(replayer) else 0
+    try:
+        start = 0
+        for k in range(min(limit, len(ordered)), 0, -1):
+            if _restore(cache, keys[k], replayer):
+                start = k
+                break
+        n = len(ordered)
+        # Before the last file: a new or edited last migration resumes there. After it: for a run
+        # whose stream is unchanged but whose report is not (the map, the lock, the reservation).
+        # Not when this run resumed right before the last file (an edit being retried): that
+        # snapshot would be stale at the next edit.
+        wanted = {k for k in (n - 1, n) if start < k <= limit and k > 0} if start < n - 1 else set()
+        for index in range(start, n):
+            text = texts[index]
+            if isinstance(text, Finding):
+                replayer.add_unreadable(ordered[index], text)
+            else:
+                replayer.apply_file(ordered[index], text)
+            if index + 1 in wanted and not cache.has("replay", keys[index + 1]):
+                _store(cache, keys[index + 1], replayer)
+    finally:
+        replayer.close()
+    return replayer.result
+
+
+_REPLAYER_STATE = frozenset({"result", "lint", "dev_database"})
+_DEV_DATABASE_STATE = frozenset({"statement_seconds", "_con", "_internal", "_denial", "_deadline", "_in_file"})
+
+
+def _snapshot_covers(replayer: Any) -> bool:
+    """True while a snapshot holds all the state a replay carries from one file to the next."""
+    if set(vars(replayer)) != _REPLAYER_STATE:
+        return False
+    db = replayer.dev_database
+    return db is None or set(vars(db)) == _DEV_DATABASE_STATE
+
+
+def _pages(replayer: Any) -> Any:
+    """The dev database's apsw connection (None without a dev database)."""
+    db = replayer.dev_database
+    return None if db is None else db._con
+
+
+def _store(cache: CheckCache, key: str, replayer: Any) -> None:
+    connection = _pages(replayer)
+    try:
+        pages = bytes(connection.serialize("main")) if connection is not None else None
+        data = _dump_snapshot(replayer.result, pages)
+    except Exception:  # whatever cannot be pickled is simply not cached
+        return
+    cache.write("replay", key, data)
+
+
+def _restore(cache: CheckCache, key: str, replayer: Any) -> bool:
+    data = cache.read("replay", key)
+    if data is None:
+        return False
+    try:
+        version, result, pages = pickle.loads(data)
+        if version != CACHE_FORMAT:
+            return False
+        connection = _pages(replayer)
+        if (pages is None) != (connection is None):
+            return False
+        if connection is not None:
+            connection.deserialize("main", pages)
+    except Exception:  # a damaged entry is a miss (the fresh dev database is untouched)
+        return False
+    replayer.result = result
+    return True
+
+
+ReplayFunction = Callable[..., "StreamReplay"]
