@@ -282,3 +282,27 @@ def test_destructive_change_is_info_for_a_table_the_map_moves(make_project, run_
     destructive = [f for f in json.loads(result.out)["findings"] if f["name"] == "destructive-change"]
     assert [(f["line"], f["severity"]) for f in destructive] == [(1, "info"), (2, "warning")]
     assert "moves it to curios" in destructive[0]["message"]
+
+
+def test_a_deferred_failure_at_commit_is_the_rules_not_a_second_sqlite_error() -> None:
+    from pathlib import Path
+
+    from grove_schema.discovery import MigrationFile
+    from grove_schema.replay import LintSettings, Replayer
+
+    replayer = Replayer("engine", lint=LintSettings.default())
+    replayer.apply_file(
+        MigrationFile(Path("/virtual/001_a.sql"), "001_a.sql", 1),
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p_id INTEGER REFERENCES p(id));\n"
+        "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1);\n",
+    )
+    replayer.apply_file(
+        MigrationFile(Path("/virtual/002_b.sql"), "002_b.sql", 2),
+        "PRAGMA defer_foreign_keys = ON;\nDROP TABLE p;\n",
+    )
+    replayer.close()
+    names = [f.name for f in replayer.result.findings if f.severity.label == "error"]
+    assert names == ["drop-referenced-table"]
+    assert "when D1 commits the file" in replayer.result.findings[-1].message or any(
+        "when D1 commits the file" in f.message for f in replayer.result.findings
+    )

@@ -273,7 +273,7 @@ def pragma_verdict(name: str, argument: str | None) -> str | None:
     if signature == "boolean":
         return None if value.lower().startswith(_BOOLEAN_PREFIXES) else refused
     if signature in ("name", "optional name"):
-        return refused if value[:4].lower() == "_cf_" else None
+        return refused if value.startswith("_cf_") else None
     if signature == "optional number":
         return None if value.lstrip("-").isdigit() else refused
-    return None if value.isdigit() or value[:4].lower() != "_cf_" else refused
+    return None if value.isdigit() or not value.startswith("_cf_") else refused

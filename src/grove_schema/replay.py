@@ -22,6 +22,7 @@ from grove_schema.findings import (
     UNTERMINATED_COMMENT,
     Finding,
     Location,
+    Severity,
     make_finding,
 )
 from grove_schema.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
@@ -96,6 +97,7 @@ class Replayer:
     ) -> None:
         self.result = StreamReplay(database=database)
         self.lint = lint if lint is not None else LintSettings()
+        self._file_rule_findings: list[tuple[int, Rule]] = []  # this file's rule errors: (index, rule)
         self.dev_database = None
         if dev_database:
             from grove_schema.devdb import DevDatabase
@@ -138,12 +140,27 @@ class Replayer:
         if db is not None:
             db.begin_file()
         last_location = Location(path, 1, 1)
+        self._file_rule_findings = []
         for raw in split.statements:
             last_location = location(raw.start)
             self._apply_statement(migration, raw, text, location, ref_at)
         if db is not None:
             failure = db.end_file()
             if failure is not None:
+                result.schema = file_start
+                # A deferred failure (at COMMIT) that a rule in this file explains is that rule's.
+                explained = [
+                    (index, rule) for index, rule in self._file_rule_findings if rule.explains_failure(failure)
+                ]
+                for index, _rule in explained:
+                    finding = result.findings[index]
+                    result.findings[index] = replace(
+                        finding,
+                        message=f'{finding.message} (SQLite, when D1 commits the file: "{failure}"; '
+                        f"D1 rolls back the whole file {migration.name})",
+                    )
+                if explained:
+                    return
                 result.findings.append(
                     make_finding(
                         SQLITE_ERROR,
@@ -152,7 +169,6 @@ class Replayer:
                         last_location,
                     )
                 )
-                result.schema = file_start
 
     def _lexical_findings(self, split: SplitFile, location: Callable[[int], Location], path: str) -> None:
         findings = self.result.findings
@@ -306,6 +322,8 @@ class Replayer:
                 explained = True
                 message = f'{message} (SQLite: "{failure}"{_rollback_note(migration)})'
             severity = violation.severity or rule.severity
+            if severity is Severity.ERROR:
+                self._file_rule_findings.append((len(self.result.findings), rule))
             self.result.findings.append(Finding(rule.info, message, violation.location, severity))
         return explained
 
