@@ -492,7 +492,9 @@ def replay_cached(
     return replayer.result
 
 
-_REPLAYER_STATE = frozenset({"result", "lint", "dev_database"})
+# What a Replayer carries from one file to the next (a snapshot holds `result` and the dev
+# database's pages; `lint` is keyed), plus state that apply_file resets before each file.
+_REPLAYER_STATE = frozenset({"result", "lint", "dev_database", "_file_rule_findings"})
 _DEV_DATABASE_STATE = frozenset({"statement_seconds", "_con", "_internal", "_denial", "_deadline", "_in_file"})
 
 
@@ -538,5 +540,3 @@ def _restore(cache: CheckCache, key: str, replayer: Any) -> bool:
     replayer.result = result
     return True
 
-
-ReplayFunction = Callable[..., "StreamReplay"]
