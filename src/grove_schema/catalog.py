@@ -134,12 +134,8 @@ _STANDARD_TYPES = ("ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT")
 
 
 def reported_type(declared: str) -> str:
-    """A declared type as PRAGMA table_info reports it: SQLite dequotes it ("my type" -> my type)
-    and spells the standard type names in capitals (integer -> INTEGER), keeping other text."""
-    if declared[:1] in ('"', "'", "`", "["):
-        quote = "]" if declared[0] == "[" else declared[0]
-        body, _, _ = declared[1:].replace(quote * 2, "\0").partition(quote)
-        declared = body.replace("\0", quote)
+    """A column's type as PRAGMA table_info reports it: SQLite spells the standard type names in
+    capitals (integer -> INTEGER) and keeps any other type as declared."""
     return declared.upper() if declared.upper() in _STANDARD_TYPES else declared
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from grove_schema.catalog import automatic_indexes
 from grove_schema.devdb import ALLOWED_VIRTUAL_TABLE_MODULES
 from grove_schema.lexer import Token, TokenKind, tokenize
 from grove_schema.model import (
@@ -199,7 +200,7 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
     for column_def in stmt.columns:
         position = pk_positions.get(key(column_def.name), 0)
         if stmt.strict and column_def.generated is None:
-            declared = column_def.type.upper()
+            declared = sqlite_type(column_def.type).upper()
             if declared not in STRICT_TYPES:
                 shown = column_def.type
                 return Refusal(f'unknown datatype for {stmt.name}.{column_def.name}: "{shown}"')
@@ -252,7 +253,7 @@ def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk:
     rest = definition[tokens[0].end :].strip() if tokens else ""
     return Column(
         name=column_def.name,
-        type=column_def.type,
+        type=sqlite_type(column_def.type),
         not_null=column_def.not_null or not_null_pk,
         default=column_def.default,
         primary_key=pk_position,
@@ -265,6 +266,16 @@ def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk:
         definition=rest,
         provenance=Provenance(created=ref_at(column_def.start)),
     )
+
+
+def sqlite_type(declared: str) -> str:
+    """A declared type as SQLite keeps it: a quoted type is dequoted ("integer" -> integer), so it
+    is a standard type, or an INTEGER PRIMARY KEY, as if written bare."""
+    if declared[:1] not in ('"', "'", "`", "["):
+        return declared
+    quote = "]" if declared[0] == "[" else declared[0]
+    body, _, _ = declared[1:].replace(quote * 2, "\0").partition(quote)
+    return body.replace("\0", quote)
 
 
 def _affinity_type(declared: str) -> str:
@@ -459,7 +470,7 @@ def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
             return Refusal(
                 f"foreign key on {column_def.name} should reference only one column of table {clause.ref_table}"
             )
-    if table.strict and column_def.generated is None and column_def.type.upper() not in STRICT_TYPES:
+    if table.strict and column_def.generated is None and sqlite_type(column_def.type).upper() not in STRICT_TYPES:
         return Refusal(f'unknown datatype for {table.name}.{column_def.name}: "{column_def.type}"')
     ref = ref_at(stmt.start)
     column = _column(column_def, 0, lambda _offset: ref)
@@ -794,7 +805,7 @@ def _drop_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     assert isinstance(stmt, DropObject)
     k = key(stmt.name)
     if k not in schema.indexes:
-        if key(stmt.name).startswith("sqlite_autoindex_"):
+        if _is_automatic_index(schema, stmt.name):
             return Refusal("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
         return NO_CHANGE if stmt.if_exists else Refusal(f"no such index: {stmt.name}")
 
@@ -802,6 +813,18 @@ def _drop_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         target.indexes.pop(k, None)
 
     return Change(apply, f"drop index {stmt.name}")
+
+
+def _is_automatic_index(schema: Schema, name: str) -> bool:
+    """Whether `name` is one of the sqlite_autoindex_<table>_<n> indexes (n = 1, 2, ...) SQLite
+    built for a table's PRIMARY KEY and UNIQUEs; any other such name names no index."""
+    prefix = "sqlite_autoindex_"
+    k = key(name)
+    if not k.startswith(prefix):
+        return False
+    table_name, _, number = k[len(prefix) :].rpartition("_")
+    table = schema.tables.get(table_name)
+    return table is not None and number in {str(n) for n in range(1, len(automatic_indexes(table)) + 1)}
 
 
 def _drop_view(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
