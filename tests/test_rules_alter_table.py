@@ -8,30 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from grove_schema.discovery import MigrationFile
-from grove_schema.findings import Finding, Severity
+from grove_schema.findings import Severity
 from grove_schema.model import Schema
-from grove_schema.replay import LintSettings, Replayer, StreamReplay
-from grove_schema.rules import ALL_RULES, rule_named
+from grove_schema.replay import StreamReplay
+from grove_schema.rules import rule_named
 from grove_schema.rules.alter_table import RULES, column_references, is_constant_default
 
 from .conftest import REPO, CliResult
-
-
-def lint(*files: str) -> StreamReplay:
-    """Replay `files` as 001_m.sql, 002_m.sql ... with every rule on."""
-    replayer = Replayer("engine", lint=LintSettings(rules=ALL_RULES))
-    try:
-        for number, text in enumerate(files, start=1):
-            name = f"{number:03d}_m.sql"
-            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
-    finally:
-        replayer.close()
-    return replayer.result
-
-
-def found(result: StreamReplay, rule: str) -> list[Finding]:
-    return [f for f in result.findings if f.name == rule]
+from .replaying import found, lint
 
 
 def no_sqlite_error(result: StreamReplay) -> None:

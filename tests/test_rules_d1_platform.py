@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grove_schema import devdb
-from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.discovery import discover_stream
 from grove_schema.findings import Finding, Severity
 from grove_schema.replay import LintSettings, Replayer, StreamReplay
 from grove_schema.rules import ALL_RULES
@@ -18,25 +18,14 @@ from grove_schema.rules.d1_platform import RULES, _disallowed_calls, _Fragment
 from grove_schema.sources import read_migration
 
 from .conftest import EXAMPLE_MIGRATIONS
+from .replaying import found, lint
 
 MY_RULES = {rule.name for rule in RULES}
 TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, j TEXT);\n"
 
 
-def lint(*files: str) -> StreamReplay:
-    """Replay `files` as 001_m.sql, 002_m.sql ... with every rule on."""
-    replayer = Replayer("engine", lint=LintSettings(rules=ALL_RULES))
-    try:
-        for number, text in enumerate(files, start=1):
-            name = f"{number:03d}_m.sql"
-            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
-    finally:
-        replayer.close()
-    return replayer.result
 
 
-def found(result: StreamReplay, rule: str) -> list[Finding]:
-    return [f for f in result.findings if f.name == rule]
 
 
 def mine(result: StreamReplay) -> list[Finding]:

@@ -9,33 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.discovery import discover_stream
 from grove_schema.findings import Finding, Severity
 from grove_schema.replay import LintSettings, Replayer, StreamReplay
 from grove_schema.rules import ALL_RULES
-from grove_schema.rules.base import Rule
 from grove_schema.rules.limits import RULES, StatementTooLong
 from grove_schema.sources import read_migration
 
 from .conftest import EXAMPLE_MIGRATIONS
+from .replaying import found, lint
 
 MY_RULES = {rule.name for rule in RULES}
 
 
-def lint(*files: str, rules: tuple[Rule, ...] = ALL_RULES) -> StreamReplay:
-    """Replay `files` as 001_m.sql, 002_m.sql ... with every rule on."""
-    replayer = Replayer("engine", lint=LintSettings(rules=rules))
-    try:
-        for number, text in enumerate(files, start=1):
-            name = f"{number:03d}_m.sql"
-            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
-    finally:
-        replayer.close()
-    return replayer.result
 
 
-def found(result: StreamReplay, rule: str) -> list[Finding]:
-    return [f for f in result.findings if f.name == rule]
 
 
 def at(finding: Finding) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,33 +10,11 @@ import pytest
 from grove_schema.discovery import MigrationFile
 from grove_schema.findings import Finding, Severity
 from grove_schema.replay import LintSettings, Replayer, StreamReplay
-from grove_schema.rules import ALL_RULES, rule_named
+from grove_schema.rules import rule_named
 from grove_schema.rules.safety import RULES
 
 from .conftest import REPO, CliResult
-
-
-def lint(
-    *files: str,
-    retired_tables: Mapping[str, str] | None = None,
-    retired_columns: Mapping[tuple[str, str], str] | None = None,
-) -> StreamReplay:
-    """Replay `files` as 001_m.sql, 002_m.sql ... with every rule on."""
-    settings = LintSettings(
-        rules=ALL_RULES, retired_tables=retired_tables or {}, retired_columns=retired_columns or {}
-    )
-    replayer = Replayer("engine", lint=settings)
-    try:
-        for number, text in enumerate(files, start=1):
-            name = f"{number:03d}_m.sql"
-            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
-    finally:
-        replayer.close()
-    return replayer.result
-
-
-def found(result: StreamReplay, rule: str) -> list[Finding]:
-    return [f for f in result.findings if f.name == rule]
+from .replaying import found, lint
 
 
 def line_of(finding: Finding) -> tuple[str, int]:
@@ -287,8 +265,6 @@ def test_destructive_change_is_info_for_a_table_the_map_moves(make_project, run_
 def test_a_deferred_failure_at_commit_is_the_rules_not_a_second_sqlite_error() -> None:
     from pathlib import Path
 
-    from grove_schema.discovery import MigrationFile
-    from grove_schema.replay import LintSettings, Replayer
 
     replayer = Replayer("engine", lint=LintSettings.default())
     replayer.apply_file(
