@@ -229,3 +229,14 @@ def test_drop_index_if_exists_of_an_automatic_index_name_that_names_nothing() ->
         assert messages == ["index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"]
     finally:
         replayer.close()
+
+
+def test_adding_the_column_a_double_quoted_index_term_names_makes_it_a_column() -> None:
+    replayer = replay(
+        'CREATE TABLE t1 (a, b);\nCREATE INDEX i1 ON t1 (a, "d");\nALTER TABLE t1 ADD COLUMN q;\n',
+        "ALTER TABLE t1 ADD COLUMN d;\n",
+    )
+    try:
+        assert [c.name for c in replayer.schema.indexes["i1"].columns] == ["a", "d"]
+    finally:
+        replayer.close()

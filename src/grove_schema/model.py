@@ -39,7 +39,7 @@ class Provenance(Frozen):
 
 class Column(Frozen):
     name: str
-    type: str = ""  # declared type, verbatim
+    type: str = ""  # declared type as written, quotes removed (SQLite treats "integer" as INTEGER)
     not_null: bool = False
     default: str | None = None  # the default expression as SQLite's catalog reports it
     primary_key: int = 0  # 1-based position in the primary key, 0 when not part of it

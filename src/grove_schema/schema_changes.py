@@ -487,8 +487,30 @@ def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
                 "provenance": current.provenance.with_change(ref),
             }
         )
+        # An index term "x" was the string 'x' while the table had no column x (SQLite's
+        # double-quoted string misfeature). ALTER TABLE reloads the schema, and the reparsed
+        # term now names the new column.
+        for index_key, index in list(target.indexes.items()):
+            if key(index.table) != key(table.name):
+                continue
+            terms = []
+            for term in index.columns:
+                named = _quoted_name(term.expression) if term.expression is not None else None
+                if named is not None and key(named) == key(column.name):
+                    term = term.model_copy(update={"name": named, "expression": None})
+                terms.append(term)
+            if tuple(terms) != index.columns:
+                target.indexes[index_key] = index.model_copy(update={"columns": tuple(terms)})
 
     return Change(apply, f"add column {table.name}.{column.name}")
+
+
+def _quoted_name(expression: str) -> str | None:
+    """The name in an expression that is a lone double-quoted identifier ("x"), else None."""
+    tokens = [t for t in tokenize(expression) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    if len(tokens) == 1 and tokens[0].kind is TokenKind.QUOTED and tokens[0].text.startswith('"'):
+        return tokens[0].identifier
+    return None
 
 
 def identifiers_in(sql: str) -> set[str]:
