@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import networkx as nx
 
@@ -99,6 +100,20 @@ def default_sql(default: str) -> str:
         if token.kind is TokenKind.WORD:
             return token.text  # a literal word (NULL, TRUE, CURRENT_TIMESTAMP) or SQLite's bare-word string
     return f"({one_line(default)})"
+
+
+class _Described(Protocol):
+    def describe(self) -> str: ...
+
+
+def _listed(lines: list[str], heading: str, items: Sequence[_Described]) -> None:
+    """A header section: a heading, then one indented line per item (nothing when there are none)."""
+    if not items:
+        return
+    lines.append("--")
+    lines.extend(comment_lines(heading))
+    for item in items:
+        lines.extend(comment_lines(item.describe(), indent="  "))
 
 
 def comment_lines(text: str, width: int = 100, indent: str = "") -> list[str]:
@@ -630,33 +645,19 @@ def _header(c: Consolidation, command: str) -> list[str]:
         lines.extend(
             comment_lines(f"Retired tables, dropped rather than moved ({reason}), not created: {', '.join(names)}.")
         )
-    if c.left_out_foreign_keys:
-        lines.append("--")
-        lines.extend(
-            comment_lines(
-                f"Foreign keys left out ({len(c.left_out_foreign_keys)}): their parent is not in this database, and D1 "
-                "has no cross-database keys. Application code must now do what each ON DELETE action did."
-            )
-        )
-        for fk in c.left_out_foreign_keys:
-            lines.extend(comment_lines(fk.describe(), indent="  "))
-    if c.left_out_code:
-        lines.append("--")
-        lines.extend(
-            comment_lines(
-                f"Views and triggers left out ({len(c.left_out_code)}): they read another database's tables, "
-                "which D1 cannot do; move their work into application code."
-            )
-        )
-        for item in c.left_out_code:
-            lines.extend(comment_lines(item.describe(), indent="  "))
-    if c.left_out_retired:
-        lines.append("--")
-        lines.extend(
-            comment_lines(f"Retired columns left out, with what uses them ({len(c.left_out_retired)}):")
-        )
-        for item in c.left_out_retired:
-            lines.extend(comment_lines(item.describe(), indent="  "))
+    _listed(
+        lines,
+        f"Foreign keys left out ({len(c.left_out_foreign_keys)}): their parent is not in this database, and D1 "
+        "has no cross-database keys. Application code must now do what each ON DELETE action did.",
+        c.left_out_foreign_keys,
+    )
+    _listed(
+        lines,
+        f"Views and triggers left out ({len(c.left_out_code)}): they read another database's tables, "
+        "which D1 cannot do; move their work into application code.",
+        c.left_out_code,
+    )
+    _listed(lines, f"Retired columns left out, with what uses them ({len(c.left_out_retired)}):", c.left_out_retired)
     return lines
 
 
