@@ -15,6 +15,20 @@ def key(name: str) -> str:
     return name.lower() if name.isascii() else "".join(c.lower() if c.isascii() else c for c in name)
 
 
+def affinity(declared: str) -> str:
+    """SQLite's type affinity of a declared type (section 3.1 of its datatype document)."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if upper == "" or "BLOB" in upper:
+        return "BLOB"
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -51,6 +51,7 @@ class OwnershipMap:
         self.claims: list[Claim] = [
             Claim(db, pattern) for db in sorted(config.databases) for pattern in config.databases[db].tables
         ]
+        self._owners: dict[str, str | None] = {}
         self.retired_tables = {key(name): reason for name, reason in config.retired_tables.items()}
         self.retired_columns: dict[tuple[str, str], str] = {}
         for dotted, reason in config.retired_columns.items():
@@ -68,6 +69,13 @@ class OwnershipMap:
         return [c for c in self.claims if fnmatch.fnmatchcase(name, key(c.pattern))]
 
     def owner_of(self, table: str) -> str | None:
+        # Asked once per statement by the lint rules: remember each name's answer.
+        name = key(table)
+        if name not in self._owners:
+            self._owners[name] = self._resolve_owner(table)
+        return self._owners[name]
+
+    def _resolve_owner(self, table: str) -> str | None:
         claims = self.claims_of(table)
         databases = sorted({c.database for c in claims})
         if len(databases) > 1:

@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from grove_schema.consolidation import parent_first_order, quote_name
-from grove_schema.model import Column, Schema, Table, key
+from grove_schema.model import Column, Schema, Table, affinity, key
 
 Value = int | float | str | None
 
@@ -186,20 +186,6 @@ def _comparison(node: exp.Expression, hints: dict[str, ColumnHints]) -> None:
 
 
 # --- values ---------------------------------------------------------------------------------------
-
-
-def affinity(declared: str) -> str:
-    """SQLite's type affinity of a declared type (section 3.1 of its datatype document)."""
-    upper = declared.upper()
-    if "INT" in upper:
-        return "INTEGER"
-    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if upper == "" or "BLOB" in upper:
-        return "BLOB"
-    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 def candidates(column: Column, hint: ColumnHints | None, serial: int) -> list[Value]:

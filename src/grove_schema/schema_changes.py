@@ -29,6 +29,7 @@ from grove_schema.model import (
     UniqueConstraint,
     View,
     VirtualTable,
+    affinity,
     key,
 )
 from grove_schema.parsing import (
@@ -278,18 +279,12 @@ def sqlite_type(declared: str) -> str:
     return body.replace("\0", quote)
 
 
+# The declared type CREATE TABLE ... AS SELECT gives a column, by the source column's affinity.
+_DECLARED_TYPE_OF_AFFINITY = {"INTEGER": "INT", "TEXT": "TEXT", "BLOB": "", "REAL": "REAL", "NUMERIC": "NUM"}
+
+
 def _affinity_type(declared: str) -> str:
-    """The declared type CREATE TABLE ... AS SELECT gives a column of this declared type."""
-    upper = declared.upper()
-    if "INT" in upper:
-        return "INT"
-    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if upper == "" or "BLOB" in upper:
-        return ""
-    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUM"
+    return _DECLARED_TYPE_OF_AFFINITY[affinity(declared)]
 
 
 def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
