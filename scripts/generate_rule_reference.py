@@ -60,8 +60,7 @@ def _cell(text: str) -> str:
 def render_reference() -> str:
     if str(REPO / "src") not in sys.path:
         sys.path.insert(0, str(REPO / "src"))
-    import grove_schema.rules  # noqa: F401 - registers the lint rules
-    from grove_schema.findings import all_rules
+    from grove_schema.registry import all_rules
 
     rules = all_rules()
     parts = [HEADER, "| code | name | severity | summary |", "| --- | --- | --- | --- |"]

@@ -29,17 +29,15 @@ from typing import Any
 import pytest
 import yaml
 
-from grove_schema.findings import (
+from grove_schema.codes import (
     DUPLICATE_NUMBER,
     MISSING_MIGRATION,
     PARSE_ERROR,
     PENDING_MOVE,
     RESERVATION_MISMATCH,
     SQLITE_ERROR,
-    Finding,
-    Location,
-    make_finding,
 )
+from grove_schema.findings import Finding, Location, make_finding
 from grove_schema.hook_scope import filter_to_paths
 
 from .conftest import MINIMAL_CONFIG, REPO, CliResult

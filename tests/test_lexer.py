@@ -1,4 +1,4 @@
-from grove_schema.lexer import LineIndex, TokenKind, split_statements, tokenize
+from grove_schema.sql.lexer import LineIndex, TokenKind, split_statements, tokenize
 
 
 def texts(sql: str) -> list[str]:

@@ -10,18 +10,10 @@ from typing import Any
 import pytest
 from sarif_pydantic import Sarif
 
-import grove_schema.rules  # noqa: F401 - registers the lint rules, as `check --format sarif` does
 from grove_schema import __version__
-from grove_schema.findings import (
-    EMPTY_MIGRATION,
-    PENDING_MOVE,
-    SQLITE_ERROR,
-    Finding,
-    Location,
-    Severity,
-    all_rules,
-    make_finding,
-)
+from grove_schema.codes import EMPTY_MIGRATION, PENDING_MOVE, SQLITE_ERROR
+from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.registry import all_rules
 from grove_schema.reporting import (
     gcc_line,
     github_command,

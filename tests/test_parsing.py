@@ -1,7 +1,7 @@
 import pytest
 
-from grove_schema.lexer import split_statements
-from grove_schema.parsing import (
+from grove_schema.sql.lexer import split_statements
+from grove_schema.sql.parsing import (
     AlterTable,
     CreateIndex,
     CreateTable,

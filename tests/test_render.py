@@ -30,10 +30,10 @@ from grove_schema.consolidation import (
 from grove_schema.devdb import DevDatabase
 from grove_schema.findings import Finding, Severity
 from grove_schema.graph import sql_references
-from grove_schema.lexer import split_statements
 from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.project import ProjectReplay, check_project, database_order
+from grove_schema.sql.lexer import split_statements
 
 from .conftest import CORPUS, REPO
 

@@ -12,8 +12,8 @@ from types import ModuleType
 
 import pytest
 
-import grove_schema.rules  # noqa: F401 - registers the lint rules
-from grove_schema.findings import RuleInfo, all_rules
+from grove_schema.findings import RuleInfo
+from grove_schema.registry import all_rules
 
 from .conftest import REPO
 

@@ -249,8 +249,8 @@ def test_constant_default_agrees_with_sqlite(default: str) -> None:
         sqlite_accepts = False
     finally:
         connection.close()
-    from grove_schema.lexer import split_statements
-    from grove_schema.parsing import AlterTable, parse_statement
+    from grove_schema.sql.lexer import split_statements
+    from grove_schema.sql.parsing import AlterTable, parse_statement
 
     text = f"ALTER TABLE e ADD COLUMN c TEXT DEFAULT {default}"
     statement = parse_statement(split_statements(text).statements[0], text)

@@ -14,7 +14,7 @@ from .conftest import REPO
 PACKAGE = REPO / "src" / "grove_schema"
 # The pure core never reaches for the command line, the terminal or the renderers.
 CORE_MODULES = [
-    "errors", "findings", "lexer", "parsing", "model", "schema_changes", "catalog", "discovery",
+    "errors", "findings", "sql/lexer", "sql/parsing", "model", "schema_changes", "catalog", "discovery",
     "sources", "config", "replay", "project", "devdb", "numbering", "locking", "scaffold", "graph",
     "ownership", "planning",
 ]

@@ -300,11 +300,12 @@ def _optional_bytes(path: Path) -> bytes | str:
 
 
 def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> RuleInfo:
-    """The registered RuleInfo when it is the same rule (so identity holds), else a copy."""
-    from grove_schema.findings import find_rule
+    """The registered RuleInfo of a non-rule code when it is the same (so identity holds), else an
+    equal copy: resolving a lint rule's would import every rule, which a cache hit must not."""
+    from grove_schema.registry import find_code
 
     copy = RuleInfo(code, name, Severity(severity), summary, doc)
-    registered = find_rule(code)
+    registered = find_code(code)
     return registered if registered == copy and registered is not None else copy
 
 
@@ -424,8 +425,8 @@ class _SnapshotPickler(pickle.Pickler):
     each finding's rule the registered object."""
 
     def reducer_override(self, obj: Any) -> Any:
-        from grove_schema.lexer import RawStatement
-        from grove_schema.parsing import Statement
+        from grove_schema.sql.lexer import RawStatement
+        from grove_schema.sql.parsing import Statement
 
         if isinstance(obj, RuleInfo):
             return _rule_info, (obj.code, obj.name, int(obj.severity), obj.summary, obj.doc)

@@ -21,7 +21,6 @@ import networkx as nx
 
 from grove_schema.config import ProjectConfig
 from grove_schema.graph import sql_references
-from grove_schema.lexer import TokenKind, tokenize
 from grove_schema.model import (
     CheckConstraint,
     Column,
@@ -40,6 +39,7 @@ from grove_schema.model import (
 from grove_schema.ownership import OwnershipMap
 from grove_schema.project import database_order
 from grove_schema.replay import StreamReplay
+from grove_schema.sql.lexer import TokenKind, tokenize
 
 # SQLite keywords that cannot stand as a bare name in a column definition, a table or index name
 # or a REFERENCES clause (found by trying each of SQLite 3.54's keywords in those places). Every

@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from grove_schema.model import Schema, key
-from grove_schema.parsing import parse_with_sqlglot
+from grove_schema.sql.parsing import parse_with_sqlglot
 
 Node = tuple[str, ...]
 OwnerOf = Callable[[str], "str | None"]

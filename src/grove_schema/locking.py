@@ -19,18 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.discovery import MigrationFile, ordering_key
 from grove_schema.errors import ConfigError
-from grove_schema.findings import (
-    EDITED_MIGRATION,
-    MISSING_MIGRATION,
-    Finding,
-    Location,
-    RuleInfo,
-    Severity,
-    all_rules,
-    make_finding,
-)
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
 
 LOCK_FILE_NAME = "migrations.lock"
 LOCK_HEADER = (
@@ -184,7 +176,7 @@ def applied_paths(files: Iterable[MigrationFile], hashes: Mapping[str, str], loc
 
 
 def _numbering_rules() -> frozenset[RuleInfo]:
-    return frozenset(rule for rule in all_rules() if rule.code.startswith("GS3"))
+    return frozenset(rule for rule in CODES if rule.code.startswith("GS3"))
 
 
 def as_applied_history(findings: Iterable[Finding], applied: set[str]) -> list[Finding]:

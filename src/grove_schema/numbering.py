@@ -16,18 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grove_schema.discovery import MigrationFile
-from grove_schema.findings import (
+from grove_schema.codes import (
     CONFIG_GRANDFATHER_UNUSED,
     DUPLICATE_NUMBER,
     FILENAME,
     OUT_OF_ORDER,
     RESERVATION_MISMATCH,
     RESERVATION_MISSING,
-    Finding,
-    Location,
-    make_finding,
 )
+from grove_schema.discovery import MigrationFile
+from grove_schema.findings import Finding, Location, make_finding
 from grove_schema.locking import Lock
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql

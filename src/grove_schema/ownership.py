@@ -15,9 +15,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from grove_schema.config import ProjectConfig
-from grove_schema.errors import ConfigError
-from grove_schema.findings import (
+from grove_schema.codes import (
     CONFIG_PATTERN_UNMATCHED,
     CROSS_DATABASE_REFERENCE,
     FOREIGN_TABLE_CHANGE,
@@ -25,15 +23,14 @@ from grove_schema.findings import (
     PENDING_MOVE,
     RETIRED_STILL_REFERENCED,
     UNOWNED_TABLE,
-    Finding,
-    Location,
-    Severity,
-    make_finding,
 )
+from grove_schema.config import ProjectConfig
+from grove_schema.errors import ConfigError
+from grove_schema.findings import Finding, Location, Severity, make_finding
 from grove_schema.graph import Reference, build_graph, references
 from grove_schema.model import Provenance, Schema, key
-from grove_schema.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
 from grove_schema.replay import StreamReplay
+from grove_schema.sql.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
 
 
 @dataclass(frozen=True)

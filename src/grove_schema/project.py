@@ -138,8 +138,8 @@ def lint_settings(
 ) -> tuple[LintSettings, set[str], dict[str, Severity]]:
     """The rules that run, the codes switched off, and severity overrides; unknown rules are a
     usage error, whether named in ownership.toml or on the command line."""
-    from grove_schema.findings import find_rule
     from grove_schema.ownership import OwnershipMap
+    from grove_schema.registry import find_rule
     from grove_schema.rules import ALL_RULES
 
     def resolve(name: str, where: str) -> str:

@@ -12,23 +12,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grove_schema.discovery import MigrationFile
-from grove_schema.findings import (
+from grove_schema.codes import (
     EMPTY_MIGRATION,
     MISSING_SEMICOLON,
     PARSE_ERROR,
     SQLITE_ERROR,
     UNSUPPORTED_STATEMENT,
     UNTERMINATED_COMMENT,
-    Finding,
-    Location,
-    Severity,
-    make_finding,
 )
-from grove_schema.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
+from grove_schema.discovery import MigrationFile
+from grove_schema.findings import Finding, Location, Severity, make_finding
 from grove_schema.model import Schema, SourceRef
-from grove_schema.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.schema_changes import Change, Refusal, plan_change
+from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
+from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.suppressions import FileLayout
 
 MAX_STATEMENT_BYTES = 100_000  # D1's SQLITE_LIMIT_SQL_LENGTH

@@ -1,12 +1,14 @@
-"""Reporters: findings to text (plain or coloured), JSON, SARIF, GitHub workflow commands and gcc-style
-lines. One function per format, all from the same sorted list of findings."""
+"""Reporters: a `Report` (findings, counts, notes) to text (plain or coloured), JSON, SARIF, GitHub
+workflow commands or gcc-style lines. `REPORTERS` maps each format name to its writer; the CLI's
+`--format` choices are its keys."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
 from urllib.parse import quote
@@ -292,3 +294,64 @@ def write_gcc(findings: Sequence[Finding], out: IO[str]) -> None:
     """Diagnostics only: no notes and no summary, so every line is one an editor can jump to."""
     for finding in findings:
         out.write(gcc_line(finding) + "\n")
+
+
+# The table of formats.
+
+
+@dataclass(frozen=True)
+class Report:
+    """What every reporter reads: one `check`'s findings (sorted), counts and notes."""
+
+    findings: list[Finding]
+    file_count: int
+    statement_count: int
+    tables: Mapping[str, int]  # database key -> tables in its replayed schema
+    notes: list[str] = field(default_factory=list)  # advice that is not a finding
+    texts: Mapping[str, str] = field(default_factory=dict)  # path -> file text, for source excerpts
+    config_path: str = "ownership.toml"  # where SARIF places findings that belong to no file
+
+    def summary(self) -> str:
+        return summary_line(self.file_count, self.statement_count, self.tables, self.findings)
+
+
+def report_text(report: Report, out: IO[str]) -> None:
+    """Coloured and grouped on a terminal (unless NO_COLOR), plain lines otherwise."""
+    if use_colour(out):
+        write_rich(report.findings, report.summary(), out, report.texts, report.notes)
+    else:
+        write_plain(report.findings, report.summary(), out, report.notes)
+
+
+def report_json(report: Report, out: IO[str]) -> None:
+    document = findings_json(report.findings, report.file_count, report.statement_count, report.tables)
+    document["summary"]["notes"] = list(report.notes)
+    write_json(document, out)
+
+
+def report_sarif(report: Report, out: IO[str]) -> None:
+    from grove_schema import __version__
+    from grove_schema.registry import all_rules  # SARIF lists every rule, so ruleIndex is stable
+
+    log = sarif_log(
+        report.findings, all_rules(), tool_version=__version__, fallback_path=report.config_path, notes=report.notes
+    )
+    write_json(log, out)
+
+
+def report_github(report: Report, out: IO[str]) -> None:
+    write_github(report.findings, report.summary(), out, report.notes)
+
+
+def report_gcc(report: Report, out: IO[str]) -> None:
+    write_gcc(report.findings, out)
+
+
+REPORTERS: dict[str, Callable[[Report, IO[str]], None]] = {
+    "text": report_text,
+    "json": report_json,
+    "sarif": report_sarif,
+    "github": report_github,
+    "gcc": report_gcc,
+}
+REPORT_FORMATS = tuple(REPORTERS)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from grove_schema.catalog import automatic_indexes
 from grove_schema.devdb import ALLOWED_VIRTUAL_TABLE_MODULES
-from grove_schema.lexer import Token, TokenKind, tokenize
 from grove_schema.model import (
     CheckConstraint,
     Column,
@@ -32,7 +31,8 @@ from grove_schema.model import (
     affinity,
     key,
 )
-from grove_schema.parsing import (
+from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
     CreateIndex,
@@ -230,7 +230,7 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
 def _foreign_key(
     columns: tuple[str, ...], clause: object, name: str | None, column_level: bool = False
 ) -> ForeignKey:
-    from grove_schema.parsing import ForeignKeyClause
+    from grove_schema.sql.parsing import ForeignKeyClause
 
     assert isinstance(clause, ForeignKeyClause)
     return ForeignKey(
@@ -306,7 +306,7 @@ def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[s
     """The (name, CREATE TABLE ... AS type) columns of a plain SELECT, named as SQLite names them."""
     from sqlglot import exp
 
-    from grove_schema.parsing import parse_with_sqlglot
+    from grove_schema.sql.parsing import parse_with_sqlglot
 
     tree = parse_with_sqlglot(select)
     if not isinstance(tree, exp.Select):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grove_schema.findings import UNREADABLE_FILE, Finding, Location, make_finding
+from grove_schema.codes import UNREADABLE_FILE
+from grove_schema.findings import Finding, Location, make_finding
 
 
 def decode_migration(data: bytes, path: str) -> str | Finding:

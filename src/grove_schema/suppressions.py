@@ -12,15 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from grove_schema.findings import (
-    SUPPRESSION_MALFORMED,
-    SUPPRESSION_UNUSED,
-    Finding,
-    Location,
-    RuleInfo,
-    find_rule,
-    make_finding,
-)
+from grove_schema.codes import SUPPRESSION_MALFORMED, SUPPRESSION_UNUSED
+from grove_schema.findings import Finding, Location, RuleInfo, make_finding
+from grove_schema.registry import find_rule
 
 _DIRECTIVE = re.compile(r"^--\s*grove-schema:\s*(?P<kind>ignore-file|ignore)\b(?P<rest>.*)$", re.IGNORECASE)
 _NOT_SUPPRESSIBLE = {SUPPRESSION_MALFORMED.code, SUPPRESSION_UNUSED.code}

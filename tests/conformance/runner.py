@@ -195,9 +195,9 @@ class Verdict:
 
 def grove_verdict(case: Case, root: Path) -> Verdict:
     """`grove-schema check --format json` on the case's files; does the case's rule report?"""
-    import grove_schema.rules  # noqa: F401 - registers the lint rules
     from grove_schema.cli import main
-    from grove_schema.findings import Severity, find_rule
+    from grove_schema.findings import Severity
+    from grove_schema.registry import find_rule
 
     migrations = root / "migrations"
     migrations.mkdir(parents=True, exist_ok=True)

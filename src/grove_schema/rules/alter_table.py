@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grove_schema.findings import Severity
-from grove_schema.lexer import Token, TokenKind, tokenize
 from grove_schema.model import Schema, Table, key
-from grove_schema.parsing import AlterTable, ColumnDef, Kind, parse_with_sqlglot
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import identifiers_in, quote_identifier
+from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.parsing import AlterTable, ColumnDef, Kind, parse_with_sqlglot
 
 if TYPE_CHECKING:
     from sqlglot import exp

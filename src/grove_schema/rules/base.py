@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from grove_schema.discovery import MigrationFile
-from grove_schema.findings import Location, RuleInfo, Severity, register
+from grove_schema.findings import Location, RuleInfo, Severity
 from grove_schema.model import Schema
-from grove_schema.parsing import Kind, Statement
+from grove_schema.sql.parsing import Kind, Statement
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Rule:
         if "code" in cls.__dict__:
             doc = inspect.cleandoc(cls.__doc__ or "")
             summary = doc.splitlines()[0] if doc else cls.name
-            cls.info = register(cls.code, cls.name, cls.severity, summary, doc)
+            cls.info = RuleInfo(cls.code, cls.name, cls.severity, summary, doc)
 
     def check(self, context: RuleContext) -> Iterable[Violation]:
         raise NotImplementedError

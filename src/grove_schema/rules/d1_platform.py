@@ -19,8 +19,10 @@ from grove_schema.devdb import (
     pragma_verdict,
 )
 from grove_schema.findings import Severity
-from grove_schema.lexer import TokenKind
-from grove_schema.parsing import (
+from grove_schema.rules.base import Rule, RuleContext, Violation
+from grove_schema.schema_changes import is_reserved_name
+from grove_schema.sql.lexer import TokenKind
+from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
     CreateIndex,
@@ -34,8 +36,6 @@ from grove_schema.parsing import (
     Transaction,
     parse_with_sqlglot,
 )
-from grove_schema.rules.base import Rule, RuleContext, Violation
-from grove_schema.schema_changes import is_reserved_name
 
 if TYPE_CHECKING:
     from sqlglot import exp

@@ -12,9 +12,9 @@ import apsw
 
 from grove_schema.devdb import D1_LIMITS
 from grove_schema.findings import Severity
-from grove_schema.lexer import Token, TokenKind
-from grove_schema.parsing import AlterTable, CreateTable, Kind
 from grove_schema.rules.base import Rule, RuleContext, Violation
+from grove_schema.sql.lexer import Token, TokenKind
+from grove_schema.sql.parsing import AlterTable, CreateTable, Kind
 
 MAX_COLUMNS = D1_LIMITS[apsw.SQLITE_LIMIT_COLUMN]  # 100
 MAX_STATEMENT_BYTES = D1_LIMITS[apsw.SQLITE_LIMIT_SQL_LENGTH]  # 100,000

@@ -14,9 +14,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from grove_schema.findings import Severity
-from grove_schema.lexer import RawStatement, TokenKind, split_statements, tokenize
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, key
-from grove_schema.parsing import (
+from grove_schema.rules.alter_table import column_references
+from grove_schema.rules.base import Rule, RuleContext, Violation
+from grove_schema.schema_changes import build_table
+from grove_schema.sql.lexer import RawStatement, TokenKind, split_statements, tokenize
+from grove_schema.sql.parsing import (
     AlterTable,
     CreateIndex,
     CreateTable,
@@ -26,9 +29,6 @@ from grove_schema.parsing import (
     parse_statement,
     parse_with_sqlglot,
 )
-from grove_schema.rules.alter_table import column_references
-from grove_schema.rules.base import Rule, RuleContext, Violation
-from grove_schema.schema_changes import build_table
 
 if TYPE_CHECKING:
     from sqlglot import exp

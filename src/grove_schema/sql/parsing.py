@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from grove_schema.lexer import RawStatement, Token, TokenKind
+from grove_schema.sql.lexer import RawStatement, Token, TokenKind
 
 if TYPE_CHECKING:
     from sqlglot import exp

@@ -1,0 +1,55 @@
+"""`grove-schema check [PATHS...]`: replay every stream and report the findings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO, TYPE_CHECKING
+
+from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
+from grove_schema.errors import UsageError
+
+if TYPE_CHECKING:
+    from grove_schema.cache import CachedReport
+    from grove_schema.config import ProjectConfig
+    from grove_schema.project import ProjectReplay
+
+
+def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
+    from grove_schema.findings import Severity
+    from grove_schema.hook_scope import filter_to_paths
+    from grove_schema.reporting import REPORTERS, Report
+
+    for path in args.paths:
+        if not path.exists():
+            raise UsageError(f"no such file: {path}")
+    outcome = _replayed(args, config)
+    findings = outcome.findings
+    if args.paths:
+        findings = filter_to_paths(findings, args.paths, config)
+    report = Report(
+        findings=findings,
+        file_count=outcome.file_count,
+        statement_count=outcome.statement_count,
+        tables=outcome.tables_per_database(),
+        # With PATHS (a pre-commit hook) the report is about those files: no project-wide advice on every commit.
+        notes=[] if args.paths else list(outcome.notes),
+        texts=outcome.texts(),
+        config_path=str(config.path),
+    )
+    REPORTERS[args.format](report, out)
+    threshold = Severity.parse(args.fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _replayed(args: argparse.Namespace, config: ProjectConfig) -> ProjectReplay | CachedReport:
+    """check_project, through the content-hash cache when it is on (docs/hooks.md)."""
+    from grove_schema.cache import CheckCache, cache_directory, cached_check
+
+    use_cache = bool(args.paths) if args.cache is None else args.cache
+    directory = cache_directory(config) if use_cache else None
+    if use_cache and directory is None and args.cache:
+        from grove_schema.cache import user_cache_directory
+
+        directory = user_cache_directory()
+    cache = CheckCache(directory) if directory is not None else None
+    return cached_check(config, cache, databases=args.database, history=args.history, ignore=args.ignore)

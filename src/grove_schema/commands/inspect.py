@@ -1,0 +1,25 @@
+"""`grove-schema inspect TABLE`: one table's columns, indexes, keys and history."""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO, TYPE_CHECKING
+
+from grove_schema.commands import EXIT_CLEAN
+from grove_schema.errors import UsageError
+
+if TYPE_CHECKING:
+    from grove_schema.config import ProjectConfig
+
+
+def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
+    from grove_schema.inspection import describe_table
+    from grove_schema.project import check_project
+
+    databases = [args.database] if args.database else None
+    outcome = check_project(config, databases=databases)
+    text = describe_table(outcome, args.table)
+    if text is None:
+        raise UsageError(f"no table named {args.table!r} in any replayed stream")
+    out.write(text)
+    return EXIT_CLEAN
