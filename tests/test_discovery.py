@@ -2,10 +2,11 @@ import os
 from pathlib import Path
 
 from grove_schema.discovery import discover_stream
+from grove_schema.layouts import layout_for
 
 
 def names(directory: Path, pattern: str | None = None) -> list[str]:
-    return [m.name for m in discover_stream(directory, pattern)]
+    return [m.name for m in discover_stream(directory, layout_for(pattern))]
 
 
 def test_orders_by_integer_then_full_name_unnumbered_last(tmp_path: Path) -> None:

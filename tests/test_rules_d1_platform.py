@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grove_schema import devdb
+from grove_schema import d1
 from grove_schema.discovery import discover_stream
 from grove_schema.findings import Finding, Severity
 from grove_schema.replay import LintSettings, Replayer, StreamReplay
@@ -127,10 +127,10 @@ def test_pragma_allowed_by_d1(sql: str) -> None:
 
 
 def test_the_rule_and_the_dev_database_share_one_pragma_verdict() -> None:
-    assert devdb.pragma_verdict("journal_mode", "WAL") is not None
-    assert devdb.pragma_verdict("table_info", "t") is None
-    assert devdb.pragma_verdict("table_info", None) is not None
-    assert devdb.pragma_verdict("foreign_keys", "OFF") is None
+    assert d1.pragma_verdict("journal_mode", "WAL") is not None
+    assert d1.pragma_verdict("table_info", "t") is None
+    assert d1.pragma_verdict("table_info", None) is not None
+    assert d1.pragma_verdict("foreign_keys", "OFF") is None
 
 
 # --- GS409 explicit-transaction -----------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_names_that_look_like_calls_pass() -> None:
 
 
 def test_every_allowed_name_is_never_a_candidate() -> None:
-    names = sorted(devdb.ALLOWED_FUNCTIONS - {"->", "->>", "load_extension"})
+    names = sorted(d1.ALLOWED_FUNCTIONS - {"->", "->>", "load_extension"})
     for name in names:
         sql = f"SELECT {name}(a, b) FROM t"
         assert _disallowed_calls(_Fragment(sql, 0)) == [], name

@@ -43,7 +43,7 @@ from grove_schema.findings import Finding, Location, RuleInfo, Severity
 
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig
-    from grove_schema.discovery import MigrationFile
+    from grove_schema.layouts import MigrationFile, StreamLayout
     from grove_schema.project import ProjectReplay
     from grove_schema.replay import LintSettings, StreamReplay, TextReader
 
@@ -249,7 +249,7 @@ def report_inputs(
     for key in keys:
         database = config.databases[key]
         add("database", key, str(database.migrations_dir))
-        _add_tree(database.migrations_dir, add, texts, decode_migration)
+        _add_tree(database.migrations_dir, add, texts, decode_migration, database.layout)
         add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
     return ReportInputs(digest.hexdigest(), texts)
 
@@ -259,6 +259,7 @@ def _add_tree(
     add: Callable[..., None],
     texts: dict[str, str],
     decode: Callable[[bytes, str], str | Finding],
+    layout: StreamLayout,
 ) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -273,7 +274,7 @@ def _add_tree(
                 add("link", entry.name, type(error).__name__)
         elif entry.is_dir():
             add("dir", entry.name)
-            _add_tree(Path(entry.path), add, texts, decode)
+            _add_tree(Path(entry.path), add, texts, decode, layout)
             add("end", entry.name)
         elif entry.is_file():
             try:
@@ -282,7 +283,7 @@ def _add_tree(
                 add("unreadable", entry.name, str(error))
                 continue
             add("file", entry.name, hashlib.sha256(data).digest())
-            if entry.name.lower().endswith(".sql"):
+            if layout.looks_like_migration(entry.name):
                 text = decode(data, entry.path)
                 if isinstance(text, str):
                     texts[entry.path] = text

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grove_schema.errors import ConfigError
+from grove_schema.layouts import StreamLayout, layout_for
 
 CONFIG_FILE_NAME = "ownership.toml"
 
@@ -91,6 +92,11 @@ class DatabaseConfig:
     file_pattern: str | None
     tables: tuple[str, ...]
     estimate: int | None
+
+    @property
+    def layout(self) -> StreamLayout:
+        """How this database's stream is laid out: wrangler's, or its `file_pattern`."""
+        return layout_for(self.file_pattern)
 
 
 @dataclass(frozen=True)

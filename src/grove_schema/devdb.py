@@ -15,76 +15,16 @@ from typing import Any
 
 import apsw
 
-# workerd's limits for D1 (src/workerd/util/sqlite.c++, setupSecurity).
-D1_LIMITS: dict[int, int] = {
-    apsw.SQLITE_LIMIT_LENGTH: 2_200_000,
-    apsw.SQLITE_LIMIT_SQL_LENGTH: 100_000,
-    apsw.SQLITE_LIMIT_COLUMN: 100,
-    apsw.SQLITE_LIMIT_EXPR_DEPTH: 100,
-    apsw.SQLITE_LIMIT_COMPOUND_SELECT: 5,
-    apsw.SQLITE_LIMIT_FUNCTION_ARG: 127,
-    apsw.SQLITE_LIMIT_ATTACHED: 0,
-    apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 50,
-    apsw.SQLITE_LIMIT_VARIABLE_NUMBER: 100,
-    apsw.SQLITE_LIMIT_TRIGGER_DEPTH: 10,
-}
-
-ALLOWED_PRAGMAS: dict[str, str] = {
-    # name -> what argument it may take (workerd's PragmaSignature)
-    "data_version": "none",
-    "case_sensitive_like": "boolean",
-    "foreign_keys": "boolean",
-    "defer_foreign_keys": "boolean",
-    "ignore_check_constraints": "boolean",
-    "legacy_alter_table": "boolean",
-    "recursive_triggers": "boolean",
-    "reverse_unordered_selects": "boolean",
-    "foreign_key_check": "optional name",
-    "foreign_key_list": "name",
-    "index_info": "name",
-    "index_list": "name",
-    "index_xinfo": "name",
-    "quick_check": "optional number or name",
-    "optimize": "optional number",
-    "table_list": "any",
-    "table_info": "name",
-    "table_xinfo": "name",
-}
-
-_BOOLEAN_PREFIXES = ("true", "false", "yes", "no", "on", "off", "1", "0")
-
-ALLOWED_FUNCTIONS = frozenset(
-    """
-    abs changes char coalesce concat concat_ws format glob hex ifnull iif instr last_insert_rowid
-    length like likelihood likely load_extension lower ltrim max min nullif octet_length printf
-    quote random randomblob replace round rtrim sign soundex substr substring total_changes trim
-    typeof unhex unicode unlikely upper zeroblob
-    date time datetime julianday unixepoch strftime timediff current_date current_time
-    current_timestamp
-    avg count group_concat string_agg sum total
-    row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value
-    nth_value
-    acos acosh asin asinh atan atan2 atanh ceil cos cosh degrees exp floor ln log log2 log10 mod
-    pi pow radians sin sinh sqrt tan tanh trunc
-    json jsonb json_array jsonb_array json_array_length json_extract jsonb_extract -> ->>
-    json_insert jsonb_insert json_object jsonb_object json_patch jsonb_patch json_remove
-    jsonb_remove json_replace jsonb_replace json_set jsonb_set json_type json_valid json_quote
-    json_group_array jsonb_group_array json_group_object jsonb_group_object json_each json_tree
-    match highlight bm25 snippet
-    sqlite_rename_column sqlite_rename_table sqlite_rename_test sqlite_drop_column
-    sqlite_rename_quotefix
-    """.split()
+from grove_schema.d1 import (
+    ALLOWED_FUNCTIONS,
+    ALLOWED_VIRTUAL_TABLE_MODULES,
+    SQLITE_LIMITS,
+    TRANSACTION_REFUSAL,
+    pragma_verdict,
 )
 
-# fts5 and fts5vocab only: real local D1 refuses rtree and rtree_i32 ("not authorized": creating one
-# reads PRAGMA page_size), though D1-FACTS.md lists them; see docs/d1-conformance.md.
-ALLOWED_VIRTUAL_TABLE_MODULES = frozenset({"fts5", "fts5vocab"})
-
-TRANSACTION_REFUSAL = (
-    "D1 refuses explicit transactions: \"To execute a transaction, please use the "
-    "state.storage.transaction() ... APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT "
-    'statements"'
-)
+# workerd's limits for D1 (grove_schema.d1), as apsw's limit codes.
+_LIMITS: dict[int, int] = {getattr(apsw, name): value for name, value in SQLITE_LIMITS.items()}
 
 _NAME_CHECKED_ACTIONS = {
     apsw.SQLITE_CREATE_TABLE,
@@ -133,7 +73,7 @@ class DevDatabase:
         self._con = apsw.Connection(":memory:")
         self._con.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
         self._con.config(apsw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0)
-        for limit, value in D1_LIMITS.items():
+        for limit, value in _LIMITS.items():
             self._con.limit(limit, value)
         self._con.execute("PRAGMA foreign_keys = ON")
         self._internal = True
@@ -254,26 +194,3 @@ def _message(error: BaseException) -> str:
     if sep and head.endswith("Error"):
         return tail
     return text
-
-
-def pragma_verdict(name: str, argument: str | None) -> str | None:
-    """Why D1 refuses `PRAGMA name` with this argument (as SQLite passes it to the authorizer),
-    or None when D1 allows it. Pure: the lint rules share it with the dev database."""
-    signature = ALLOWED_PRAGMAS.get(name.lower())
-    refused = f"D1 does not allow PRAGMA {name}" + (f" = {argument}" if argument is not None else "")
-    if signature is None:
-        return refused
-    if argument is None or signature == "any":
-        return None if signature != "name" else refused
-    value = argument.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-    if signature == "none":
-        return refused
-    if signature == "boolean":
-        return None if value.lower().startswith(_BOOLEAN_PREFIXES) else refused
-    if signature in ("name", "optional name"):
-        return refused if value.startswith("_cf_") else None
-    if signature == "optional number":
-        return None if value.lstrip("-").isdigit() else refused
-    return None if value.isdigit() or not value.startswith("_cf_") else refused

@@ -1,54 +1,71 @@
-"""Which files make up a database's migration stream, in wrangler's order."""
+"""Which files make up a database's migration stream, in the order its layout applies them, and
+which `.sql`-looking files near it are never applied. The I/O half of `layouts`: it lists the
+directories, the layout judges the names."""
 
 from __future__ import annotations
 
-import re
+import enum
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-_LEADING_NUMBER = re.compile(r"^(\d+)")
+from grove_schema.layouts import WRANGLER_LAYOUT, MigrationFile, StreamLayout
+
+__all__ = ["Ignored", "IgnoredFile", "MigrationFile", "discover_stream", "stray_files"]
 
 
-@dataclass(frozen=True)
-class MigrationFile:
-    path: Path
-    name: str
-    number: int | None  # None: unnumbered (sorted last)
-
-    @property
-    def number_text(self) -> str | None:
-        match = _LEADING_NUMBER.match(self.name)
-        return match.group(1) if match else None
-
-
-def migration_number(name: str, pattern: re.Pattern[str] | None = None) -> int | None:
-    """The number wrangler orders a file by: the leading digits (or the pattern's `number`)."""
-    if pattern is not None:
-        match = pattern.fullmatch(name)
-        return int(match.group("number")) if match else None
-    match = _LEADING_NUMBER.match(name)
-    return int(match.group(1)) if match else None
-
-
-def ordering_key(migration: MigrationFile) -> tuple[int, int, str]:
-    if migration.number is None:
-        return (1, 0, migration.name)
-    return (0, migration.number, migration.name)
-
-
-def discover_stream(directory: Path, file_pattern: str | None = None) -> list[MigrationFile]:
-    """The `*.sql` files directly in `directory` (wrangler ignores sub-folders, `.SQL`, dot-files
-    and symlinks), ordered by number as an integer, then by full name, unnumbered last."""
-    pattern = re.compile(file_pattern) if file_pattern else None
+def discover_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT) -> list[MigrationFile]:
+    """The layout's files directly in `directory` (sub-folders, dot-files and symlinks are not
+    part of a stream), in the layout's order."""
     found = []
     for path in directory.iterdir():
         name = path.name
         if name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
-        if pattern is not None:
-            if not pattern.fullmatch(name):
-                continue
-        elif not name.endswith(".sql"):
+        if layout.is_migration(name):
+            found.append(layout.migration(path))
+    return layout.ordered(found)
+
+
+class Ignored(enum.Enum):
+    """Why a `.sql`-looking file near a stream is never applied."""
+
+    UPPERCASE = "uppercase"  # `.SQL`: wrangler matches `.sql` only
+    SUBFOLDER = "subfolder"  # wrangler reads only the files directly in the directory
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    path: Path
+    reason: Ignored
+
+
+def stray_files(
+    directory: Path, files: list[MigrationFile], claimed: set[Path], layout: StreamLayout = WRANGLER_LAYOUT
+) -> list[IgnoredFile]:
+    """`.sql`-looking files near the stream that are never applied: names the layout does not take
+    (`.SQL`), and such files in sub-folders that no database claims as its own migrations directory."""
+    in_stream = {migration.name for migration in files}
+    found = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink():
             continue
-        found.append(MigrationFile(path=path, name=name, number=migration_number(name, pattern)))
-    return sorted(found, key=ordering_key)
+        if entry.is_file():
+            name = entry.name
+            if layout.looks_like_migration(name) and not name.endswith(".sql") and name not in in_stream:
+                found.append(IgnoredFile(entry, Ignored.UPPERCASE))
+        elif entry.is_dir() and entry.resolve() not in claimed:
+            found.extend(IgnoredFile(path, Ignored.SUBFOLDER) for path in _sql_files_below(entry, claimed, layout))
+    return found
+
+
+def _sql_files_below(folder: Path, claimed: set[Path], layout: StreamLayout) -> list[Path]:
+    found: list[Path] = []
+    for current, subfolders, names in os.walk(folder):
+        base = Path(current)
+        # A claimed folder is another database's stream, checked on its own; dot-folders are tooling.
+        subfolders[:] = sorted(
+            name for name in subfolders if not name.startswith(".") and (base / name).resolve() not in claimed
+        )
+        found.extend(base / name for name in sorted(names) if layout.looks_like_migration(name) and name[0] != ".")
+    return found

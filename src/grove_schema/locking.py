@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
-from grove_schema.discovery import MigrationFile, ordering_key
 from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
+from grove_schema.layouts import MigrationFile
 
 LOCK_FILE_NAME = "migrations.lock"
 LOCK_HEADER = (
@@ -98,9 +98,9 @@ def parse_lock(text: str, path: str) -> Lock:
 
 
 def render_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str]) -> str:
-    """The lock's text for `files` (every one must have a hash), in wrangler's order."""
+    """The lock's text for `files` (every one must have a hash), in the stream's order as given."""
     lines = [LOCK_HEADER]
-    for migration in sorted(files, key=ordering_key):
+    for migration in files:
         if "\n" in migration.name or "\r" in migration.name:
             raise ConfigError(f"cannot lock a file whose name holds a line break: {migration.name!r}")
         number = migration.number_text or (str(migration.number) if migration.number is not None else "-")

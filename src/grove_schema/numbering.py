@@ -10,7 +10,6 @@ wrangler ignores; `check_numbering` turns that into findings.
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,26 +23,14 @@ from grove_schema.codes import (
     RESERVATION_MISMATCH,
     RESERVATION_MISSING,
 )
-from grove_schema.discovery import MigrationFile
+from grove_schema.discovery import Ignored, IgnoredFile
 from grove_schema.findings import Finding, Location, make_finding
+from grove_schema.layouts import MigrationFile
 from grove_schema.locking import Lock
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
 NEW_HINT = "create migrations with `grove-schema new NAME`"
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
-
-
-class Ignored(enum.Enum):
-    """Why wrangler never applies a `.sql`-looking file near a stream."""
-
-    UPPERCASE = "uppercase"  # `.SQL`: wrangler matches `.sql` only
-    SUBFOLDER = "subfolder"  # wrangler reads only the files directly in the directory
-
-
-@dataclass(frozen=True)
-class IgnoredFile:
-    path: Path
-    reason: Ignored
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grove_schema.config import ProjectConfig
-from grove_schema.discovery import migration_number
 from grove_schema.findings import Finding
 from grove_schema.graph import Reference
 from grove_schema.model import Schema, key
@@ -152,7 +151,7 @@ def build_plan(
             continue
         reserved = text.strip()
         expected = (highest or 0) + 1
-        state = "ok" if migration_number(reserved) == expected and reserved.isdigit() else "mismatch"
+        state = "ok" if reserved.isdigit() and int(reserved) == expected else "mismatch"
         reservations.append(Reservation(db_key, str(db.reservation), reserved, highest, state))
 
     return SplitPlan(

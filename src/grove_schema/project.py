@@ -7,14 +7,13 @@ what `grove-schema lock` and `grove-schema new` produce.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grove_schema.config import DatabaseConfig, ProjectConfig
-from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.discovery import MigrationFile, discover_stream, stray_files
 from grove_schema.errors import ConfigError, UsageError
 from grove_schema.findings import Finding, Location, Severity
 from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
@@ -29,7 +28,7 @@ from grove_schema.locking import (
     render_lock,
     sha256_of,
 )
-from grove_schema.numbering import Ignored, IgnoredFile, Reservation, StreamFacts, check_numbering
+from grove_schema.numbering import Reservation, StreamFacts, check_numbering
 from grove_schema.replay import LintSettings, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import read_migration
@@ -74,7 +73,7 @@ def stream_files(database: DatabaseConfig, is_default: bool) -> list[MigrationFi
             )
         return []
     try:
-        return discover_stream(directory, database.file_pattern)
+        return discover_stream(directory, database.layout)
     except OSError as error:
         raise ConfigError(f"cannot list {directory}: {error.strerror or error}") from None
 
@@ -210,7 +209,7 @@ def read_stream_state(config: ProjectConfig, database: DatabaseConfig, files: li
         grandfathered_at=config_location("grandfathered_collisions"),
         reservation=reservation,
         lock=lock,
-        ignored=ignored_files(database.migrations_dir, files, _claimed_directories(config)),
+        ignored=stray_files(database.migrations_dir, files, _claimed_directories(config), database.layout),
     )
     # Hashing every file is needed only to compare with a lock.
     hashes = file_hashes(files) if lock is not None else {}
@@ -246,34 +245,6 @@ def _read_optional_text(path: Path) -> str | None:
 
 def _claimed_directories(config: ProjectConfig) -> set[Path]:
     return {database.migrations_dir.resolve() for database in config.databases.values()}
-
-
-def ignored_files(directory: Path, files: list[MigrationFile], claimed: set[Path]) -> list[IgnoredFile]:
-    """`.sql`-looking files near the stream that wrangler never applies: `.SQL` names, and `.sql` files in
-    sub-folders that no database claims as its own migrations directory."""
-    in_stream = {migration.name for migration in files}
-    found = []
-    for entry in sorted(directory.iterdir()):
-        if entry.name.startswith(".") or entry.is_symlink():
-            continue
-        if entry.is_file():
-            if entry.name.lower().endswith(".sql") and not entry.name.endswith(".sql") and entry.name not in in_stream:
-                found.append(IgnoredFile(entry, Ignored.UPPERCASE))
-        elif entry.is_dir() and entry.resolve() not in claimed:
-            found.extend(IgnoredFile(path, Ignored.SUBFOLDER) for path in _sql_files_below(entry, claimed))
-    return found
-
-
-def _sql_files_below(folder: Path, claimed: set[Path]) -> list[Path]:
-    found: list[Path] = []
-    for current, subfolders, names in os.walk(folder):
-        base = Path(current)
-        # A claimed folder is another database's stream, checked on its own; dot-folders are tooling.
-        subfolders[:] = sorted(
-            name for name in subfolders if not name.startswith(".") and (base / name).resolve() not in claimed
-        )
-        found.extend(base / name for name in sorted(names) if name.lower().endswith(".sql") and name[0] != ".")
-    return found
 
 
 @dataclass(frozen=True)
@@ -339,7 +310,7 @@ def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
         name,
         reservation_path=database.reservation,
         reservation_text=reservation_text,
-        file_pattern=database.file_pattern,
+        layout=database.layout,
     )
     if plan.path.exists() or plan.path.is_symlink():
         raise UsageError(f"{plan.path} already exists")

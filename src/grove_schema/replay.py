@@ -20,15 +20,15 @@ from grove_schema.codes import (
     UNSUPPORTED_STATEMENT,
     UNTERMINATED_COMMENT,
 )
-from grove_schema.discovery import MigrationFile
+from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.layouts import MigrationFile
 from grove_schema.model import Schema, SourceRef
 from grove_schema.schema_changes import Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
 from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.suppressions import FileLayout
 
-MAX_STATEMENT_BYTES = 100_000  # D1's SQLITE_LIMIT_SQL_LENGTH
 if TYPE_CHECKING:
     from grove_schema.rules.base import Rule, Violation
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grove_schema.discovery import MigrationFile
 from grove_schema.errors import UsageError
+from grove_schema.layouts import WRANGLER_LAYOUT, MigrationFile, StreamLayout
 from grove_schema.numbering import (
     highest_number,
     parse_reservation,
@@ -45,7 +45,7 @@ def plan_new_migration(
     *,
     reservation_path: Path | None = None,
     reservation_text: str | None = None,
-    file_pattern: str | None = None,
+    layout: StreamLayout = WRANGLER_LAYOUT,
 ) -> NewMigration:
     """The file `new` creates and the reservation it writes back; refuses (UsageError) what it must not do.
 
@@ -76,9 +76,7 @@ def plan_new_migration(
         number, width = reserved.number, reserved.width
     else:
         number, width = expected, usual_width(files)
-    file_name = f"{number:0{width}d}_{slug}.sql"
-    if file_pattern is not None and not re.fullmatch(file_pattern, file_name):
-        raise UsageError(f"{file_name} would not match the database's file_pattern {file_pattern!r}")
+    file_name = layout.next_file_name(number, width, slug)
     path = directory / file_name
     if any(m.name == file_name for m in files):
         raise UsageError(f"{path} already exists")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from grove_schema.catalog import automatic_indexes
-from grove_schema.devdb import ALLOWED_VIRTUAL_TABLE_MODULES
+from grove_schema.d1 import ALLOWED_VIRTUAL_TABLE_MODULES, MAX_COLUMNS
 from grove_schema.model import (
     CheckConstraint,
     Column,
@@ -45,7 +45,6 @@ from grove_schema.sql.parsing import (
     Statement,
 )
 
-MAX_COLUMNS = 100  # D1's SQLITE_LIMIT_COLUMN
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 _ROWID_NAMES = {"rowid", "oid", "_rowid_"}
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from grove_schema.discovery import MigrationFile
 from grove_schema.findings import Location, RuleInfo, Severity
+from grove_schema.layouts import MigrationFile
 from grove_schema.model import Schema
 from grove_schema.sql.parsing import Kind, Statement
 

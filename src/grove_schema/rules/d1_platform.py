@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from grove_schema.devdb import (
+from grove_schema.d1 import (
     ALLOWED_FUNCTIONS,
     ALLOWED_PRAGMAS,
     ALLOWED_VIRTUAL_TABLE_MODULES,

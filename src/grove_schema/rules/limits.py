@@ -1,6 +1,6 @@
 """D1's limits (GS415-GS418): columns per table, statement length, compound SELECT terms, LIKE patterns.
 
-The numbers are the dev database's (`grove_schema.devdb.D1_LIMITS`, workerd's `setupSecurity`), so
+The numbers are `grove_schema.d1`'s (workerd's `setupSecurity`), which the dev database applies, so
 a rule and the dev database never disagree. Rules are pure: they read the statement and the model.
 """
 
@@ -8,19 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import apsw
-
-from grove_schema.devdb import D1_LIMITS
+from grove_schema.d1 import MAX_COLUMNS, MAX_COMPOUND_TERMS, MAX_LIKE_PATTERN_BYTES, MAX_STATEMENT_BYTES
 from grove_schema.findings import Severity
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.sql.lexer import Token, TokenKind
 from grove_schema.sql.parsing import AlterTable, CreateTable, Kind
-
-MAX_COLUMNS = D1_LIMITS[apsw.SQLITE_LIMIT_COLUMN]  # 100
-MAX_STATEMENT_BYTES = D1_LIMITS[apsw.SQLITE_LIMIT_SQL_LENGTH]  # 100,000
-MAX_COMPOUND_TERMS = D1_LIMITS[apsw.SQLITE_LIMIT_COMPOUND_SELECT]  # 5
-MAX_LIKE_PATTERN_BYTES = D1_LIMITS[apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH]  # 50
-
 
 # --- GS415 too-many-columns --------------------------------------------------------------------
 
