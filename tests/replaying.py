@@ -7,13 +7,14 @@ from pathlib import Path
 
 from grove_schema.discovery import MigrationFile
 from grove_schema.findings import Finding
-from grove_schema.replay import LintSettings, Replayer, StreamReplay
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay
 from grove_schema.rules import ALL_RULES, Rule
 
 
 def replay_files(*files: str, settings: LintSettings | None = None, dev_database: bool = True) -> StreamReplay:
     """Replay `files` as /virtual/001_m.sql, 002_m.sql ..."""
-    replayer = Replayer("engine", lint=settings, dev_database=dev_database)
+    options = ReplayOptions(lint=settings if settings is not None else LintSettings(), dev_database=dev_database)
+    replayer = Replayer("engine", options)
     try:
         for number, text in enumerate(files, start=1):
             name = f"{number:03d}_m.sql"

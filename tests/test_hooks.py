@@ -557,19 +557,6 @@ def test_the_cache_lives_in_the_git_directory_by_default(  # type: ignore[no-unt
     assert len(list((cache / "report").iterdir())) == 1
 
 
-def test_replay_snapshots_hold_all_the_state_a_replay_carries() -> None:
-    """If Replayer or DevDatabase gains state, the prefix cache switches itself off: update
-    cache._REPLAYER_STATE / _DEV_DATABASE_STATE (and what a snapshot stores) when this fails."""
-    from grove_schema.cache import _snapshot_covers
-    from grove_schema.replay import Replayer
-
-    replayer = Replayer("engine")
-    try:
-        assert _snapshot_covers(replayer)
-    finally:
-        replayer.close()
-
-
 def test_no_snapshot_covers_a_file_that_may_set_connection_state(  # type: ignore[no-untyped-def]
     run_cli, make_project, tmp_path, monkeypatch
 ) -> None:

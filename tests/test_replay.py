@@ -8,7 +8,7 @@ import pytest
 
 from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
 from grove_schema.discovery import MigrationFile, discover_stream
-from grove_schema.replay import Replayer, StreamReplay
+from grove_schema.replay import Replayer, ReplayOptions, StreamReplay
 from grove_schema.sources import read_migration
 
 from .conftest import EXAMPLE_MIGRATIONS
@@ -31,7 +31,7 @@ def replay_checked(directory: Path) -> StreamReplay:
 
 
 def replay_text(*files: str, dev_database: bool = True) -> StreamReplay:
-    replayer = Replayer("engine", dev_database=dev_database)
+    replayer = Replayer("engine", ReplayOptions(dev_database=dev_database))
     for number, text in enumerate(files, start=1):
         name = f"{number:03d}_m.sql"
         replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
@@ -163,7 +163,7 @@ def test_d1_limits() -> None:
 
 
 def test_runaway_statement_is_interrupted() -> None:
-    replayer = Replayer("engine", statement_seconds=0.2)
+    replayer = Replayer("engine", ReplayOptions(statement_seconds=0.2))
     sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;"
     replayer.apply_file(MigrationFile(Path("/virtual/001_loop.sql"), "001_loop.sql", 1), sql)
     replayer.close()
@@ -218,3 +218,66 @@ def test_every_statement_keeps_its_location() -> None:
     assert [(s.location.line, s.location.column) for s in result.statements] == [(3, 3), (4, 1)]
     assert result.findings[0].location is not None and result.findings[0].location.line == 4
     assert "table t already exists" in result.findings[0].message
+
+
+SNAPSHOT_FILES = [
+    ("001_a.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO t VALUES (1, 'a');\n"),
+    ("002_b.sql", "CREATE INDEX t_name ON t (name);\nALTER TABLE t ADD COLUMN seen INTEGER DEFAULT 0;\n"),
+    ("003_c.sql", "ALTER TABLE t ADD COLUMN late INTEGER DEFAULT (unixepoch());\nINSERT INTO t (id) VALUES (1);\n"),
+]
+
+
+def _apply(replayer: Replayer, files: list[tuple[str, str]]) -> None:
+    for name, text in files:
+        replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, int(name[:3])), text)
+
+
+def test_a_restored_snapshot_replays_the_rest_as_a_fresh_replay_does() -> None:
+    import pickle
+
+    from grove_schema.catalog import database_catalog, model_catalog
+    from grove_schema.replay import LintSettings
+
+    options = ReplayOptions(lint=LintSettings.default())
+    fresh = Replayer("engine", options)
+    first = Replayer("engine", options)
+    resumed = Replayer("engine", options)
+    try:
+        _apply(fresh, SNAPSHOT_FILES)
+        _apply(first, SNAPSHOT_FILES[:2])
+        snapshot = first.snapshot()
+        assert snapshot is not None and snapshot.pages is not None
+        resumed.restore(pickle.loads(pickle.dumps(snapshot)))  # as the cache stores it
+        _apply(resumed, SNAPSHOT_FILES[2:])
+        assert resumed.result.findings == fresh.result.findings
+        assert [f.code for f in resumed.result.findings] == ["GS403", "GS103"]  # the late default; the INSERT
+        assert model_catalog(resumed.schema) == model_catalog(fresh.schema)
+        assert resumed.dev_database is not None and fresh.dev_database is not None
+        assert database_catalog(resumed.dev_database) == database_catalog(fresh.dev_database)
+    finally:
+        for replayer in (fresh, first, resumed):
+            replayer.close()
+
+
+def test_no_snapshot_after_a_file_that_may_set_connection_state() -> None:
+    replayer = Replayer("engine")
+    try:
+        _apply(replayer, SNAPSHOT_FILES[:1])
+        assert replayer.snapshot() is not None
+        _apply(replayer, [("002_p.sql", "PRAGMA defer_foreign_keys = on;\n")])
+        assert replayer.snapshot() is None
+    finally:
+        replayer.close()
+
+
+def test_a_snapshot_restores_only_into_a_replayer_with_the_same_dev_database_option() -> None:
+    with_database = Replayer("engine")
+    without = Replayer("engine", ReplayOptions(dev_database=False))
+    try:
+        snapshot = with_database.snapshot()
+        assert snapshot is not None
+        with pytest.raises(ValueError, match="dev_database"):
+            without.restore(snapshot)
+    finally:
+        with_database.close()
+        without.close()

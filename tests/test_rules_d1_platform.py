@@ -12,7 +12,7 @@ import pytest
 from grove_schema import d1
 from grove_schema.discovery import discover_stream
 from grove_schema.findings import Finding, Severity
-from grove_schema.replay import LintSettings, Replayer, StreamReplay
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay
 from grove_schema.rules import ALL_RULES
 from grove_schema.rules.d1_platform import RULES, _disallowed_calls, _Fragment
 from grove_schema.sources import read_migration
@@ -419,7 +419,7 @@ def test_functions_in_ddl_expressions() -> None:
 
 
 def replay_directory(directory: Path) -> StreamReplay:
-    replayer = Replayer("engine", lint=LintSettings(rules=ALL_RULES))
+    replayer = Replayer("engine", ReplayOptions(lint=LintSettings(rules=ALL_RULES)))
     try:
         for migration in discover_stream(directory):
             text = read_migration(migration.path)

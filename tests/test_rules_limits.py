@@ -11,7 +11,7 @@ import pytest
 
 from grove_schema.discovery import discover_stream
 from grove_schema.findings import Finding, Severity
-from grove_schema.replay import LintSettings, Replayer, StreamReplay
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay
 from grove_schema.rules import ALL_RULES
 from grove_schema.rules.limits import RULES, StatementTooLong
 from grove_schema.sources import read_migration
@@ -202,7 +202,7 @@ def test_patterns_up_to_50_bytes_and_non_patterns_pass() -> None:
 
 
 def replay_directory(directory: Path) -> StreamReplay:
-    replayer = Replayer("engine", lint=LintSettings(rules=ALL_RULES))
+    replayer = Replayer("engine", ReplayOptions(lint=LintSettings(rules=ALL_RULES)))
     try:
         for migration in discover_stream(directory):
             text = read_migration(migration.path)

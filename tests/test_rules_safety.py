@@ -9,7 +9,7 @@ import pytest
 
 from grove_schema.discovery import MigrationFile
 from grove_schema.findings import Finding, Severity
-from grove_schema.replay import LintSettings, Replayer, StreamReplay
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay
 from grove_schema.rules import rule_named
 from grove_schema.rules.safety import RULES
 
@@ -266,7 +266,7 @@ def test_a_deferred_failure_at_commit_is_the_rules_not_a_second_sqlite_error() -
     from pathlib import Path
 
 
-    replayer = Replayer("engine", lint=LintSettings.default())
+    replayer = Replayer("engine", ReplayOptions(lint=LintSettings.default()))
     replayer.apply_file(
         MigrationFile(Path("/virtual/001_a.sql"), "001_a.sql", 1),
         "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p_id INTEGER REFERENCES p(id));\n"

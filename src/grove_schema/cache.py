@@ -11,12 +11,12 @@ hit gives exactly what the run would have given, and an upgrade or an edit of th
   contents: the stream, its lock, stray `.sql` files) and the reservation file. A hit skips the
   replay, the ownership check and the imports they need. The key is computed again after a miss
   and the report is stored only if nothing changed while the check ran.
-- The replay of a stream's prefix (`replay/`, pickle): the replay state (schema model, statements,
-  findings, the dev database's pages) after the first k files, keyed by the chain of those files'
-  paths and content hashes and the lint settings. After a miss the state is kept before and after
-  the last file, so a new or edited last migration replays only itself. Files that set connection
-  state the dev database's pages do not hold (any PRAGMA, total_changes()) end the chain: nothing
-  after them is snapshotted.
+- The replay of a stream's prefix (`replay/`, pickle): `Replayer.snapshot()` (schema model,
+  statements, findings, the dev database's pages) after the first k files, keyed by the chain of
+  those files' paths and content hashes and the replay options. After a miss the state is kept
+  before and after the last file, so a new or edited last migration replays only itself. After a
+  file that may set connection state the pages do not hold (any PRAGMA, total_changes()) the
+  replayer gives no snapshot: nothing after it is stored.
 
 Where: `$GROVE_SCHEMA_CACHE_DIR`, else `grove-schema/cache` inside the git directory of the
 repository that holds ownership.toml (never in the working tree: a pickle from a cloned repository
@@ -45,13 +45,11 @@ if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig
     from grove_schema.layouts import MigrationFile, StreamLayout
     from grove_schema.project import ProjectReplay
-    from grove_schema.replay import LintSettings, StreamReplay, TextReader
+    from grove_schema.replay import Replayer, ReplayOptions, ReplaySnapshot, StreamReplay, TextReader
 
 CACHE_DIR_ENV = "GROVE_SCHEMA_CACHE_DIR"
-CACHE_FORMAT = 1  # bump when what is stored changes shape
+CACHE_FORMAT = 2  # bump when what is stored changes shape
 KEEP = {"report": 64, "replay": 12}  # entries kept per kind, most recently used first
-# Text that can leave connection state outside the database pages a snapshot keeps.
-_CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
 _DEPENDENCIES = ("sqlglot", "apsw", "pydantic", "pydantic_core", "networkx")
 
 
@@ -387,13 +385,13 @@ def cached_check(
 # --- the replay of a stream's prefix ------------------------------------------------------------
 
 
-def _settings_key(database: str, dev_database: bool, statement_seconds: float, lint: LintSettings | None) -> bytes:
-    rules: list[tuple[str, str, str]] = []
-    retired: tuple[object, ...] = ()
-    if lint is not None:
-        rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
-        retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
-    settings = ("replay", tool_fingerprint(), database, dev_database, statement_seconds, rules, retired)
+def _options_key(database: str, options: ReplayOptions) -> bytes:
+    lint = options.lint
+    rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
+    retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
+    settings = (
+        "replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired
+    )
     return hashlib.sha256(repr(settings).encode()).digest()
 
 
@@ -411,14 +409,6 @@ def prefix_keys(seed: bytes, files: Sequence[MigrationFile], texts: Sequence[str
         chain = hashlib.sha256(chain + head + content).digest()
         keys.append(chain.hex())
     return keys
-
-
-def _snapshot_limit(texts: Sequence[str | Finding]) -> int:
-    """How many leading files a snapshot may cover: none past a file that may set connection state."""
-    for index, text in enumerate(texts):
-        if isinstance(text, str) and any(marker in text.lower() for marker in _CONNECTION_STATE_MARKERS):
-            return index
-    return len(texts)
 
 
 class _SnapshotPickler(pickle.Pickler):
@@ -441,11 +431,11 @@ class _SnapshotPickler(pickle.Pickler):
         return NotImplemented
 
 
-def _dump_snapshot(result: StreamReplay, pages: bytes | None) -> bytes:
+def _dump_snapshot(snapshot: ReplaySnapshot) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((CACHE_FORMAT, result, pages))
+    _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((CACHE_FORMAT, snapshot))
     return buffer.getvalue()
 
 
@@ -454,24 +444,19 @@ def replay_cached(
     database: str,
     files: Iterable[MigrationFile],
     read: TextReader,
-    *,
-    dev_database: bool = True,
-    statement_seconds: float = 5.0,
-    lint: LintSettings | None = None,
+    options: ReplayOptions | None = None,
 ) -> StreamReplay:
     """`replay.replay_stream`, resumed from the longest cached prefix of the stream."""
-    from grove_schema.replay import Replayer
+    from grove_schema.replay import Replayer, ReplayOptions
 
+    options = options if options is not None else ReplayOptions()
     ordered = list(files)
     texts = [read(migration.path) for migration in ordered]
-    keys = prefix_keys(_settings_key(database, dev_database, statement_seconds, lint), ordered, texts)
-    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
-    # A snapshot holds `result` and the dev database's pages: if the replayer (or its dev database)
-    # grew other state, a resumed replay could differ, so nothing is cached until this is updated.
-    limit = _snapshot_limit(texts) if _snapshot_covers(replayer) else 0
+    keys = prefix_keys(_options_key(database, options), ordered, texts)
+    replayer = Replayer(database, options)
     try:
         start = 0
-        for k in range(min(limit, len(ordered)), 0, -1):
+        for k in range(len(ordered), 0, -1):
             if _restore(cache, keys[k], replayer):
                 start = k
                 break
@@ -480,7 +465,7 @@ def replay_cached(
         # whose stream is unchanged but whose report is not (the map, the lock, the reservation).
         # Not when this run resumed right before the last file (an edit being retried): that
         # snapshot would be stale at the next edit.
-        wanted = {k for k in (n - 1, n) if start < k <= limit and k > 0} if start < n - 1 else set()
+        wanted = {k for k in (n - 1, n) if start < k} if start < n - 1 else set()
         for index in range(start, n):
             text = texts[index]
             if isinstance(text, Finding):
@@ -494,51 +479,26 @@ def replay_cached(
     return replayer.result
 
 
-# What a Replayer carries from one file to the next (a snapshot holds `result` and the dev
-# database's pages; `lint` is keyed), plus state that apply_file resets before each file.
-_REPLAYER_STATE = frozenset({"result", "lint", "dev_database", "_file_rule_findings"})
-_DEV_DATABASE_STATE = frozenset({"statement_seconds", "_con", "_internal", "_denial", "_deadline", "_in_file"})
-
-
-def _snapshot_covers(replayer: Any) -> bool:
-    """True while a snapshot holds all the state a replay carries from one file to the next."""
-    if set(vars(replayer)) != _REPLAYER_STATE:
-        return False
-    db = replayer.dev_database
-    return db is None or set(vars(db)) == _DEV_DATABASE_STATE
-
-
-def _pages(replayer: Any) -> Any:
-    """The dev database's apsw connection (None without a dev database)."""
-    db = replayer.dev_database
-    return None if db is None else db._con
-
-
-def _store(cache: CheckCache, key: str, replayer: Any) -> None:
-    connection = _pages(replayer)
+def _store(cache: CheckCache, key: str, replayer: Replayer) -> None:
     try:
-        pages = bytes(connection.serialize("main")) if connection is not None else None
-        data = _dump_snapshot(replayer.result, pages)
+        snapshot = replayer.snapshot()
+        if snapshot is None:  # it could not hold all the state: never resume from it
+            return
+        data = _dump_snapshot(snapshot)
     except Exception:  # whatever cannot be pickled is simply not cached
         return
     cache.write("replay", key, data)
 
 
-def _restore(cache: CheckCache, key: str, replayer: Any) -> bool:
+def _restore(cache: CheckCache, key: str, replayer: Replayer) -> bool:
     data = cache.read("replay", key)
     if data is None:
         return False
     try:
-        version, result, pages = pickle.loads(data)
+        version, snapshot = pickle.loads(data)
         if version != CACHE_FORMAT:
             return False
-        connection = _pages(replayer)
-        if (pages is None) != (connection is None):
-            return False
-        if connection is not None:
-            connection.deserialize("main", pages)
+        replayer.restore(snapshot)
     except Exception:  # a damaged entry is a miss (the fresh dev database is untouched)
         return False
-    replayer.result = result
     return True
-

@@ -183,6 +183,14 @@ class DevDatabase:
     def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
         yield from self.query(sql)
 
+    def serialize(self) -> bytes:
+        """The database's pages (sqlite3_serialize), to restore with `deserialize`."""
+        return bytes(self._con.serialize("main"))
+
+    def deserialize(self, pages: bytes) -> None:
+        """Replace the database's content with `pages` from `serialize`."""
+        self._con.deserialize("main", pages)
+
     def close(self) -> None:
         self._con.close()
 

@@ -29,7 +29,7 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
-from grove_schema.replay import LintSettings, StreamReplay, TextReader, replay_stream
+from grove_schema.replay import LintSettings, ReplayOptions, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import read_migration
 from grove_schema.suppressions import apply_suppressions
@@ -100,12 +100,13 @@ def check_project(
     for key in keys:
         config.database(key)  # unknown keys are a usage error
     lint, ignored, severities = lint_settings(config, ignore)
+    options = ReplayOptions(dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
     outcome = ProjectReplay(config)
     applied: set[str] = set()
     for key in keys:
         database = config.databases[key]
         files = stream_files(database, is_default=(key == config.default_database))
-        stream = replay(key, files, read, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
+        stream = replay(key, files, read, options)
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
         if not database.migrations_dir.is_dir():

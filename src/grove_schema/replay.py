@@ -81,25 +81,62 @@ class LintSettings:
         return cls(rules=ALL_RULES)
 
 
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How a stream is replayed: with the dev database or on the model alone, each statement's time
+    budget in the dev database, and the lint rules that judge each statement."""
+
+    dev_database: bool = True
+    statement_seconds: float = 5.0
+    lint: LintSettings = field(default_factory=LintSettings)
+
+
+# Text that can leave connection state outside the database pages a snapshot keeps.
+_CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
+
+
+@dataclass(frozen=True)
+class ReplaySnapshot:
+    """A replayer's state between two files: the result so far and the dev database's pages.
+
+    `result` is the replayer's own object, not a copy: serialise the snapshot (the cache pickles
+    it) before the replayer goes on."""
+
+    result: StreamReplay
+    pages: bytes | None  # None: replayed without a dev database
+
+
 class Replayer:
     """Replays files one at a time; `schema` and `dev_database` can be inspected between files."""
 
-    def __init__(
-        self,
-        database: str,
-        *,
-        dev_database: bool = True,
-        statement_seconds: float = 5.0,
-        lint: LintSettings | None = None,
-    ) -> None:
+    def __init__(self, database: str, options: ReplayOptions | None = None) -> None:
+        self.options = options if options is not None else ReplayOptions()
+        self.lint = self.options.lint
         self.result = StreamReplay(database=database)
-        self.lint = lint if lint is not None else LintSettings()
         self._file_rule_findings: list[tuple[int, Rule]] = []  # this file's rule errors: (index, rule)
+        # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
+        self._snapshot_complete = True
         self.dev_database = None
-        if dev_database:
+        if self.options.dev_database:
             from grove_schema.devdb import DevDatabase
 
-            self.dev_database = DevDatabase(statement_seconds=statement_seconds)
+            self.dev_database = DevDatabase(statement_seconds=self.options.statement_seconds)
+
+    def snapshot(self) -> ReplaySnapshot | None:
+        """The state to resume from after the files applied so far; None when a snapshot could not
+        hold all of it (a file ran a PRAGMA or read total_changes(): connection state)."""
+        if not self._snapshot_complete:
+            return None
+        pages = self.dev_database.serialize() if self.dev_database is not None else None
+        return ReplaySnapshot(self.result, pages)
+
+    def restore(self, snapshot: ReplaySnapshot) -> None:
+        """Resume from `snapshot`, taken by a replayer with the same options."""
+        if (snapshot.pages is None) != (self.dev_database is None):
+            raise ValueError("the snapshot was taken with a different dev_database option")
+        if self.dev_database is not None and snapshot.pages is not None:
+            self.dev_database.deserialize(snapshot.pages)
+        self.result = snapshot.result
 
     @property
     def schema(self) -> Schema:
@@ -110,6 +147,8 @@ class Replayer:
         path = str(migration.path)
         result.files.append(migration)
         result.texts[path] = text
+        if any(marker in text.lower() for marker in _CONNECTION_STATE_MARKERS):
+            self._snapshot_complete = False
         split = split_statements(text)
         lines = LineIndex.of(text)
 
@@ -390,13 +429,10 @@ def replay_stream(
     database: str,
     files: Iterable[MigrationFile],
     read: TextReader,
-    *,
-    dev_database: bool = True,
-    statement_seconds: float = 5.0,
-    lint: LintSettings | None = None,
+    options: ReplayOptions | None = None,
 ) -> StreamReplay:
     """Replay every file of one stream, in order, and return the model and the findings."""
-    replayer = Replayer(database, dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
+    replayer = Replayer(database, options)
     try:
         for migration in files:
             text = read(migration.path)

@@ -233,9 +233,9 @@ def devdb_outcome(case: Case) -> Observation:
     """The case's files through grove-schema's D1-profile dev database (no lint rules), with the
     same probes; like D1, it stops at the first file that fails."""
     from grove_schema.discovery import MigrationFile
-    from grove_schema.replay import LintSettings, Replayer
+    from grove_schema.replay import LintSettings, Replayer, ReplayOptions
 
-    replayer = Replayer("engine", lint=LintSettings())
+    replayer = Replayer("engine", ReplayOptions(lint=LintSettings()))
     database = replayer.dev_database
     assert database is not None
 
