@@ -15,8 +15,6 @@ ColumnRow = tuple[str, str, int, str | None, int, int]
 ForeignKeyRow = tuple[tuple[str, ...], str, tuple[str | None, ...], str, str, str]
 IndexRow = tuple[str | None, int, str, int, tuple[str | None, ...]]
 
-INTERNAL_TABLES = ("sqlite_", "_cf_", "d1_migrations")
-
 
 class Queryable(Protocol):
     def query(self, sql: str, bindings: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...

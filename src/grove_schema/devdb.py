@@ -61,10 +61,6 @@ def sqlite_version() -> str:
     return str(apsw.sqlite_lib_version())
 
 
-class StatementTimeout(Exception):
-    pass
-
-
 class DevDatabase:
     """One D1 database, in memory. Each migration file runs inside one transaction, as in D1."""
 

@@ -35,8 +35,6 @@ class StreamLayout:
     """Wrangler's layout: every name ending in `.sql` (case-sensitive), ordered by the integer its
     leading digits spell, ties by full name, unnumbered files last."""
 
-    description = "wrangler (NNNN_name.sql)"
-
     def number_text(self, name: str) -> str | None:
         """The digits that number the file named `name`, as written; None when it has none."""
         match = _LEADING_DIGITS.match(name)
@@ -76,7 +74,6 @@ class PatternLayout(StreamLayout):
 
     def __init__(self, pattern: str) -> None:
         self.pattern = re.compile(pattern)
-        self.description = f"file_pattern {pattern!r}"
 
     def number_text(self, name: str) -> str | None:
         match = self.pattern.fullmatch(name)

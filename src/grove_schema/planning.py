@@ -59,10 +59,6 @@ class SplitPlan:
     blockers: list[Finding]
     reservations: list[Reservation] = field(default_factory=list)
 
-    @property
-    def lost_cascades(self) -> list[Reference]:
-        return [r for r in self.cut if r.kind == "foreign_key" and r.cascades]
-
 
 def _tables(schema: Schema) -> set[str]:
     return set(schema.tables) | set(schema.virtual_tables)

@@ -332,13 +332,6 @@ def write_atomically(path: Path, text: str) -> None:
     write(path, text)
 
 
-def count_by_severity(findings: list[Finding]) -> dict[Severity, int]:
-    counts = {severity: 0 for severity in Severity}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
-
-
 def read_reservations(config: ProjectConfig) -> dict[str, str | None]:
     """Each database's reservation file text (None when it has none, or it is missing)."""
     return {

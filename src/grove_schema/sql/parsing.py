@@ -9,7 +9,7 @@ and expressions, lazily, for references and for the checks that need an AST.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +212,6 @@ class Transaction(Statement):
 @dataclass
 class OtherStatement(Statement):
     temporary: bool = False
-    object_name: str = ""
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -926,9 +925,3 @@ def parse_with_sqlglot(sql: str) -> exp.Expression | None:
     if isinstance(tree, sqlglot_exp.Command) or not isinstance(tree, sqlglot_exp.Expression):
         return None
     return tree
-
-
-@dataclass
-class ParsedFile:
-    statements: list[Statement] = field(default_factory=list)
-    errors: list[tuple[RawStatement, StatementError]] = field(default_factory=list)
