@@ -25,6 +25,7 @@ _EXPORTS = {
     "ProjectConfig": "grove_schema.config",
     "replay_stream": "grove_schema.replay",
     "Replayer": "grove_schema.replay",
+    "ReplayOptions": "grove_schema.replay",
     "StreamReplay": "grove_schema.replay",
     "check_project": "grove_schema.project",
     "ProjectReplay": "grove_schema.project",
@@ -39,6 +40,7 @@ __all__ = [
     "Location",
     "ProjectConfig",
     "ProjectReplay",
+    "ReplayOptions",
     "Replayer",
     "Schema",
     "Severity",
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from grove_schema.findings import Finding, Location, Severity
     from grove_schema.model import Column, ForeignKey, Index, Schema, Table, Trigger, View, VirtualTable
     from grove_schema.project import ProjectReplay, check_project
-    from grove_schema.replay import Replayer, StreamReplay, replay_stream
+    from grove_schema.replay import ReplayOptions, Replayer, StreamReplay, replay_stream
 
 
 def __getattr__(name: str) -> Any:
