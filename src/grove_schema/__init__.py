@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from grove_schema.findings import Finding, Location, Severity
     from grove_schema.model import Column, ForeignKey, Index, Schema, Table, Trigger, View, VirtualTable
     from grove_schema.project import ProjectReplay, check_project
-    from grove_schema.replay import ReplayOptions, Replayer, StreamReplay, replay_stream
+    from grove_schema.replay import Replayer, ReplayOptions, StreamReplay, replay_stream
 
 
 def __getattr__(name: str) -> Any:
