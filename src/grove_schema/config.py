@@ -74,11 +74,17 @@ class RulesSection(_Section):
         return value
 
 
+class CodeSection(_Section):
+    roots: list[str] = Field(default_factory=lambda: ["."])  # relative to [project].root
+    exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
+
+
 class OwnershipFile(_Section):
     project: ProjectSection = Field(default_factory=ProjectSection)
     databases: dict[str, DatabaseSection]
     retired: RetiredSection = Field(default_factory=RetiredSection)
     rules: RulesSection = Field(default_factory=RulesSection)
+    code: CodeSection | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,18 @@ class DatabaseConfig:
         return layout_for(self.file_pattern)
 
 
+# Folders the code scan never enters, whatever [code] says.
+ALWAYS_SKIPPED_FOLDERS = frozenset({"node_modules", ".git", "dist", "build", ".svelte-kit", ".wrangler"})
+
+
+@dataclass(frozen=True)
+class CodeConfig:
+    """`[code]`: where the application code lives. Code analysis is on when the section exists."""
+
+    roots: tuple[Path, ...]  # absolute
+    exclude: tuple[str, ...] = ()  # globs, matched against paths relative to [project].root
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     path: Path  # the ownership.toml
@@ -110,6 +128,7 @@ class ProjectConfig:
     text: str = ""  # the file's text, to locate keys in findings
     rules_ignore: tuple[str, ...] = ()
     rules_severity: dict[str, str] = field(default_factory=dict)
+    code: CodeConfig | None = None  # None: no [code] section, no code analysis
 
     def line_of(self, *dotted_key: str) -> int | None:
         """The line of a key in ownership.toml (`line_of("databases", "curios", "tables")`)."""
@@ -193,6 +212,11 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         text=text,
         rules_ignore=tuple(parsed.rules.ignore),
         rules_severity=dict(parsed.rules.severity),
+        code=(
+            CodeConfig(roots=tuple(root / r for r in parsed.code.roots), exclude=tuple(parsed.code.exclude))
+            if parsed.code is not None
+            else None
+        ),
     )
 
 
