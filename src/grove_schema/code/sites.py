@@ -113,7 +113,7 @@ class CodeScan:
         best: WranglerConfig | None = None
         for config in self.configs:
             directory = config.directory
-            if path == directory or directory in path.parents:
-                if best is None or len(directory.parts) > len(best.directory.parts):
-                    best = config
+            governs = path == directory or directory in path.parents
+            if governs and (best is None or len(directory.parts) > len(best.directory.parts)):
+                best = config
         return best
