@@ -1,7 +1,7 @@
 """The codes that are not lint rules: what the replay itself reports (GS1xx), the ownership map
-(GS2xx), migration numbering, the reservation and the lock (GS3xx), and suppression comments
-(GS5xx). Each is a `RuleInfo` with the same contract as a rule's: a stable code, a kebab-case
-name, a default severity and a doc. `registry` lists them with the lint rules."""
+(GS2xx), migration numbering, the reservation and the lock (GS3xx), suppression comments (GS5xx)
+and the code audit (GS6xx). Each is a `RuleInfo` with the same contract as a rule's: a stable
+code, a kebab-case name, a default severity and a doc. `registry` lists them with the lint rules."""
 
 from __future__ import annotations
 
@@ -653,6 +653,193 @@ DROP TABLE legacy_sessions;
 ```""",
 )
 
+# The code audit: which code reaches which table through which binding (GS6xx).
+WRONG_BINDING = RuleInfo(
+    "GS601",
+    "wrong-binding",
+    Severity.ERROR,
+    "code that queries a table through a binding whose database does not hold it",
+    doc="""\
+code that queries a table through a binding whose database does not hold it
+
+**Problem**: a `prepare`, `exec` or `batch` reaches a table through a D1 binding (`env.DB`) whose
+database does not hold that table: the table was moved to another database, or the map owns it
+elsewhere and it never lived here. D1 fails the query at run time with `no such table`, often
+inside a `.catch(() => null)` that turns the failure into an empty page. While the move is still
+pending (the old database still holds the table) the call site is reported as info: it is a
+line of `grove-schema plan`'s list of call sites to switch, not a failure yet.
+
+**Anti-pattern**: `timeline_curio_config` moved to grove-curios-db; the route still uses DB.
+```ts
+const db = platform?.env?.DB;
+const config = await db.prepare("SELECT * FROM timeline_curio_config WHERE tenant_id = ?")
+  .bind(tenantId).first().catch(() => null);
+```
+
+**Fix**: use the binding that reaches the database holding the table, declared in the worker's
+wrangler config.
+```ts
+const db = platform?.env?.CURIO_DB;
+const config = await db.prepare("SELECT * FROM timeline_curio_config WHERE tenant_id = ?")
+  .bind(tenantId).first();
+```""",
+)
+UNDECLARED_BINDING = RuleInfo(
+    "GS602",
+    "undeclared-binding",
+    Severity.ERROR,
+    "code that uses a D1 binding its wrangler config does not declare",
+    doc="""\
+code that uses a D1 binding its wrangler config does not declare
+
+**Problem**: the code reaches a D1 database as `env.B`, but the wrangler config that governs the
+file (the nearest `wrangler.toml`, `wrangler.json` or `wrangler.jsonc` in its folder or above)
+declares no D1 binding `B` in any environment. At run time `env.B` is `undefined`, so every
+route that uses it throws `Cannot read properties of undefined (reading 'prepare')`. It happens
+when a split adds a binding to the code but not to every worker's config.
+
+**Anti-pattern**: the pulse worker's wrangler.toml declares only DB.
+```ts
+export default {
+  async scheduled(event, env) {
+    await env.CURIO_DB.prepare("DELETE FROM pulse_events WHERE created_at < ?").bind(cutoff).run();
+  },
+};
+```
+
+**Fix**: declare the binding in the worker's wrangler config (every environment that deploys it).
+```toml
+[[d1_databases]]
+binding = "CURIO_DB"
+database_name = "grove-curios-db"
+database_id = "..."
+```""",
+)
+UNKNOWN_TABLE = RuleInfo(
+    "GS603",
+    "unknown-table",
+    Severity.WARNING,
+    "a query that names a table no migration stream creates",
+    doc="""\
+a query that names a table no migration stream creates
+
+**Problem**: a statement in the code names a table, view or virtual table that no configured
+migration stream creates. It is a typo, or code left behind when a migration dropped the table;
+either way D1 answers `no such table` when the code runs.
+
+**Anti-pattern**: the migrations create `guestbook_entries`.
+```ts
+await db.prepare("SELECT * FROM guestbook_entry WHERE tenant_id = ?").bind(tenantId).all();
+```
+
+**Fix**: name the table the migrations create, or delete the code that used the dropped table.
+```ts
+await db.prepare("SELECT * FROM guestbook_entries WHERE tenant_id = ?").bind(tenantId).all();
+```""",
+)
+UNKNOWN_COLUMN = RuleInfo(
+    "GS604",
+    "unknown-column",
+    Severity.ERROR,
+    "a query that names a column its table does not have",
+    doc="""\
+a query that names a column its table does not have
+
+**Problem**: a statement in the code names a column that its table does not have in the database
+the binding reaches, as the migrations leave it: code left behind by a `DROP COLUMN` or a
+`RENAME COLUMN`, or a typo. D1 fails the query with `no such column`. Columns are resolved
+through aliases, joins, CTEs and subqueries; `SELECT *` and any column that could belong to more
+than one table are left alone.
+
+**Anti-pattern**: a migration renamed `posts.body` to `content_markdown`.
+```ts
+await db.prepare("SELECT id, body FROM posts WHERE tenant_id = ?").bind(tenantId).all();
+```
+
+**Fix**: use the column's current name (or stop reading the dropped column).
+```ts
+await db.prepare("SELECT id, content_markdown FROM posts WHERE tenant_id = ?").bind(tenantId).all();
+```""",
+)
+CROSS_DATABASE_QUERY = RuleInfo(
+    "GS605",
+    "cross-database-query",
+    Severity.ERROR,
+    "one statement that joins or sub-selects tables of two databases",
+    doc="""\
+one statement that joins or sub-selects tables of two databases
+
+**Problem**: one statement reads or writes tables that live in two different D1 databases. A D1
+statement runs inside one database and cannot see another, so it fails with `no such table`.
+While the tables still share a database and only the map puts them apart, the statement is
+reported as info: it must be rewritten before the move.
+
+**Anti-pattern**: `tenants` stays in grove-engine-db, `guestbook_entries` moves to grove-curios-db.
+```ts
+await db.prepare(
+  "SELECT g.* FROM guestbook_entries g JOIN tenants t ON t.id = g.tenant_id WHERE t.subdomain = ?",
+).bind(subdomain).all();
+```
+
+**Fix**: query each database through its own binding and join in the application.
+```ts
+const tenant = await env.DB.prepare("SELECT id FROM tenants WHERE subdomain = ?").bind(subdomain).first();
+const entries = await env.CURIO_DB.prepare("SELECT * FROM guestbook_entries WHERE tenant_id = ?")
+  .bind(tenant.id).all();
+```""",
+)
+UNRESOLVED_CALL_SITE = RuleInfo(
+    "GS606",
+    "unresolved-call-site",
+    Severity.INFO,
+    "a D1 call site whose binding or SQL cannot be known without running the code",
+    doc="""\
+a D1 call site whose binding or SQL cannot be known without running the code
+
+**Problem**: grove-schema reads the code statically. When a call site's receiver cannot be traced
+to an `env.B` binding (it comes from a function's parameter that no caller passes a binding to,
+from an object property, from another package), or its SQL is built at run time, the tables it
+touches through which database are unknown, so none of the code rules can judge it. It is listed
+so that nothing is silently left out: `grove-schema callers` shows it too.
+
+**Anti-pattern**: the column comes from a variable.
+```ts
+const rows = await db.prepare(`SELECT * FROM posts ORDER BY ${sortColumn}`).all();
+```
+
+**Fix**: keep the SQL static (choose among fixed statements), and pass the binding itself to
+helpers, so the audit can follow it.
+```ts
+const ORDER = { newest: "SELECT * FROM posts ORDER BY published_at DESC", title: "SELECT * FROM posts ORDER BY title" };
+const rows = await db.prepare(ORDER[sort] ?? ORDER.newest).all();
+```""",
+)
+UNREADABLE_SOURCE = RuleInfo(
+    "GS607",
+    "unreadable-source",
+    Severity.WARNING,
+    "a source file or wrangler config the code audit cannot read",
+    doc="""\
+a source file or wrangler config the code audit cannot read
+
+**Problem**: a TypeScript, JavaScript or Svelte file, a wrangler config or a tsconfig under the
+`[code]` roots cannot be read (not UTF-8, unreadable) or parsed (a syntax error, malformed TOML or
+JSONC). Its call sites and bindings are unknown to the audit, so a wrong binding in it would go
+unreported.
+
+**Anti-pattern**: a wrangler.jsonc with an unclosed object.
+```jsonc
+{ "name": "vista-collector", "d1_databases": [ { "binding": "OBS_DB" ]
+```
+
+**Fix**: fix the file (wrangler itself refuses a malformed config), or exclude generated files
+with `[code] exclude`.
+```toml
+[code]
+exclude = ["**/generated/**"]
+```""",
+)
+
 CODES: tuple[RuleInfo, ...] = (
     PARSE_ERROR,
     UNSUPPORTED_STATEMENT,
@@ -678,4 +865,11 @@ CODES: tuple[RuleInfo, ...] = (
     MISSING_MIGRATION,
     SUPPRESSION_MALFORMED,
     SUPPRESSION_UNUSED,
+    WRONG_BINDING,
+    UNDECLARED_BINDING,
+    UNKNOWN_TABLE,
+    UNKNOWN_COLUMN,
+    CROSS_DATABASE_QUERY,
+    UNRESOLVED_CALL_SITE,
+    UNREADABLE_SOURCE,
 )
