@@ -35,6 +35,8 @@ from grove_schema.sources import read_migration
 from grove_schema.suppressions import apply_suppressions
 
 if TYPE_CHECKING:
+    from grove_schema.code.audit import CodeAudit
+    from grove_schema.code.scan import ScanCache
     from grove_schema.ownership import OwnershipReport
 
 @dataclass
@@ -44,6 +46,7 @@ class ProjectReplay:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # advice that is not a finding (a stream with no lock)
     ownership: OwnershipReport | None = None  # when every database was replayed
+    code: CodeAudit | None = None  # with a [code] section, when every database was replayed
 
     @property
     def file_count(self) -> int:
@@ -60,6 +63,8 @@ class ProjectReplay:
         merged: dict[str, str] = {}
         for stream in self.streams.values():
             merged.update(stream.texts)
+        if self.code is not None:
+            merged.update(self.code.scan.texts)
         return merged
 
 
@@ -88,6 +93,7 @@ def check_project(
     history: bool = False,
     ignore: Sequence[str] = (),
     replay: Callable[..., StreamReplay] = replay_stream,
+    code_cache: ScanCache | None = None,
 ) -> ProjectReplay:
     """Replay the streams of `databases` (all configured ones by default), lint every statement,
     and check numbering, locks and ownership.
@@ -95,7 +101,8 @@ def check_project(
     Findings in locked (applied) files are info unless `history`: production already ran them.
     `ignore` names rules to switch off, beside the configuration's `[rules] ignore`.
     `replay` replays one stream (replay.replay_stream's signature; cache.replay_cached resumes from
-    a cached prefix)."""
+    a cached prefix). With a `[code]` section the application code is audited too (`code_cache`
+    keeps each source file's parse by content hash)."""
     keys = databases if databases else database_order(config)
     for key in keys:
         config.database(key)  # unknown keys are a usage error
@@ -124,13 +131,34 @@ def check_project(
 
         outcome.ownership = check_ownership(config, outcome.streams)
         outcome.findings.extend(outcome.ownership.findings)
+        if config.code is not None:
+            outcome.code = audit_project_code(config, outcome.streams, code_cache)
+            outcome.findings.extend(outcome.code.findings)
     findings = [f for f in outcome.findings if f.rule.code not in ignored]
     findings = [replace(f, severity=severities[f.rule.code]) if f.rule.code in severities else f for f in findings]
-    findings = apply_suppressions(findings, [layout for s in outcome.streams.values() for layout in s.layouts])
+    layouts = [layout for s in outcome.streams.values() for layout in s.layouts]
+    if outcome.code is not None:
+        from grove_schema.code.audit import suppression_layouts
+
+        layouts += suppression_layouts(outcome.code.scan)
+    findings = apply_suppressions(findings, layouts)
     if not history:
         findings = as_applied_history(findings, applied)
     outcome.findings = sorted(findings, key=Finding.sort_key)
     return outcome
+
+
+def audit_project_code(
+    config: ProjectConfig, streams: dict[str, StreamReplay], cache: ScanCache | None = None
+) -> CodeAudit:
+    """Scan the `[code]` roots and judge every call site against the replayed streams."""
+    from grove_schema.code.audit import audit_code
+    from grove_schema.code.scan import scan_code
+    from grove_schema.ownership import OwnershipMap
+
+    assert config.code is not None
+    scan = scan_code(config.code, config.root, cache=cache)
+    return audit_code(config, scan, streams, OwnershipMap(config))
 
 
 def lint_settings(

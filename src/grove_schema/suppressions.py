@@ -16,7 +16,10 @@ from grove_schema.codes import SUPPRESSION_MALFORMED, SUPPRESSION_UNUSED
 from grove_schema.findings import Finding, Location, RuleInfo, make_finding
 from grove_schema.registry import find_rule
 
-_DIRECTIVE = re.compile(r"^--\s*grove-schema:\s*(?P<kind>ignore-file|ignore)\b(?P<rest>.*)$", re.IGNORECASE)
+# `-- grove-schema: ...` in SQL; `// grove-schema: ...` or `/* grove-schema: ... */` in JS and TS.
+_DIRECTIVE = re.compile(
+    r"^(?:--|//|/\*+)\s*grove-schema:\s*(?P<kind>ignore-file|ignore)\b(?P<rest>.*?)(?:\*+/)?$", re.IGNORECASE
+)
 _NOT_SUPPRESSIBLE = {SUPPRESSION_MALFORMED.code, SUPPRESSION_UNUSED.code}
 
 
@@ -41,8 +44,9 @@ class FileLayout:
     """What suppressions need to know of a file: its comments and where statements stand."""
 
     path: str
-    comments: tuple[tuple[int, int, str], ...]  # (line, column, text) of each `--` comment
+    comments: tuple[tuple[int, int, str], ...]  # (line, column, text) of each comment, markers included
     statements: tuple[tuple[int, int], ...]  # (first line, last line) of each statement
+    comment_marker: str = "--"  # how a line comment starts in this file's language, for messages
 
 
 @dataclass
@@ -76,7 +80,7 @@ def parse_suppressions(layout: FileLayout) -> ParsedSuppressions:
                 make_finding(
                     SUPPRESSION_MALFORMED,
                     f"this grove-schema {kind} comment {' and '.join(problems)}; "
-                    f"the form is `-- grove-schema: {kind} <code-or-name> -- <reason>`",
+                    f"the form is `{layout.comment_marker} grove-schema: {kind} <code-or-name> -- <reason>`",
                     location,
                 )
             )

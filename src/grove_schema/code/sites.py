@@ -107,6 +107,8 @@ class CodeScan:
     files: list[Path] = field(default_factory=list)  # every source file scanned
     problems: list[SourceProblem] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # path -> source text, for reporters and suppressions
+    # path -> (line, column, text) of each comment that holds "grove-schema:" (a suppression), markers kept
+    directive_comments: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
 
     def config_for(self, path: Path) -> WranglerConfig | None:
         """The wrangler config that governs `path`: the nearest one in its folder or above."""

@@ -1,0 +1,406 @@
+"""The code audit: each call site's SQL judged against the database its binding reaches.
+
+Pure: the scan (`code.sites.CodeScan`), the replayed streams and the ownership map in; findings,
+the resolved uses that `callers` lists and the binding switches that `plan` lists out. For each
+call site and each binding that can reach it:
+
+- the binding must be declared by the wrangler config that governs the file where `env.B` is
+  written (`undeclared-binding`); it reaches the database whose `name` is the binding's
+  `database_name`, or, where no wrangler config governs the file, the database of ownership.toml
+  whose `binding` it is; a database ownership.toml does not know is another team's: listed, not judged;
+- every table the SQL names must live in some stream (`unknown-table`), in the database reached
+  (`wrong-binding`: info while a planned move is pending, an error once it is not there at all);
+- every column must exist in that database's table (`unknown-column`);
+- the tables of one statement must share a database (`cross-database-query`: info while only the
+  map puts them apart).
+What cannot be followed statically is `unresolved-call-site`, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grove_schema.codes import (
+    CROSS_DATABASE_QUERY,
+    UNDECLARED_BINDING,
+    UNKNOWN_COLUMN,
+    UNKNOWN_TABLE,
+    UNREADABLE_SOURCE,
+    UNRESOLVED_CALL_SITE,
+    WRONG_BINDING,
+)
+from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
+from grove_schema.config import ProjectConfig
+from grove_schema.findings import Finding, Location, RuleInfo, Severity
+from grove_schema.model import Schema, key
+from grove_schema.ownership import OwnershipMap
+from grove_schema.replay import StreamReplay
+from grove_schema.suppressions import FileLayout
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where one binding, written in one file, leads."""
+
+    binding: str
+    database: str | None  # the ownership.toml key; None: unknown or another team's
+    database_name: str | None  # the D1 database's name, when known
+    declared: bool  # False: the governing wrangler config declares no such D1 binding
+    config: WranglerConfig | None  # the governing wrangler config; None: ownership.toml's bindings
+
+
+@dataclass(frozen=True)
+class StatementTables:
+    """What one call site's SQL touches (table keys), or why it could not be read."""
+
+    read: tuple[str, ...]
+    written: tuple[str, ...]
+    problem: str | None = None  # the SQL does not parse
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.read) | set(self.written)))
+
+
+@dataclass(frozen=True)
+class ResolvedUse:
+    """One call site reached through one binding: a line of `grove-schema callers`."""
+
+    site: CallSite
+    use: BindingUse
+    reach: Reach
+    tables: StatementTables
+
+    @property
+    def access(self) -> str:
+        return "write" if self.tables.written else "read"
+
+
+@dataclass(frozen=True)
+class BindingSwitch:
+    """A call site that must switch binding when a pending move happens (for `plan`)."""
+
+    use: BindingUse
+    site: CallSite
+    table: str
+    from_database: str
+    to_database: str
+    from_binding: str
+    to_binding: str | None  # None: the governing config declares no binding for the target yet
+    config: WranglerConfig | None
+
+
+@dataclass
+class CodeAudit:
+    scan: CodeScan
+    uses: list[ResolvedUse] = field(default_factory=list)
+    unresolved: list[CallSite] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    switches: list[BindingSwitch] = field(default_factory=list)
+
+    def sites_touching(self, table: str) -> list[ResolvedUse]:
+        wanted = key(table)
+        return [use for use in self.uses if wanted in use.tables.all]
+
+
+class _Judge:
+    """The lookups one audit needs: who holds each table now, who owns it after the map."""
+
+    def __init__(self, config: ProjectConfig, streams: Mapping[str, StreamReplay], ownership: OwnershipMap) -> None:
+        self.config = config
+        self.ownership = ownership
+        self.schemas: dict[str, Schema] = {db: stream.schema for db, stream in streams.items()}
+        self.holders: dict[str, set[str]] = {}
+        for db, schema in self.schemas.items():
+            for name in (*schema.tables, *schema.virtual_tables, *schema.views):
+                self.holders.setdefault(name, set()).add(db)
+        self.by_name = {database.name: db for db, database in config.databases.items()}
+        self.by_binding = {database.binding: db for db, database in config.databases.items() if database.binding}
+
+    def owner(self, table: str) -> str | None:
+        return self.ownership.owner_of(table)
+
+    def label(self, database: str) -> str:
+        entry = self.config.databases[database]
+        binding = f", binding {entry.binding}" if entry.binding else ""
+        return f"{entry.name} ({database}{binding})"
+
+    def reach(self, scan: CodeScan, use: BindingUse) -> Reach:
+        governing = scan.config_for(Path(use.position.path))
+        if governing is not None:
+            if not governing.declares(use.binding):
+                return Reach(use.binding, None, None, False, governing)
+            name = governing.database_of(use.binding)
+            return Reach(use.binding, self.by_name.get(name or ""), name, True, governing)
+        database = self.by_binding.get(use.binding)
+        name = self.config.databases[database].name if database is not None else None
+        return Reach(use.binding, database, name, True, None)
+
+    def binding_to(self, database: str, reach: Reach) -> str | None:
+        """The binding that reaches `database` from where `reach` was written."""
+        name = self.config.databases[database].name
+        if reach.config is not None:
+            for entry in sorted(reach.config.bindings, key=lambda e: (e.environment is not None, e.binding)):
+                if entry.database_name == name:
+                    return entry.binding
+            return None
+        return self.config.databases[database].binding
+
+
+def audit_code(
+    config: ProjectConfig, scan: CodeScan, streams: Mapping[str, StreamReplay], ownership: OwnershipMap
+) -> CodeAudit:
+    """Judge every call site of `scan` against the replayed `streams` and the map."""
+    judge = _Judge(config, streams, ownership)
+    audit = CodeAudit(scan)
+    for problem in scan.problems:
+        audit.findings.append(_finding(UNREADABLE_SOURCE, problem.message, problem.position))
+    undeclared_seen: set[tuple[SourcePosition, str]] = set()
+    for site in scan.call_sites:
+        tables = statement_tables(site.sql) if site.sql is not None else None
+        if site.sql is None or not site.bindings or site.unresolved is not None:
+            audit.unresolved.append(site)
+            audit.findings.append(_finding(UNRESOLVED_CALL_SITE, _unresolved_message(site), site.position))
+        if tables is not None and tables.problem is not None:
+            audit.findings.append(
+                _finding(
+                    UNRESOLVED_CALL_SITE,
+                    f"the SQL of this {site.method.value} does not parse ({tables.problem}): the code rules cannot "
+                    "judge it; D1 will refuse it too if it is not valid SQLite",
+                    site.sql_position or site.position,
+                )
+            )
+            tables = None
+        if tables is None:
+            continue
+        audit.findings.extend(_unknown_tables(judge, site, tables))
+        reached: set[str] = set()
+        for use in site.bindings:
+            reach = judge.reach(scan, use)
+            audit.uses.append(ResolvedUse(site, use, reach, tables))
+            if not reach.declared:
+                if (use.position, use.binding) not in undeclared_seen:
+                    undeclared_seen.add((use.position, use.binding))
+                    audit.findings.append(_undeclared(judge, use, reach, site))
+                continue
+            if reach.database is None:
+                if reach.config is None:
+                    audit.findings.append(
+                        _finding(
+                            UNRESOLVED_CALL_SITE,
+                            f"{use.binding} reaches no database of {config.path.name} (no wrangler config governs "
+                            f"{_short(use.position.path, config.root)} and no database has binding = \"{use.binding}\"): the query "
+                            "is not judged",
+                            use.position,
+                        )
+                    )
+                continue  # another team's database: listed by `callers`, not judged
+            audit.findings.extend(_binding_findings(judge, audit, site, use, reach, tables))
+            reached.add(reach.database)
+        for database in sorted(reached):
+            audit.findings.extend(_unknown_columns(judge, site, database))
+        finding = _cross_database(judge, site, tables)
+        if finding is not None:
+            audit.findings.append(finding)
+    audit.uses.sort(key=lambda u: (u.use.position, u.site.position))
+    audit.switches.sort(key=lambda s: (s.use.position, s.site.position, s.table))
+    return audit
+
+
+def statement_tables(sql: str) -> StatementTables:
+    """The tables a call site's SQL reads and writes (one statement or, for `exec`, several)."""
+    from grove_schema.sql.lexer import split_statements
+    from grove_schema.sql.references import statement_tree, table_written, tables_referenced
+
+    read: set[str] = set()
+    written: set[str] = set()
+    for raw in split_statements(sql).statements:
+        tree = statement_tree(raw.text)
+        if tree is None:
+            first = raw.text.strip().splitlines()[0] if raw.text.strip() else ""
+            return StatementTables((), (), f"sqlglot cannot read {first[:60]!r}")
+        target = table_written(tree)
+        tables = tables_referenced(tree)
+        if target is not None:
+            written.add(target)
+            tables.discard(target)
+        read |= tables
+    return StatementTables(tuple(sorted(read)), tuple(sorted(written)))
+
+
+def _unresolved_message(site: CallSite) -> str:
+    reason = site.unresolved or ("the SQL is not static" if site.sql is None else "no binding reaches the receiver")
+    return (
+        f"this {site.method.value} cannot be judged statically: {reason}; the code rules do not see which "
+        "tables it touches through which database (grove-schema callers lists it)"
+    )
+
+
+def _unknown_tables(judge: _Judge, site: CallSite, tables: StatementTables) -> Iterable[Finding]:
+    for table in tables.all:
+        if table in judge.holders:
+            continue
+        retired = judge.ownership.retired_tables.get(table)
+        why = f"; it is retired ({retired})" if retired else ""
+        yield _finding(
+            UNKNOWN_TABLE,
+            f"{table} is a table no migration stream creates{why}: D1 answers \"no such table: {table}\"; fix the "
+            "name, or remove the code left behind by the DROP",
+            site.sql_position or site.position,
+        )
+
+
+def _binding_findings(
+    judge: _Judge, audit: CodeAudit, site: CallSite, use: BindingUse, reach: Reach, tables: StatementTables
+) -> Iterable[Finding]:
+    database = reach.database
+    assert database is not None
+    for table in tables.all:
+        holders = judge.holders.get(table)
+        if holders is None:
+            continue  # unknown-table says so
+        owner = judge.owner(table)
+        lives_here = database in holders
+        owned_here = owner == database
+        if lives_here and (owned_here or owner is None or owner not in judge.config.databases):
+            continue
+        where = _query_place(site, use, judge.config.root)
+        if lives_here:
+            assert owner is not None
+            target = judge.binding_to(owner, reach)
+            audit.switches.append(
+                BindingSwitch(use, site, table, database, owner, use.binding, target, reach.config)
+            )
+            switch = f"switch to {target}" if target else f"declare a binding to {judge.config.databases[owner].name}"
+            yield _finding(
+                WRONG_BINDING,
+                f"{table} still lives in {judge.label(database)}, but the map moves it to {judge.label(owner)}: "
+                f"when it moves, {switch} here{where} (grove-schema plan lists every call site to switch)",
+                use.position,
+                Severity.INFO,
+            )
+            continue
+        if owned_here:
+            yield _finding(
+                WRONG_BINDING,
+                f"{use.binding} reaches {judge.label(database)}, which owns {table} but does not hold it yet (no "
+                f"migration of its stream creates it; today it lives in {', '.join(sorted(holders))}): the query"
+                f"{where} fails with \"no such table: {table}\" until that migration is applied",
+                use.position,
+                Severity.WARNING,
+            )
+            continue
+        home = owner if owner in holders else sorted(holders)[0]
+        target = judge.binding_to(home, reach)
+        if reach.config is not None:
+            hint = (
+                f"use {target}, which reaches it from {_short(str(reach.config.path), judge.config.root)}"
+                if target
+                else f"declare a D1 binding to {judge.config.databases[home].name} in {_short(str(reach.config.path), judge.config.root)}"
+            )
+        else:
+            hint = f"use {target}" if target else f"use a binding to {judge.config.databases[home].name}"
+        yield _finding(
+            WRONG_BINDING,
+            f"{table} is not in {judge.label(database)}, the database {use.binding} reaches: it lives in "
+            f"{judge.label(home)}; the query{where} fails with \"no such table: {table}\"; {hint}",
+            use.position,
+        )
+
+
+def _unknown_columns(judge: _Judge, site: CallSite, database: str) -> Iterable[Finding]:
+    from grove_schema.sql.references import unknown_columns
+
+    assert site.sql is not None
+    schema = judge.schemas[database]
+    for table, column in unknown_columns(site.sql, schema):
+        yield _finding(
+            UNKNOWN_COLUMN,
+            f"{table}.{column} does not exist in {judge.label(database)} (as its migrations leave it): D1 fails "
+            f"with \"no such column: {column}\"; use the column's current name, or stop reading a dropped one",
+            site.sql_position or site.position,
+        )
+
+
+def _cross_database(judge: _Judge, site: CallSite, tables: StatementTables) -> Finding | None:
+    known = [t for t in tables.all if t in judge.holders]
+    homes: dict[str, list[str]] = {}
+    for table in known:
+        owner = judge.owner(table)
+        if owner is not None:
+            homes.setdefault(owner, []).append(table)
+    if len(homes) < 2:
+        return None
+    together = set.intersection(*(judge.holders[t] for t in known))
+    parts = "; ".join(f"{', '.join(names)} in {judge.label(db)}" for db, names in sorted(homes.items()))
+    if together:
+        return _finding(
+            CROSS_DATABASE_QUERY,
+            f"this statement will cross databases after the split ({parts}); today they share "
+            f"{', '.join(sorted(together))}: rewrite it as one query per database before the move",
+            site.sql_position or site.position,
+            Severity.INFO,
+        )
+    return _finding(
+        CROSS_DATABASE_QUERY,
+        f"this statement reads tables of two databases ({parts}): D1 runs a statement in one database, so it "
+        "fails with \"no such table\"; query each database through its own binding and join in the application",
+        site.sql_position or site.position,
+    )
+
+
+def _undeclared(judge: _Judge, use: BindingUse, reach: Reach, site: CallSite) -> Finding:
+    assert reach.config is not None
+    declared = sorted({entry.binding for entry in reach.config.bindings})
+    listed = ", ".join(declared) if declared else "none"
+    return _finding(
+        UNDECLARED_BINDING,
+        f"{use.binding} is not a D1 binding of {_short(str(reach.config.path), judge.config.root)} (it declares {listed}): env."
+        f"{use.binding} is undefined at run time, so the {site.method.value}{_query_place(site, use, judge.config.root)} throws; "
+        f"add a [[d1_databases]] entry with binding = \"{use.binding}\" to that config",
+        use.position,
+    )
+
+
+def _query_place(site: CallSite, use: BindingUse, root: Path) -> str:
+    """` at FILE:LINE (function)` when the query is not where the binding is written."""
+    if site.position.path == use.position.path and site.position.line == use.position.line:
+        return ""
+    function = f" in {site.function}" if site.function else ""
+    return f" at {_short(site.position.path, root)}:{site.position.line}{function}"
+
+
+def _short(path: str, root: Path) -> str:
+    """`path` relative to the project root, as messages name files (the same wherever check runs)."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _finding(rule: RuleInfo, message: str, position: SourcePosition, severity: Severity | None = None) -> Finding:
+    return Finding(
+        rule=rule,
+        message=message,
+        location=Location(position.path, position.line, position.column),
+        severity=severity or rule.severity,
+    )
+
+
+def suppression_layouts(scan: CodeScan) -> list[FileLayout]:
+    """What suppressions need of each source file: its `// grove-schema:` comments, and as
+    "statements" the lines the code findings stand on (a comment right above one covers it)."""
+    lines: dict[str, set[int]] = {}
+    for site in scan.call_sites:
+        positions = [site.position, *(use.position for use in site.bindings)]
+        if site.sql_position is not None:
+            positions.append(site.sql_position)
+        for position in positions:
+            lines.setdefault(position.path, set()).add(position.line)
+    layouts = []
+    for path in sorted(set(lines) | set(scan.directive_comments)):
+        spans = tuple((line, line) for line in sorted(lines.get(path, ())))
+        layouts.append(FileLayout(path, scan.directive_comments.get(path, ()), spans, comment_marker="//"))
+    return layouts
