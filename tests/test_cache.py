@@ -54,7 +54,9 @@ def migrations(root: Path) -> Path:
 # --- where -------------------------------------------------------------------------------------
 
 
-def test_the_environment_variable_wins(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_environment_variable_wins(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     root = make_project({})
     (root / ".git").mkdir()
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
@@ -84,7 +86,9 @@ def test_the_git_directory_is_found_from_a_subfolder(tmp_path: Path) -> None:
     assert find_git_dir(deep) == tmp_path / "repo" / ".git"
 
 
-def test_a_worktrees_git_file_is_followed(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_worktrees_git_file_is_followed(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     root = make_project({})
     target = tmp_path / "main" / ".git" / "worktrees" / "feature"
@@ -229,7 +233,14 @@ def test_one_changed_byte_changes_the_key(project: Path) -> None:
 
 @pytest.mark.parametrize(
     "stray",
-    ["notes.txt", "0004_draft.sql", ".hidden.sql", "sub/0005_nested.sql", "migrations.lock", "NEXT_MIGRATION_NUMBER.txt"],
+    [
+        "notes.txt",
+        "0004_draft.sql",
+        ".hidden.sql",
+        "sub/0005_nested.sql",
+        "migrations.lock",
+        "NEXT_MIGRATION_NUMBER.txt",
+    ],
 )
 def test_a_stray_file_changes_the_key(project: Path, stray: str) -> None:
     before = key_of(project)
@@ -321,7 +332,9 @@ def test_a_finding_without_a_location_and_an_unregistered_rule_round_trip(make_p
     assert decoded.findings[1].severity is Severity.INFO
 
 
-def test_cached_check_answers_from_the_cache(make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_check_answers_from_the_cache(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_project(dict(LINTED))
     monkeypatch.chdir(root)
     store = CheckCache(tmp_path / "cache")
@@ -563,7 +576,12 @@ def test_an_unreadable_file_is_replayed_as_its_finding(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "marker",
-    ["PRAGMA defer_foreign_keys = ON;\n", "pragma foreign_keys = off;\n", "SELECT total_changes();\n", "-- no PRAGMA here\n"],
+    [
+        "PRAGMA defer_foreign_keys = ON;\n",
+        "pragma foreign_keys = off;\n",
+        "SELECT total_changes();\n",
+        "-- no PRAGMA here\n",
+    ],
 )
 def test_a_file_with_connection_state_ends_the_snapshot_chain(tmp_path: Path, applied: list[str], marker: str) -> None:
     files = write_stream(

@@ -215,7 +215,7 @@ def test_our_own_queries_are_not_subject_to_the_authorizer(db: DevDatabase) -> N
 
 def test_messages_are_sqlites_without_apsws_class_prefix(db: DevDatabase) -> None:
     assert db.execute("SELECT * FROM missing") == "no such table: missing"
-    assert db.execute("CREATE TABLE") == 'incomplete input'
+    assert db.execute("CREATE TABLE") == "incomplete input"
     assert db.execute("CREAT TABLE t (a)") == 'near "CREAT": syntax error'
 
 
@@ -323,7 +323,9 @@ def test_the_budget_is_per_statement_not_per_file() -> None:
     db = DevDatabase(statement_seconds=1.0)
     try:
         db.begin_file()
-        bounded = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT count(*) FROM c"
+        bounded = (
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT count(*) FROM c"
+        )
         started = time.monotonic()
         while time.monotonic() - started < 1.5:  # together longer than one budget
             assert db.execute(bounded) is None
@@ -335,7 +337,9 @@ def test_the_budget_is_per_statement_not_per_file() -> None:
 def test_our_own_queries_have_no_statement_budget() -> None:
     db = DevDatabase(statement_seconds=0.01)
     try:
-        count = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c"
+        count = (
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c"
+        )
         assert db.query(count) == [(300000,)]
     finally:
         db.close()

@@ -68,9 +68,7 @@ def test_an_existing_file_keeps_its_permissions(tmp_path: Path, umask: Callable[
 
 
 @pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600), (0o002, 0o664)])
-def test_a_new_file_follows_the_umask(
-    tmp_path: Path, umask: Callable[[int], None], mask: int, expected: int
-) -> None:
+def test_a_new_file_follows_the_umask(tmp_path: Path, umask: Callable[[int], None], mask: int, expected: int) -> None:
     umask(mask)
     target = tmp_path / "new.sql"
     write_atomically(target, "SELECT 1;\n")
@@ -147,4 +145,3 @@ def test_a_missing_directory_is_an_error_and_creates_nothing(tmp_path: Path) -> 
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "absent" / "file.txt", "x")
     assert list(tmp_path.iterdir()) == []
-

@@ -191,7 +191,10 @@ def test_referencing_foreign_keys_finds_children_case_insensitively() -> None:
         "comments",
         column("author"),
         column("post"),
-        foreign_keys=(ForeignKey(columns=("post",), ref_table="posts"), ForeignKey(columns=("author",), ref_table="users")),
+        foreign_keys=(
+            ForeignKey(columns=("post",), ref_table="posts"),
+            ForeignKey(columns=("author",), ref_table="users"),
+        ),
     )
     found = schema.referencing_foreign_keys("Users")
     assert [(child.name, fk.columns) for child, fk in found] == [("comments", ("author",)), ("posts", ("user_id",))]
@@ -288,7 +291,7 @@ def test_affinity_agrees_with_sqlites_create_table_as() -> None:
         for number, (declared, _expected) in enumerate(AFFINITY_CASES):
             connection.execute(f"CREATE TABLE s{number} (x {declared})")
             connection.execute(f"CREATE TABLE d{number} AS SELECT x FROM s{number}")
-            ctas_type = connection.execute(f"PRAGMA table_info(d{number})").fetchall()[0][2]
+            ctas_type = str(connection.execute(f"PRAGMA table_info(d{number})").fetchall()[0][2])
             if _CTAS_TYPE[ctas_type] != affinity(declared):
                 disagreements.append((declared, _CTAS_TYPE[ctas_type], affinity(declared)))
         assert disagreements == []

@@ -237,7 +237,10 @@ def test_quoted_types_are_dequoted_as_sqlite_keeps_them() -> None:
         ("CREATE TABLE u (a, FOREIGN KEY (b) REFERENCES t (x))", 'unknown column "b" in foreign key definition'),
         ("CREATE TABLE u (a, b) WITHOUT ROWID", "PRIMARY KEY missing on table u"),
         ("CREATE TABLE u (a INT PRIMARY KEY AUTOINCREMENT)", "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY"),
-        ("CREATE TABLE u (a INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID", "AUTOINCREMENT not allowed on WITHOUT ROWID tables"),
+        (
+            "CREATE TABLE u (a INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID",
+            "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+        ),
         ("CREATE TABLE u (a VARCHAR(10)) STRICT", 'unknown datatype for u.a: "VARCHAR(10)"'),
         ("CREATE TABLE u (a REFERENCES t (x, y))", "foreign key on a should reference only one column of table t"),
         (
@@ -307,7 +310,10 @@ def test_add_column_not_null_on_rows_is_the_dev_databases_to_refuse(oracle: Orac
     assert oracle.db.execute("INSERT INTO t VALUES (1)") is None
     planned = plan(oracle.schema, "ALTER TABLE t ADD COLUMN a TEXT NOT NULL")
     assert isinstance(planned, Change)  # the catalog alone cannot decide: it depends on rows
-    assert oracle.db.execute("ALTER TABLE t ADD COLUMN a TEXT NOT NULL") == "Cannot add a NOT NULL column with default value NULL"
+    assert (
+        oracle.db.execute("ALTER TABLE t ADD COLUMN a TEXT NOT NULL")
+        == "Cannot add a NOT NULL column with default value NULL"
+    )
 
 
 def test_add_column_turns_a_double_quoted_index_string_into_the_column(oracle: Oracle) -> None:
@@ -327,7 +333,10 @@ def test_add_column_turns_a_double_quoted_index_string_into_the_column(oracle: O
         ("ALTER TABLE v ADD COLUMN c", "Cannot add a column to a view"),
         ("ALTER TABLE f ADD COLUMN c", "virtual tables may not be altered"),
         ("ALTER TABLE s ADD COLUMN c VARCHAR(3)", 'unknown datatype for s.c: "VARCHAR(3)"'),
-        ("ALTER TABLE t ADD COLUMN c REFERENCES t (a, b)", "foreign key on c should reference only one column of table t"),
+        (
+            "ALTER TABLE t ADD COLUMN c REFERENCES t (a, b)",
+            "foreign key on c should reference only one column of table t",
+        ),
     ],
 )
 def test_add_column_refusals_are_sqlites(oracle: Oracle, sql: str, message: str) -> None:
@@ -349,7 +358,9 @@ def test_add_column_refuses_the_101st_column(oracle: Oracle) -> None:
 
 def test_sqlite_tables_may_not_be_altered() -> None:
     schema = Schema()
-    assert plan(schema, "ALTER TABLE sqlite_sequence ADD COLUMN x") == Refusal("table sqlite_sequence may not be altered")
+    assert plan(schema, "ALTER TABLE sqlite_sequence ADD COLUMN x") == Refusal(
+        "table sqlite_sequence may not be altered"
+    )
 
 
 # --- ALTER TABLE RENAME COLUMN --------------------------------------------------------------------
@@ -509,7 +520,9 @@ def test_rename_virtual_table(oracle: Oracle) -> None:
     ],
 )
 def test_rename_table_refusals_are_sqlites(oracle: Oracle, sql: str, message: str) -> None:
-    oracle.setup("CREATE TABLE t (a)", "CREATE TABLE u (a)", "CREATE INDEX t_a ON t (a)", "CREATE VIEW v AS SELECT a FROM t")
+    oracle.setup(
+        "CREATE TABLE t (a)", "CREATE TABLE u (a)", "CREATE INDEX t_a ON t (a)", "CREATE VIEW v AS SELECT a FROM t"
+    )
     assert oracle.refused(sql) == message
 
 
@@ -654,14 +667,24 @@ def test_create_view_and_trigger_model_what_they_say(oracle: Oracle) -> None:
     view = oracle.schema.views["big"]
     assert view.column_names == ("ident",) and view.select == "SELECT id FROM orders WHERE total > 100"
     oracle.setup(
-        "CREATE TRIGGER big_insert INSTEAD OF INSERT ON big FOR EACH ROW BEGIN INSERT INTO orders (id) VALUES (new.ident); END"
+        "CREATE TRIGGER big_insert INSTEAD OF INSERT ON big FOR EACH ROW"
+        " BEGIN INSERT INTO orders (id) VALUES (new.ident); END"
     )
     oracle.setup(
-        "CREATE TRIGGER total_check BEFORE UPDATE OF total ON orders WHEN new.total < 0 BEGIN SELECT RAISE(ABORT, 'no'); END"
+        "CREATE TRIGGER total_check BEFORE UPDATE OF total ON orders WHEN new.total < 0"
+        " BEGIN SELECT RAISE(ABORT, 'no'); END"
     )
     on_view = oracle.schema.triggers["big_insert"]
     assert (on_view.table, on_view.timing, on_view.event, on_view.for_each_row) == ("big", "INSTEAD OF", "INSERT", True)
     check = oracle.schema.triggers["total_check"]
     assert check.table == "Orders"  # the table's own spelling
-    assert (check.timing, check.event, check.update_columns, check.when) == ("BEFORE", "UPDATE", ("total",), "new.total < 0")
-    assert plan(oracle.schema, "CREATE TRIGGER IF NOT EXISTS total_check AFTER DELETE ON orders BEGIN SELECT 1; END") is NO_CHANGE
+    assert (check.timing, check.event, check.update_columns, check.when) == (
+        "BEFORE",
+        "UPDATE",
+        ("total",),
+        "new.total < 0",
+    )
+    assert (
+        plan(oracle.schema, "CREATE TRIGGER IF NOT EXISTS total_check AFTER DELETE ON orders BEGIN SELECT 1; END")
+        is NO_CHANGE
+    )
