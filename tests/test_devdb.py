@@ -207,7 +207,7 @@ def test_the_schema_tables_are_defensive(db: DevDatabase) -> None:
 def test_our_own_queries_are_not_subject_to_the_authorizer(db: DevDatabase) -> None:
     assert db.query("PRAGMA page_size")[0][0] > 0
     assert db.query("SELECT sqlite_version()") == [(sqlite_version(),)]
-    assert list(db.rows("SELECT ?1 + 1".replace("?1", "1"))) == [(2,)]
+    assert list(db.rows("SELECT 1 + 1")) == [(2,)]
     assert db.query("SELECT ? * 2", (21,)) == [(42,)]
     # ... and leave the authorizer on for the migrations' statements after them.
     assert db.execute("PRAGMA page_size") is not None
