@@ -60,9 +60,9 @@ def only_arguments(only: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_drop_succeeds_on_data_and_every_staying_row_stays(
+def test_drop_succeeds_on_data_and_every_staying_row_stays(  # type: ignore[no-untyped-def]
     run_cli, project: Project, scenario: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     only = SCENARIOS[scenario]
     source = request.node.callspec.params["project"]
     plan = plan_drop(project.config, project.outcome, "engine", only)

@@ -123,14 +123,14 @@ def expected_schema(project: Project, database: str) -> Schema:
     here = set(expected.tables) | set(expected.virtual_tables)
     for stream in order:
         for name, view in streams[stream].views.items():
-            read, columns = sql_references(view.select, streams[stream])
-            if name not in expected.views and read and read <= here and not columns & set(retired):
+            read, read_columns = sql_references(view.select, streams[stream])
+            if name not in expected.views and read and read <= here and not read_columns & set(retired):
                 expected.views[name] = view
         for name, trigger in streams[stream].triggers.items():
             if key(trigger.table) not in expected.tables or home[key(trigger.table)] is not streams[stream]:
                 continue
-            read, columns = trigger_references(trigger, streams[stream])
-            if read <= here | set(expected.views) and not columns & set(retired):
+            read, read_columns = trigger_references(trigger, streams[stream])
+            if read <= here | set(expected.views) and not read_columns & set(retired):
                 expected.triggers[name] = trigger
     return expected
 
