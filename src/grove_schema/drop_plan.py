@@ -14,19 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from grove_schema.config import ProjectConfig
-from grove_schema.consolidation import (
-    comment_lines,
-    expression_names,
-    index_columns_used,
-    quote_name,
-    trigger_references,
-    views_in_order,
-)
 from grove_schema.errors import UsageError
-from grove_schema.graph import drop_order, sql_references
+from grove_schema.graph import drop_order
 from grove_schema.model import Schema, Table, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.project import ProjectReplay
+from grove_schema.sql.ddl import views_in_order
+from grove_schema.sql.quoting import comment_lines, quote_name
+from grove_schema.sql.references import (
+    expression_columns,
+    index_columns,
+    statement_references,
+    trigger_references,
+)
 
 RETIRED = "retired"
 
@@ -154,7 +154,7 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
         return "stays"
 
     # Views that read only what leaves go with it; a view that also reads what stays blocks.
-    view_reads = {k: sql_references(v.select, schema) for k, v in schema.views.items()}
+    view_reads = {k: statement_references(v.select, schema) for k, v in schema.views.items()}
     dropped_views: set[str] = set()
     changed = True
     while changed:
@@ -265,7 +265,7 @@ def _retired_columns(
                         "rewrite it first"
                     )
         for index in schema.indexes_of(table.name):
-            used = index_columns_used(index)
+            used = index_columns(index)
             hit = used & retired_keys
             if hit:
                 names = tuple(c.name for c in retired if key(c.name) in hit)
@@ -292,10 +292,10 @@ def _column_blockers(table: Table, column: str, schema: Schema, leaving: dict[st
             found.append(f"the retired column {dotted} is in the table-level FOREIGN KEY ({', '.join(fk.columns)})")
     for check in table.checks:
         own = check.column is not None and key(check.column) == k
-        if not own and k in expression_names(check.expression):
+        if not own and k in expression_columns(check.expression):
             found.append(f"the retired column {dotted} is named in the CHECK ({check.expression})")
     for other in table.columns:
-        if key(other.name) != k and other.generated_expr and k in expression_names(other.generated_expr):
+        if key(other.name) != k and other.generated_expr and k in expression_columns(other.generated_expr):
             found.append(f"the generated column {table.name}.{other.name} is computed from the retired column {dotted}")
     for child_key, child in sorted(schema.tables.items()):
         if child_key in leaving:

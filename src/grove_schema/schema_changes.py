@@ -44,6 +44,8 @@ from grove_schema.sql.parsing import (
     Kind,
     Statement,
 )
+from grove_schema.sql.quoting import quote_name
+from grove_schema.sql.references import expression_columns, identifiers_in
 
 MAX_COLUMNS = 100  # D1's SQLITE_LIMIT_COLUMN
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
@@ -351,7 +353,7 @@ def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[s
             if resolved is None and not inner.table and inner.this.args.get("quoted"):
                 # "x" naming no column is the string 'x' (SQLite's double-quoted string
                 # misfeature), and an expression column is named by its text: "x", quotes and all.
-                name = quote_identifier(inner.name)
+                name = quote_name(inner.name, always=True)
         else:
             return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
         names.append((name, declared))
@@ -508,20 +510,6 @@ def _quoted_name(expression: str) -> str | None:
     return None
 
 
-def identifiers_in(sql: str) -> set[str]:
-    """Keys of the names an expression mentions (function names and literals excluded)."""
-    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
-    names = set()
-    for index, token in enumerate(tokens):
-        if token.kind not in (TokenKind.WORD, TokenKind.QUOTED):
-            continue
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token.kind is TokenKind.WORD and following is not None and following.is_punct("("):
-            continue
-        names.add(key(token.identifier))
-    return names
-
-
 def rename_identifier(sql: str, old: str, new: str) -> str:
     """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text.
 
@@ -537,20 +525,12 @@ def rename_identifier(sql: str, old: str, new: str) -> str:
         previous = token
         if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted and not after_as:
             pieces.append(sql[last : token.start])
-            pieces.append(quote_identifier(new) if token.kind is TokenKind.QUOTED or _needs_quotes(new) else new)
+            pieces.append(quote_name(new, always=token.kind is TokenKind.QUOTED))
             last = token.end
     if not pieces:
         return sql
     pieces.append(sql[last:])
     return "".join(pieces)
-
-
-def _needs_quotes(name: str) -> bool:
-    return not (name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii())
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -570,9 +550,9 @@ def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return Refusal(f'cannot drop column "{column.name}": no other columns exist')
     for index in schema.indexes_of(table.name):
         if any(
-            (c.name is not None and key(c.name) == k) or (c.expression and k in identifiers_in(c.expression))
+            (c.name is not None and key(c.name) == k) or (c.expression and k in expression_columns(c.expression))
             for c in index.columns
-        ) or (index.where and k in identifiers_in(index.where)):
+        ) or (index.where and k in expression_columns(index.where)):
             return Refusal(f"error in index {index.name} after drop column: no such column: {column.name}")
     table_error = f"error in table {table.name} after drop column: no such column: {column.name}"
     for unique in table.uniques:
@@ -582,10 +562,10 @@ def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         if not fk.column_level and k in {key(c) for c in fk.columns}:
             return Refusal(table_error)
     for check in table.checks:
-        if (check.column is None or key(check.column) != k) and k in identifiers_in(check.expression):
+        if (check.column is None or key(check.column) != k) and k in expression_columns(check.expression):
             return Refusal(table_error)
     for other in table.columns:
-        if other is not column and other.generated_expr and k in identifiers_in(other.generated_expr):
+        if other is not column and other.generated_expr and k in expression_columns(other.generated_expr):
             return Refusal(table_error)
     ref = ref_at(stmt.start)
 
@@ -900,7 +880,7 @@ def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
             if c.quote != '"':
                 return Refusal(f"no such column: {name}")
             # SQLite's double-quoted string misfeature: "x" naming no column is the string 'x'.
-            expression = quote_identifier(name)
+            expression = quote_name(name, always=True)
             name = None
         columns.append(IndexColumn(name=name, expression=expression, descending=c.desc, collation=c.collation))
     index = Index(
