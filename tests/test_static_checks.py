@@ -16,7 +16,8 @@ PACKAGE = REPO / "src" / "grove_schema"
 CORE_MODULES = [
     "errors", "findings", "sql/lexer", "sql/parsing", "model", "schema_changes", "catalog", "discovery",
     "sources", "config", "replay", "project", "devdb", "numbering", "locking", "scaffold", "graph",
-    "ownership", "planning",
+    "ownership", "planning", "sql/quoting", "sql/references", "sql/ddl", "consolidation", "drop_plan",
+    "rules/base", "rules/alter_table", "rules/safety", "rules/limits", "rules/d1_platform",
 ]
 EDGE_IMPORTS = ("grove_schema.cli", "grove_schema.reporting", "grove_schema.inspection", "rich", "graphviz")
 
