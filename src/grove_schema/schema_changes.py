@@ -48,7 +48,6 @@ from grove_schema.sql.quoting import quote_name
 from grove_schema.sql.references import expression_columns, identifiers_in
 
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
-_ROWID_NAMES = {"rowid", "oid", "_rowid_"}
 
 
 @dataclass(frozen=True)
@@ -474,6 +473,8 @@ def _altered_table(schema: Schema, name: str, action: str) -> Table | Refusal:
             return Refusal("Cannot add a column to a view")
         if action == "drop":
             return Refusal(f"cannot drop column from view \"{name}\"")
+        if action == "rename column":
+            return Refusal(f'cannot rename columns of view "{name}"')
         return Refusal(f"view {name} may not be altered")
     if k in schema.virtual_tables:
         return Refusal("virtual tables may not be altered")
@@ -595,7 +596,10 @@ def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
             return Refusal(table_error)
     for fk in table.foreign_keys:
         if not fk.column_level and k in {key(c) for c in fk.columns}:
-            return Refusal(table_error)
+            return Refusal(
+                f"error in table {table.name} after drop column: "
+                f'unknown column "{column.name}" in foreign key definition'
+            )
     for check in table.checks:
         if (check.column is None or key(check.column) != k) and k in expression_columns(check.expression):
             return Refusal(table_error)
@@ -627,7 +631,7 @@ def _rename_names(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]
 
 def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     assert isinstance(stmt, AlterTable)
-    table = _altered_table(schema, stmt.table, "rename")
+    table = _altered_table(schema, stmt.table, "rename column")
     if isinstance(table, Refusal):
         return table
     column = table.column(stmt.column_name)
@@ -770,12 +774,12 @@ def _rename_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         if isinstance(table, Refusal):
             return table
     new = stmt.new_name
-    if schema.object_kind(new) is not None and key(new) != old_key:
+    # Even its own name in another case: SQLite refuses `RENAME TO T` for table t.
+    if schema.object_kind(new) is not None:
         return Refusal(f"there is already another table or index with this name: {new}")
     if is_reserved_name(new):
         return Refusal(f"object name reserved for internal use: {new}")
-    if is_d1_reserved_name(new):
-        return Refusal("not authorized")
+    # D1's authorizer checks the table renamed, not the new name: `RENAME TO _cf_x` passes.
     ref = ref_at(stmt.start)
     old_name = stmt.table
 
@@ -935,7 +939,7 @@ def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     columns = []
     for c in stmt.columns:
         name, expression = c.name, c.expression
-        if name is not None and table.column(name) is None and key(name) not in _ROWID_NAMES:
+        if name is not None and table.column(name) is None:  # rowid too: SQLite cannot index it
             if c.quote != '"':
                 return Refusal(f"no such column: {name}")
             # SQLite's double-quoted string misfeature: "x" naming no column is the string 'x'.
