@@ -21,8 +21,10 @@ class Queryable(Protocol):
 
 
 def is_internal_table(name: str) -> bool:
+    """SQLite's own tables and wrangler's bookkeeping; a `_cf_` table can only be the user's here
+    (the dev database has none of D1's, and `RENAME TO _cf_x` passes D1's authorizer)."""
     lowered = name.lower()
-    return lowered.startswith(("sqlite_", "_cf_")) or lowered == "d1_migrations"
+    return lowered.startswith("sqlite_") or lowered == "d1_migrations"
 
 
 def database_catalog(db: Queryable) -> dict[str, Any]:
