@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # The module that runs each command (imported only when that command runs).
 COMMANDS = {
     name: f"grove_schema.commands.{name}"
-    for name in ("check", "lock", "new", "plan", "diagram", "inspect", "render", "drop")
+    for name in ("check", "lock", "new", "plan", "diagram", "inspect", "render", "drop", "callers")
 }
 
 
@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--check", action="store_true", help="exit 1 with a diff when FILE differs from what would be rendered"
     )
+
+    callers = commands.add_parser(
+        "callers", help="the code that reaches each table: call sites, bindings, databases; tables with none"
+    )
+    callers.add_argument("table", nargs="*", help="tables to list (default: every table, or --database's)")
+    callers.add_argument("--database", help="the tables living in or owned by this database")
+    callers.add_argument("--format", choices=("text", "json"), default="text")
 
     drop = commands.add_parser("drop", help="the migration that drops what leaves a database, in a safe order")
     drop.add_argument("database", help="the database key to drop from (engine)")

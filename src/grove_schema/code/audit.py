@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
 from grove_schema.codes import (
     CROSS_DATABASE_QUERY,
     UNDECLARED_BINDING,
@@ -31,7 +32,6 @@ from grove_schema.codes import (
     UNRESOLVED_CALL_SITE,
     WRONG_BINDING,
 )
-from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
 from grove_schema.config import ProjectConfig
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
 from grove_schema.model import Schema, key
@@ -175,7 +175,6 @@ def audit_code(
             tables = None
         if tables is None:
             continue
-        audit.findings.extend(_unknown_tables(judge, site, tables))
         reached: set[str] = set()
         for use in site.bindings:
             reach = judge.reach(scan, use)
@@ -191,14 +190,16 @@ def audit_code(
                         _finding(
                             UNRESOLVED_CALL_SITE,
                             f"{use.binding} reaches no database of {config.path.name} (no wrangler config governs "
-                            f"{_short(use.position.path, config.root)} and no database has binding = \"{use.binding}\"): the query "
-                            "is not judged",
+                            f"{_short(use.position.path, config.root)} and no database has binding = "
+                            f"\"{use.binding}\"): the query is not judged",
                             use.position,
                         )
                     )
                 continue  # another team's database: listed by `callers`, not judged
             audit.findings.extend(_binding_findings(judge, audit, site, use, reach, tables))
             reached.add(reach.database)
+        if reached:  # a query of another team's database only is listed, not judged
+            audit.findings.extend(_unknown_tables(judge, site, tables))
         for database in sorted(reached):
             audit.findings.extend(_unknown_columns(judge, site, database))
         finding = _cross_database(judge, site, tables)
@@ -207,6 +208,14 @@ def audit_code(
     audit.uses.sort(key=lambda u: (u.use.position, u.site.position))
     audit.switches.sort(key=lambda s: (s.use.position, s.site.position, s.table))
     return audit
+
+
+# Tables every D1 database has, and table-valued functions: never an unknown table.
+_TABLE_VALUED_FUNCTIONS = frozenset({"json_each", "json_tree", "d1_migrations"})
+
+
+def _is_built_in(table: str) -> bool:
+    return table.startswith(("sqlite_", "pragma_", "_cf_")) or table in _TABLE_VALUED_FUNCTIONS
 
 
 def statement_tables(sql: str) -> StatementTables:
@@ -222,7 +231,7 @@ def statement_tables(sql: str) -> StatementTables:
             first = raw.text.strip().splitlines()[0] if raw.text.strip() else ""
             return StatementTables((), (), f"sqlglot cannot read {first[:60]!r}")
         target = table_written(tree)
-        tables = tables_referenced(tree)
+        tables = {table for table in tables_referenced(tree) if not _is_built_in(table)}
         if target is not None:
             written.add(target)
             tables.discard(target)
@@ -295,10 +304,11 @@ def _binding_findings(
         home = owner if owner in holders else sorted(holders)[0]
         target = judge.binding_to(home, reach)
         if reach.config is not None:
+            governing = _short(str(reach.config.path), judge.config.root)
             hint = (
-                f"use {target}, which reaches it from {_short(str(reach.config.path), judge.config.root)}"
+                f"use {target}, which reaches it from {governing}"
                 if target
-                else f"declare a D1 binding to {judge.config.databases[home].name} in {_short(str(reach.config.path), judge.config.root)}"
+                else f"declare a D1 binding to {judge.config.databases[home].name} in {governing}"
             )
         else:
             hint = f"use {target}" if target else f"use a binding to {judge.config.databases[home].name}"
@@ -355,10 +365,12 @@ def _undeclared(judge: _Judge, use: BindingUse, reach: Reach, site: CallSite) ->
     assert reach.config is not None
     declared = sorted({entry.binding for entry in reach.config.bindings})
     listed = ", ".join(declared) if declared else "none"
+    governing = _short(str(reach.config.path), judge.config.root)
+    where = _query_place(site, use, judge.config.root)
     return _finding(
         UNDECLARED_BINDING,
-        f"{use.binding} is not a D1 binding of {_short(str(reach.config.path), judge.config.root)} (it declares {listed}): env."
-        f"{use.binding} is undefined at run time, so the {site.method.value}{_query_place(site, use, judge.config.root)} throws; "
+        f"{use.binding} is not a D1 binding of {governing} (it declares {listed}): env.{use.binding} is "
+        f"undefined at run time, so the {site.method.value}{where} throws; "
         f"add a [[d1_databases]] entry with binding = \"{use.binding}\" to that config",
         use.position,
     )

@@ -17,7 +17,7 @@ importing this module stays light.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -373,3 +373,107 @@ def index_columns(index: Index) -> set[str]:
     for text in [c.expression for c in index.columns if c.expression] + ([index.where] if index.where else []):
         used |= expression_columns(text)
     return used
+
+
+# --- columns a statement names that its tables lack -------------------------------------------------
+
+_ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+
+
+def unknown_columns(sql: str, schema: Schema) -> list[tuple[str, str]]:
+    """(table, column) pairs a SELECT or DML statement names that the table does not have, in
+    statement order; names as written. Only what resolves to exactly one table of the model is
+    judged: a name that a subquery, CTE, view or virtual table might give, a name two tables of one
+    scope could own, a result column's alias, a quoted name (SQLite may read "x" as a string) and
+    `SELECT *` are left alone. Empty when sqlglot cannot parse the statement."""
+    from sqlglot import exp
+
+    tree = statement_tree(sql)
+    if tree is None:
+        return []
+    ctes: dict[str, frozenset[str] | None] = {}
+    for cte in tree.find_all(exp.CTE):
+        ctes[key(cte.alias_or_name)] = _output_names(cte.this)
+    scope_sources: dict[int, dict[str, _Source]] = {}
+
+    def sources_of(node: exp.Expression) -> dict[str, _Source]:
+        cached = scope_sources.get(id(node))
+        if cached is None:
+            cached = _scope_sources(node, schema, ctes)
+            scope_sources[id(node)] = cached
+        return cached
+
+    unknown: list[tuple[str, str]] = []
+
+    def report(table: str, column: str) -> None:
+        model_table = schema.table(table)
+        pair = (model_table.name if model_table is not None else table, column)
+        if pair not in unknown:
+            unknown.append(pair)
+
+    for node in tree.find_all(exp.Insert):
+        target = node.this
+        if isinstance(target, exp.Schema) and isinstance(target.this, exp.Table):
+            table = schema.table(target.this.name)
+            if table is None:
+                continue
+            for identifier in target.expressions:
+                plain = isinstance(identifier, exp.Identifier) and not identifier.quoted
+                if plain and table.column(identifier.name) is None and key(identifier.name) not in _ROWID_NAMES:
+                    report(table.name, identifier.name)
+    for column in tree.find_all(exp.Column):
+        if isinstance(column.this, exp.Star) or not column.name or _is_raise_action(column):
+            continue
+        identifier = column.this
+        if isinstance(identifier, exp.Identifier) and identifier.quoted:
+            continue
+        name = key(column.name)
+        if name in _ROWID_NAMES:
+            continue
+        scopes = [a for a in _ancestors(column) if isinstance(a, (exp.Select, exp.Update, exp.Delete, exp.Insert))]
+        if column.table:
+            qualifier = key(column.table)
+            for scope in scopes:
+                source = sources_of(scope).get(qualifier)
+                if source is None:
+                    continue
+                if source.table is not None:
+                    table = schema.table(source.table)
+                    if table is not None and table.column(name) is None:
+                        report(table.name, column.name)
+                break
+            continue
+        if not scopes or _is_result_alias(column, scopes[0], name):
+            continue
+        owner = _sole_table_lacking(scopes, sources_of, schema, name)
+        if owner is not None:
+            report(owner, column.name)
+    return unknown
+
+
+def _is_result_alias(column: exp.Column, scope: exp.Expression, name: str) -> bool:
+    """A result column's alias named elsewhere in its SELECT (SQLite resolves it in WHERE, GROUP BY,
+    HAVING and ORDER BY when no table column has the name)."""
+    from sqlglot import exp
+
+    if not isinstance(scope, exp.Select):
+        return False
+    return any(isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expressions)
+
+
+def _sole_table_lacking(
+    scopes: Sequence[exp.Expression],
+    sources_of: Callable[[exp.Expression], dict[str, _Source]],
+    schema: Schema,
+    name: str,
+) -> str | None:
+    """The one table an unqualified column must belong to when no table in reach has it: every
+    scope's sources are model tables, none has the column, and the innermost scope has exactly one."""
+    for scope in scopes:
+        tables, derived = _candidates(sources_of(scope), schema, name)
+        if tables or derived:
+            return None
+        if any(source.table is None for source in sources_of(scope).values()):
+            return None
+    innermost = {source.table for source in sources_of(scopes[0]).values() if source.table is not None}
+    return next(iter(innermost)) if len(innermost) == 1 else None
