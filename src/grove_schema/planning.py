@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grove_schema.config import ProjectConfig
 from grove_schema.findings import Finding
@@ -12,6 +13,9 @@ from grove_schema.graph import Reference
 from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap, OwnershipReport
 from grove_schema.replay import StreamReplay
+
+if TYPE_CHECKING:
+    from grove_schema.code.audit import CodeAudit
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,42 @@ class Reservation:
     state: str  # "ok", "missing", "mismatch", "not configured"
 
 
+@dataclass(frozen=True)
+class BindingSwitchLine:
+    """One `env.B` to edit when a move happens."""
+
+    path: str  # where the binding is written, relative to the project root
+    line: int
+    column: int
+    from_binding: str
+    to_binding: str | None  # None: the governing wrangler config has no binding to the target yet
+    tables: tuple[str, ...]  # the moving tables it reaches
+    queries: tuple[str, ...]  # "path:line" of the queries it runs
+
+
+@dataclass(frozen=True)
+class CodeMove:
+    """The code side of one pending move: what to switch, which files need both bindings, and the
+    wrangler configs that must declare the new binding."""
+
+    source: str
+    owner: str
+    switches: list[BindingSwitchLine]
+    dual_binding_files: list[str]  # files that touch tables of both databases
+    configs_to_update: list[str]  # wrangler configs with no binding to the owner yet
+
+    @property
+    def files_to_change(self) -> list[str]:
+        return sorted({s.path for s in self.switches} | set(self.configs_to_update))
+
+
+@dataclass
+class CodePlan:
+    moves: list[CodeMove]
+    statements_to_rewrite: list[str]  # "path:line" of statements the split makes cross-database
+    unresolved: int  # call sites the audit could not follow
+
+
 @dataclass
 class SplitPlan:
     databases: list[DatabasePlan]
@@ -58,6 +98,7 @@ class SplitPlan:
     cut: list[Reference]
     blockers: list[Finding]
     reservations: list[Reservation] = field(default_factory=list)
+    code: CodePlan | None = None  # with a [code] section
 
 
 def _tables(schema: Schema) -> set[str]:
@@ -69,6 +110,7 @@ def build_plan(
     streams: Mapping[str, StreamReplay],
     report: OwnershipReport,
     reservation_texts: Mapping[str, str | None],
+    code: CodeAudit | None = None,
 ) -> SplitPlan:
     ownership = OwnershipMap(config)
     names: dict[str, str] = {}
@@ -131,6 +173,13 @@ def build_plan(
     numbers.append(NumberRow("references the split cuts", len(report.cut), 0))
     lost = sum(1 for r in report.cut if r.kind == "foreign_key" and r.cascades)
     numbers.append(NumberRow("ON DELETE actions the split loses", lost, 0))
+    code_plan = code_side(config, code, moves) if code is not None else None
+    if code_plan is not None:
+        switches = sum(len(m.switches) for m in code_plan.moves)
+        files = len({f for m in code_plan.moves for f in m.files_to_change})
+        numbers.append(NumberRow("call sites to switch", switches, 0))
+        numbers.append(NumberRow("files to change", files, 0))
+        numbers.append(NumberRow("statements the split makes cross-database", len(code_plan.statements_to_rewrite), 0))
 
     reservations = []
     for db_key in (plan.key for plan in databases):
@@ -161,7 +210,68 @@ def build_plan(
         cut=report.cut,
         blockers=report.blockers,
         reservations=reservations,
+        code=code_plan,
     )
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def code_side(config: ProjectConfig, audit: CodeAudit, moves: list[tuple[str, str, list[str]]]) -> CodePlan:
+    """Per pending move: the binding expressions to switch, the files that will need both bindings,
+    and the wrangler configs that must declare the new one."""
+    from grove_schema.codes import CROSS_DATABASE_QUERY
+
+    ownership = OwnershipMap(config)
+    root = config.root
+    code_moves = []
+    for source, owner, _tables in moves:
+        grouped: dict[tuple[str, int, int, str], list[tuple[str, str, str | None]]] = {}
+        configs: set[str] = set()
+        for switch in audit.switches:
+            if (switch.from_database, switch.to_database) != (source, owner):
+                continue
+            position = switch.use.position
+            query = f"{_relative(switch.site.position.path, root)}:{switch.site.position.line}"
+            at = (_relative(position.path, root), position.line, position.column, switch.from_binding)
+            grouped.setdefault(at, []).append((switch.table, query, switch.to_binding))
+            if switch.to_binding is None and switch.config is not None:
+                configs.add(_relative(str(switch.config.path), root))
+        switches = [
+            BindingSwitchLine(
+                path,
+                line,
+                column,
+                binding,
+                next((target for _t, _q, target in entries if target), None),
+                tuple(sorted({table for table, _q, _target in entries})),
+                tuple(sorted({query for _t, query, _target in entries})),
+            )
+            for (path, line, column, binding), entries in sorted(grouped.items())
+        ]
+        owners_by_file: dict[str, set[str]] = {}
+        for use in audit.uses:
+            if use.reach.database != source:
+                continue
+            path = _relative(use.use.position.path, root)
+            for table in use.tables.all:
+                table_owner = ownership.owner_of(table)
+                if table_owner is not None:
+                    owners_by_file.setdefault(path, set()).add(table_owner)
+        dual = sorted(path for path, owners in owners_by_file.items() if {source, owner} <= owners)
+        code_moves.append(CodeMove(source, owner, switches, dual, sorted(configs)))
+    rewrite = sorted(
+        {
+            f"{_relative(f.location.path, root)}:{f.location.line}"
+            for f in audit.findings
+            if f.rule == CROSS_DATABASE_QUERY and f.location is not None
+        }
+    )
+    return CodePlan(code_moves, rewrite, len(audit.unresolved))
 
 
 def _change(row: NumberRow) -> str:
@@ -216,6 +326,8 @@ def plan_text(plan: SplitPlan) -> str:
             lines.append(f"  column {dotted}: {reason}" + ("" if present else " (already gone)"))
         for index, table in plan.retired_indexes:
             lines.append(f"  index {index} on {table}: goes with its retired column")
+    if plan.code is not None:
+        lines.extend(_code_plan_text(plan.code))
     if plan.cut:
         lines.append("")
         lines.append("References the split cuts")
@@ -248,7 +360,73 @@ def plan_text(plan: SplitPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _code_plan_text(code: CodePlan) -> list[str]:
+    lines = []
+    for move in code.moves:
+        lines.append("")
+        lines.append(
+            f"Code to switch for {move.source} -> {move.owner} ({len(move.switches)} call sites, "
+            f"{len(move.files_to_change)} files)"
+        )
+        for switch in move.switches:
+            target = switch.to_binding or "a new binding (none declared yet)"
+            queries = ", ".join(switch.queries)
+            lines.append(
+                f"  {switch.path}:{switch.line}:{switch.column}: {switch.from_binding} -> {target}: "
+                f"{', '.join(switch.tables)} (queries at {queries})"
+            )
+        if move.dual_binding_files:
+            lines.append(f"  files that will need both bindings: {', '.join(move.dual_binding_files)}")
+        if move.configs_to_update:
+            lines.append(f"  wrangler configs that must declare the new binding: {', '.join(move.configs_to_update)}")
+    if code.statements_to_rewrite:
+        lines.append("")
+        count = len(code.statements_to_rewrite)
+        lines.append(f"Statements the split makes cross-database ({count}): rewrite them first")
+        lines.extend(f"  {where}" for where in code.statements_to_rewrite)
+    if code.unresolved:
+        lines.append("")
+        lines.append(f"Unresolved call sites: {code.unresolved} (grove-schema callers lists them: check them by hand)")
+    return lines
+
+
+def _code_plan_json(code: CodePlan) -> dict[str, Any]:
+    return {
+        "moves": [
+            {
+                "from": move.source,
+                "to": move.owner,
+                "switches": [
+                    {
+                        "path": s.path,
+                        "line": s.line,
+                        "column": s.column,
+                        "from_binding": s.from_binding,
+                        "to_binding": s.to_binding,
+                        "tables": list(s.tables),
+                        "queries": list(s.queries),
+                    }
+                    for s in move.switches
+                ],
+                "files_to_change": move.files_to_change,
+                "dual_binding_files": move.dual_binding_files,
+                "configs_to_update": move.configs_to_update,
+            }
+            for move in code.moves
+        ],
+        "statements_to_rewrite": code.statements_to_rewrite,
+        "unresolved": code.unresolved,
+    }
+
+
 def plan_json(plan: SplitPlan) -> dict[str, Any]:
+    document = _plan_json(plan)
+    if plan.code is not None:
+        document["code"] = _code_plan_json(plan.code)
+    return document
+
+
+def _plan_json(plan: SplitPlan) -> dict[str, Any]:
     return {
         "version": 1,
         "numbers": [

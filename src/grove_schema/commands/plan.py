@@ -18,7 +18,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
 
     outcome = check_project(config)
     assert outcome.ownership is not None  # every database was replayed
-    plan = build_plan(config, outcome.streams, outcome.ownership, read_reservations(config))
+    plan = build_plan(config, outcome.streams, outcome.ownership, read_reservations(config), outcome.code)
     if args.format == "json":
         write_json(plan_json(plan), out)
     else:
