@@ -249,7 +249,45 @@ def report_inputs(
         add("database", key, str(database.migrations_dir))
         _add_tree(database.migrations_dir, add, texts, decode_migration, database.layout)
         add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
+    if config.code is not None and not databases:  # the code is audited only when every database is
+        add("code", [str(root) for root in config.code.roots], list(config.code.exclude))
+        for root in config.code.roots:
+            _add_code_tree(root, add, texts)
     return ReportInputs(digest.hexdigest(), texts)
+
+
+# What the code audit may read: sources, wrangler configs, tsconfig/jsconfig, svelte.config.js.
+_CODE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".svelte", ".json", ".jsonc", ".toml")
+
+
+def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]) -> None:
+    """Every file the code scan could read below `folder` (a superset: excludes are not applied)."""
+    from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
+
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        add("unlistable", str(folder), type(error).__name__)
+        return
+    for entry in entries:
+        if entry.is_symlink():
+            continue  # the scan does not follow links either
+        if entry.is_dir():
+            if entry.name not in ALWAYS_SKIPPED_FOLDERS:
+                add("dir", entry.name)
+                _add_code_tree(Path(entry.path), add, texts)
+                add("end", entry.name)
+        elif entry.is_file() and entry.name.endswith(_CODE_SUFFIXES):
+            try:
+                data = Path(entry.path).read_bytes()
+            except OSError as error:
+                add("unreadable", entry.name, str(error))
+                continue
+            add("file", entry.name, hashlib.sha256(data).digest())
+            try:
+                texts[entry.path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
 
 
 def _add_tree(
