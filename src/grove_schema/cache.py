@@ -284,10 +284,8 @@ def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]
                 add("unreadable", entry.name, str(error))
                 continue
             add("file", entry.name, hashlib.sha256(data).digest())
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # the scan reports an undecodable file
                 texts[entry.path] = data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
 
 
 def _add_tree(
