@@ -85,7 +85,8 @@ def wrangler(root: Path, folder: str, *bindings: tuple[str, str]) -> WranglerCon
     return WranglerConfig(
         path=path,
         bindings=tuple(
-            D1Binding(binding, name, "id", None, None, None, SourcePosition(str(path), 1, 1)) for binding, name in bindings
+            D1Binding(binding, name, "id", None, None, None, SourcePosition(str(path), 1, 1))
+            for binding, name in bindings
         ),
     )
 
@@ -148,13 +149,15 @@ def test_a_pending_move_is_info_and_a_switch_for_the_plan(before_split: ProjectR
     result = audit(before_split, site(root, "SELECT * FROM guestbook_entries WHERE tenant_id = ?"), configs=configs)
     assert codes(result.findings) == [("wrong-binding", "info")]
     assert "switch to CURIO_DB" in result.findings[0].message
-    assert [(s.table, s.from_binding, s.to_binding) for s in result.switches] == [("guestbook_entries", "DB", "CURIO_DB")]
+    switches = [(s.table, s.from_binding, s.to_binding) for s in result.switches]
+    assert switches == [("guestbook_entries", "DB", "CURIO_DB")]
 
 
 def test_a_moved_table_through_the_old_binding_is_an_error(after_split: ProjectReplay) -> None:
     root = after_split.config.root
     configs = [wrangler(root, "app", ("DB", "grove-engine-db"), ("CURIO_DB", "grove-curios-db"))]
-    result = audit(after_split, site(root, "INSERT INTO guestbook_entries (id, tenant_id) VALUES (?, ?)"), configs=configs)
+    insert = site(root, "INSERT INTO guestbook_entries (id, tenant_id) VALUES (?, ?)")
+    result = audit(after_split, insert, configs=configs)
     assert codes(result.findings) == [("wrong-binding", "error")]
     finding = result.findings[0]
     assert "guestbook_entries is not in grove-engine-db" in finding.message
@@ -170,12 +173,27 @@ def test_the_new_binding_after_the_move_is_right(after_split: ProjectReplay) -> 
     assert result.findings == []
 
 
-def test_switching_before_the_new_database_holds_the_table_is_a_warning(before_split: ProjectReplay) -> None:
-    root = before_split.config.root
+def test_switching_before_the_new_database_holds_the_table_is_a_warning(make_project: MakeProject) -> None:
+    outcome = replayed(
+        make_project({"001_core.sql": CORE, "002_guestbook.sql": GUESTBOOK}, CONFIG),
+        {"0001_init.sql": "CREATE TABLE polls (id TEXT PRIMARY KEY);\n"},
+    )
+    root = outcome.config.root
     configs = [wrangler(root, "app", ("DB", "grove-engine-db"), ("CURIO_DB", "grove-curios-db"))]
-    result = audit(before_split, site(root, "SELECT message FROM guestbook_entries", "CURIO_DB"), configs=configs)
+    result = audit(outcome, site(root, "SELECT message FROM guestbook_entries", "CURIO_DB"), configs=configs)
     assert codes(result.findings) == [("wrong-binding", "warning")]
     assert "does not hold it yet" in result.findings[0].message
+
+
+def test_a_database_with_no_migrations_yet_is_not_judged(before_split: ProjectReplay) -> None:
+    """Its schema is unknown here (the stream is planned): its own tables are not judged, another's are."""
+    root = before_split.config.root
+    configs = [wrangler(root, "app", ("DB", "grove-engine-db"), ("CURIO_DB", "grove-curios-db"))]
+    own = site(root, "SELECT nope FROM guestbook_entries", "CURIO_DB")
+    other = site(root, "SELECT title FROM posts", "CURIO_DB")
+    result = audit(before_split, own, other, configs=configs)
+    assert codes(result.findings) == [("wrong-binding", "error")]
+    assert "posts is not in grove-curios-db" in result.findings[0].message
 
 
 def test_without_a_wrangler_config_the_ownership_bindings_decide(after_split: ProjectReplay) -> None:
@@ -280,7 +298,8 @@ def test_a_column_the_table_lacks(before_split: ProjectReplay, sql: str, unknown
         "SELECT x.n FROM (SELECT count(*) AS n FROM posts) AS x",
         "SELECT rowid, id FROM posts",
         'SELECT "title" FROM posts',
-        "INSERT INTO tenants (id, subdomain) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET subdomain = excluded.subdomain",
+        "INSERT INTO tenants (id, subdomain) VALUES (?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET subdomain = excluded.subdomain",
         "SELECT count(*) AS total FROM posts GROUP BY tenant_id HAVING total > 1",
         "UPDATE posts SET title = ? WHERE id = ? RETURNING id, title",
     ],

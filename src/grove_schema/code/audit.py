@@ -112,6 +112,7 @@ class _Judge:
         self.config = config
         self.ownership = ownership
         self.schemas: dict[str, Schema] = {db: stream.schema for db, stream in streams.items()}
+        self.streams_with_files = {db: bool(stream.files) for db, stream in streams.items()}
         self.holders: dict[str, set[str]] = {}
         for db, schema in self.schemas.items():
             for name in (*schema.tables, *schema.virtual_tables, *schema.views):
@@ -201,7 +202,8 @@ def audit_code(
         if reached:  # a query of another team's database only is listed, not judged
             audit.findings.extend(_unknown_tables(judge, site, tables))
         for database in sorted(reached):
-            audit.findings.extend(_unknown_columns(judge, site, database))
+            if judge.streams_with_files.get(database):  # no migrations: no schema to judge columns by
+                audit.findings.extend(_unknown_columns(judge, site, database))
         finding = _cross_database(judge, site, tables)
         if finding is not None:
             audit.findings.append(finding)
@@ -291,6 +293,8 @@ def _binding_findings(
                 Severity.INFO,
             )
             continue
+        if owned_here and not judge.streams_with_files.get(database):
+            continue  # the database has no migrations here yet: its schema is unknown, so not judged
         if owned_here:
             yield _finding(
                 WRONG_BINDING,
