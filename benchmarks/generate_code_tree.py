@@ -997,7 +997,8 @@ class TreeWriter:
                 },
             )
             lines.append("\tconst values = options.values ?? {};")
-            receiver, form, setup = "db", "db parameter", []
+            setup: list[str] = []
+            receiver, form = "db", "db parameter"
             if takes_env:
                 receiver, form, setup = self.rng.choice(
                     (
@@ -1170,9 +1171,8 @@ class TreeWriter:
         types = {"server": "RequestHandler", "page": "Actions, PageServerLoad", "layout": "LayoutServerLoad"}[kind]
         kit = "error, json" if kind == "server" else "error"
         lines = [f"import {{ {kit} }} from '@sveltejs/kit';"]
-        for helper in dict.fromkeys(h.name for h in helpers_used):
-            chosen = next(h for h in helpers_used if h.name == helper)
-            lines.append(f"import {{ {chosen.name} }} from '{self._import_spec(package, path, chosen)}';")
+        for used in dict.fromkeys(helpers_used):
+            lines.append(f"import {{ {used.name} }} from '{self._import_spec(package, path, used)}';")
         lines.append(f"import type {{ {types} }} from './$types';")
         text_body = "\n\n".join(handlers)
         lines += [*self._consts([text_body]), "", text_body]
