@@ -12,6 +12,7 @@ from grove_schema.locking import LOCK_FILE_NAME
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig
 
+WRANGLER_CONFIG_NAMES = frozenset({"wrangler.toml", "wrangler.json", "wrangler.jsonc"})
 REPOSITORY_CODE_PREFIX = "GS3"  # numbering, reservation and lock (GS301-GS308): about the stream, not one file
 
 
@@ -23,7 +24,8 @@ def filter_to_paths(
     Repository-level: findings with no location; numbering, reservation and lock findings (GS3xx:
     a new file that takes an old number is reported on the old file, a deleted locked migration on
     the lock); and, with `config`, any finding located in ownership.toml, a reservation file or a
-    lock file. The whole stream is replayed either way: only the report is narrowed."""
+    lock file; and the findings in the code a given wrangler config governs. The whole stream is
+    replayed either way: only the report is narrowed."""
     wanted = {str(p.resolve()) for p in paths}
     if config is not None:
         wanted.add(str(config.path.resolve()))
@@ -32,9 +34,13 @@ def filter_to_paths(
             if database.reservation is not None:
                 wanted.add(str(database.reservation.resolve()))
 
+    # A wrangler config governs the code below it: editing it (dropping a binding) changes their findings.
+    governed = [p.resolve().parent for p in paths if p.name in WRANGLER_CONFIG_NAMES]
+
     def keep(finding: Finding) -> bool:
         if finding.location is None or finding.rule.code.startswith(REPOSITORY_CODE_PREFIX):
             return True
-        return str(Path(finding.location.path).resolve()) in wanted
+        path = Path(finding.location.path).resolve()
+        return str(path) in wanted or any(folder in path.parents for folder in governed)
 
     return [f for f in findings if keep(f)]
