@@ -7,6 +7,7 @@ any value assigned to it in its scope."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -83,7 +84,9 @@ def _tools(language: str) -> tuple[Parser, Query, Query]:
             tree_sitter_typescript.language_tsx() if language == "tsx" else tree_sitter_typescript.language_typescript()
         )
     lang = tree_sitter.Language(capsule)
-    return tree_sitter.Parser(lang), tree_sitter.Query(lang, _CALL_QUERY), tree_sitter.Query(lang, _ASSIGN_QUERY)
+    scopes = " ".join(f"({kind})" for kind in sorted(_SCOPES) if lang.id_for_node_kind(kind, True))
+    calls = tree_sitter.Query(lang, f"{_CALL_QUERY}\n[{scopes}] @scope")
+    return tree_sitter.Parser(lang), calls, tree_sitter.Query(lang, _ASSIGN_QUERY)
 
 
 def parse_tree(text: str, language: str) -> tuple[Tree, bytes]:
@@ -103,11 +106,6 @@ def parse_facts(text: str, language: str) -> FileFacts:
     """The facts of one file's text (`language`: typescript, tsx or javascript)."""
     tree, source = parse_tree(text, language)
     return _Analyzer(tree, source, text.isascii(), language).facts()
-
-
-def parse_facts_batch(work: list[tuple[str, str]]) -> list[FileFacts]:
-    """`parse_facts` of each (text, language): the unit of work of a parsing process."""
-    return [parse_facts(text, language) for text, language in work]
 
 
 def is_sql(text: str | None) -> bool:
@@ -157,6 +155,8 @@ class _Analyzer:
         self.assignments: dict[str, list[tuple[Node, Node]]] | None = None
         self.functions: dict[int, FunctionFact] = {}
         self.evaluating: set[int] = set()
+        self.scope_nodes: list[Node] = []
+        self.scope_starts: list[int] = []
 
     # -- positions and text ---------------------------------------------------------------------
 
@@ -175,6 +175,8 @@ class _Analyzer:
     def facts(self) -> FileFacts:
         root = self.tree.root_node
         found = captures("calls", self.language, root)
+        self.scope_nodes = sorted(found.get("scope", []), key=lambda node: (node.start_byte, -node.end_byte))
+        self.scope_starts = [node.start_byte for node in self.scope_nodes]
         batched = self._batched(found.get("query", []))
         queries = []
         for node in found.get("query", []):
@@ -487,18 +489,19 @@ class _Analyzer:
     # -- names ----------------------------------------------------------------------------------
 
     def _lookup(self, node: Node, name: str) -> _Decl | None:
-        current = node
-        while current.parent is not None:
-            parent = current.parent
-            if parent.type in _SCOPES:
-                table = self.scopes.get(parent.id)
-                if table is None:
-                    table = self._index(parent)
-                    self.scopes[parent.id] = table
-                decl = table.get(name)
-                if decl is not None:
-                    return decl
-            current = parent
+        start, end = node.start_byte, node.end_byte
+        # The enclosing scopes, innermost first: those starting before the node and ending after it.
+        for at in range(bisect.bisect_right(self.scope_starts, start) - 1, -1, -1):
+            scope = self.scope_nodes[at]
+            if scope.end_byte < end or (scope.start_byte == start and scope.end_byte == end):
+                continue
+            table = self.scopes.get(at)
+            if table is None:
+                table = self._index(scope)
+                self.scopes[at] = table
+            decl = table.get(name)
+            if decl is not None:
+                return decl
         return None
 
     def _index(self, scope: Node) -> dict[str, _Decl]:

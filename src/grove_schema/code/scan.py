@@ -34,7 +34,6 @@ LANGUAGE_OF_SUFFIX = {
     ".cjs": "javascript",
     ".svelte": "svelte",
 }
-PARALLEL_FROM = 400  # files to parse before the parse is spread over processes
 
 
 @dataclass
@@ -102,27 +101,7 @@ def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None
 def _parse_all(pending: list[tuple[Path, str, str, str]]) -> list[FileFacts]:
     from grove_schema.code.javascript import parse_facts
 
-    work = [(code, language) for _path, code, language, _key in pending]
-    if len(work) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        try:
-            return _parse_in_processes(work)
-        except (OSError, RuntimeError, ImportError):  # no processes here: parse in this one
-            pass
-    return [parse_facts(code, language) for code, language in work]
-
-
-def _parse_in_processes(work: list[tuple[str, str]]) -> list[FileFacts]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from grove_schema.code.javascript import parse_facts_batch
-
-    workers = min(os.cpu_count() or 1, 4)
-    chunk = max(1, len(work) // (workers * 4))
-    batches = [work[at : at + chunk] for at in range(0, len(work), chunk)]
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return [facts for batch in pool.map(parse_facts_batch, batches) for facts in batch]
+    return [parse_facts(code, language) for _path, code, language, _key in pending]
 
 
 def _read(path: Path, scan: CodeScan) -> str | None:
