@@ -82,12 +82,12 @@ export function matches{n}(value: string): boolean {{
 
 
 def generate_code_tree(root: Path, files: int) -> Path:
-    """About `files` source files below `root` (a SvelteKit app and workers); returns `root`."""
+    """`files` source files below `root` (a SvelteKit app and workers); returns `root`."""
     app = root / "apps" / "site"
     (app / "src" / "lib" / "server").mkdir(parents=True, exist_ok=True)
     (app / "svelte.config.js").write_text("export default { kit: { alias: { $server: 'src/lib/server' } } };\n")
     (app / "wrangler.toml").write_text('name = "site"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "engine"\n')
-    written = 0
+    written = 1  # svelte.config.js
     n = 0
     while written < files:
         t = n % 40
@@ -112,3 +112,21 @@ def generate_code_tree(root: Path, files: int) -> Path:
             )
         n += 1
     return root
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> text) below `root`."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def at(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """The 1-based (line, column) of the `nth` occurrence of `needle` in `text`."""
+    offset = -1
+    for _ in range(nth + 1):
+        offset = text.index(needle, offset + 1)
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1

@@ -34,6 +34,9 @@ SQL_KEYWORDS = frozenset(
     " release vacuum analyze explain reindex values".split()
 )
 MAX_DEPTH = 16
+# Handlers of a worker's default export (and a Durable Object's constructor): the runtime passes
+# the env object as the second argument.
+WORKER_HANDLERS = frozenset({"fetch", "scheduled", "queue", "email", "tail", "trace", "constructor"})
 
 _FUNCTIONS = frozenset(
     {
@@ -692,7 +695,10 @@ class _Analyzer:
             if decl.path and decl.path[0].startswith("\0"):
                 return [Value.unknown(f"`{name}` is part of a parameter")]
             assert decl.function is not None
-            read = [Value("param", function=self._function_key(decl.function), index=decl.index)]
+            if decl.index == 1 and self._function_name(decl.function) in WORKER_HANDLERS:
+                read = [ENV]  # `fetch(request, env)`, `scheduled(controller, { DB })`
+            else:
+                read = [Value("param", function=self._function_key(decl.function), index=decl.index)]
             for prop, prop_node in zip(decl.path, decl.path_nodes, strict=False):
                 read = self._member(read, prop, prop_node)
             return read
