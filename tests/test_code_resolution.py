@@ -54,7 +54,8 @@ def assert_binding(root: Path, relative: str, text: str, needle: str, binding: s
         ),
         (
             "platform?.env?",
-            "export const load = async ({ platform }) => {\n  return platform?.env?.DB.prepare('SELECT 1').all();\n};\n",
+            "export const load = async ({ platform }) => {\n"
+            "  return platform?.env?.DB.prepare('SELECT 1').all();\n};\n",
             "platform?.env?.DB",
         ),
         ("hono c.env", "app.get('/', async (c) => c.env.DB.prepare('SELECT 1').all());\n", "c.env.DB"),
@@ -86,17 +87,26 @@ def test_env_objects(tmp_path: Path, name: str, text: str, needle: str) -> None:
 
 
 def test_destructuring_the_binding(tmp_path: Path) -> None:
-    text = "export const load = async ({ platform }) => {\n  const { DB } = platform.env;\n  return DB.prepare('SELECT 1');\n};\n"
+    text = (
+        "export const load = async ({ platform }) => {\n"
+        "  const { DB } = platform.env;\n  return DB.prepare('SELECT 1');\n};\n"
+    )
     assert_binding(tmp_path, "src/a.ts", text, "DB }")
 
 
 def test_destructuring_with_a_rename(tmp_path: Path) -> None:
-    text = "export default {\n  fetch(req, env) {\n    const { DB: db } = env;\n    return db.prepare('SELECT 1');\n  },\n};\n"
+    text = (
+        "export default {\n  fetch(req, env) {\n    const { DB: db } = env;\n"
+        "    return db.prepare('SELECT 1');\n  },\n};\n"
+    )
     assert_binding(tmp_path, "src/a.ts", text, "DB: db")
 
 
 def test_nested_destructuring(tmp_path: Path) -> None:
-    text = "export const load = ({ platform }) => {\n  const { env: { CURIOS } } = platform;\n  return CURIOS.prepare('SELECT 1');\n};\n"
+    text = (
+        "export const load = ({ platform }) => {\n  const { env: { CURIOS } } = platform;\n"
+        "  return CURIOS.prepare('SELECT 1');\n};\n"
+    )
     assert_binding(tmp_path, "src/a.ts", text, "CURIOS }", binding="CURIOS")
 
 
@@ -125,7 +135,10 @@ def test_a_destructured_parameter_nobody_passes_stays_unresolved(tmp_path: Path)
     ],
 )
 def test_local_aliases(tmp_path: Path, declaration: str) -> None:
-    text = f"export const load = async ({{ platform, locals }}) => {{\n  {declaration}\n  return db.prepare('SELECT 1');\n}};\n"
+    text = (
+        f"export const load = async ({{ platform, locals }}) => {{\n"
+        f"  {declaration}\n  return db.prepare('SELECT 1');\n}};\n"
+    )
     site = only_site(scan(tmp_path, {"a.ts": text}))
     assert {use.binding for use in site.bindings} == {"DB"}
     assert site.bindings[0].position == position(tmp_path, "a.ts", text, "platform", 1)
@@ -222,7 +235,8 @@ def test_re_exports_through_an_index(tmp_path: Path) -> None:
             "src/lib/curios.ts": HELPER,
             "src/lib/index.ts": "export { loadCurioStatus as status } from './curios';\nexport * from './curios';\n",
             "src/a.ts": "import { status, getEnabledTenants } from './lib';\n"
-            "export const load = ({ platform }) => [status(platform.env.DB, 't'), getEnabledTenants(platform.env.DB)];\n",
+            "export const load = ({ platform }) => [\n"
+            "  status(platform.env.DB, 't'), getEnabledTenants(platform.env.DB)];\n",
         },
     )
     reached = {site.function: [use.binding for use in site.bindings] for site in result.call_sites}

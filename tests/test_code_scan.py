@@ -10,6 +10,7 @@ import pytest
 
 import grove_schema.code.javascript as javascript
 from grove_schema.code.cache import ScanCache
+from grove_schema.code.facts import FileFacts
 from grove_schema.code.scan import scan_code
 from grove_schema.code.sites import CodeScan, SourcePosition
 from grove_schema.config import CodeConfig
@@ -157,7 +158,7 @@ def test_a_second_scan_of_unchanged_files_parses_nothing(tmp_path: Path, monkeyp
     parsed: list[str] = []
     real = javascript.parse_facts
 
-    def counting(text: str, language: str) -> javascript.FileFacts:
+    def counting(text: str, language: str) -> FileFacts:
         parsed.append(language)
         return real(text, language)
 

@@ -135,8 +135,9 @@ def test_scan_reads_the_preferred_config_and_a_workers_own_config_governs_it(tmp
             "wrangler.toml": '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "grove-engine"\n',
             "workers/obs/wrangler.toml": '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "ignored"\n',
             "workers/obs/wrangler.jsonc": '{ "d1_databases": [ { "binding": "DB", "database_name": "grove-obs" }, ] }',
-            "workers/obs/src/index.ts": "export default { fetch: (r: Request, env: Env) => env.DB.prepare('SELECT 1') };\n",
-            "src/routes/+page.server.ts": "export const load = ({ platform }) => platform.env.DB.prepare('SELECT 2');\n",
+            "workers/obs/src/index.ts": "export default {\n  fetch: (r, env) => env.DB.prepare('SELECT 1'),\n};\n",
+            "src/routes/+page.server.ts": "export const load = ({ platform }) =>\n"
+            "  platform.env.DB.prepare('SELECT 2');\n",
         },
     )
     scan = scan_code(CodeConfig((tmp_path,)), tmp_path)
