@@ -385,3 +385,22 @@ def test_which_unresolved_receivers_are_reported(tmp_path: Path) -> None:
     ]
     assert all(site.unresolved for site in result.call_sites)
     assert "the receiver `getDb()`" in (result.call_sites[3].unresolved or "")
+
+
+def test_kit_files_lib_svelte_ts_modules_and_a_malformed_tsconfig(tmp_path: Path) -> None:
+    route = (
+        "import { q } from '$lib/store.svelte';\n"
+        "export const load = ({ platform }) => q(platform.env.DB);\n"
+    )
+    result = scan(
+        tmp_path,
+        {
+            "svelte.config.js": "export default { kit: { files: { lib: 'app/lib' } } };\n",
+            "tsconfig.json": '{ "compilerOptions": { "paths": { ',
+            "app/lib/store.svelte.ts": "export function q(db) { return db.prepare('SELECT 1'); }\n",
+            "src/routes/+page.server.ts": route,
+        },
+    )
+    (site,) = result.call_sites
+    assert [use.binding for use in site.bindings] == ["DB"]
+    assert [Path(problem.position.path).name for problem in result.problems] == ["tsconfig.json"]
