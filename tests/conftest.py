@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from grove_schema.cli import main
 
@@ -26,6 +28,20 @@ name = "grove-engine-db"
 binding = "DB"
 migrations = "libs/engine/migrations"
 """
+
+
+# Hypothesis profiles, chosen by $HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile):
+# - default: the full example counts (each generated test asks for a multiple of max_examples);
+# - ci: the same counts, derandomized and without the example database, failures printed with
+#   their reproduction blob; Hypothesis loads it by itself when it detects CI;
+# - dev: a tenth of the examples, for a quick local run (HYPOTHESIS_PROFILE=dev).
+# The generated tests are marked `slow`; `-m "not slow"` leaves them out.
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True
+)
+settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name())
 
 
 @dataclass

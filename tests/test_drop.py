@@ -19,10 +19,10 @@ from grove_schema.devdb import DevDatabase
 from grove_schema.drop_plan import plan_drop, render_drop_sql
 from grove_schema.model import key
 from grove_schema.project import check_project
-from grove_schema.sample_rows import ROWS_PER_TABLE, fill_tables, row_counts
 from grove_schema.sql.lexer import split_statements
 
 from .conftest import REPO
+from .sample_rows import ROWS_PER_TABLE, fill_tables, row_counts
 from .test_render import Project, apply_sql, copy_project, error_set, load_project
 
 SCENARIOS = {"curios": ("curios",), "obs": ("obs",), "retired": ("retired",), "all": ()}
@@ -60,9 +60,9 @@ def only_arguments(only: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_drop_succeeds_on_data_and_every_staying_row_stays(
+def test_drop_succeeds_on_data_and_every_staying_row_stays(  # type: ignore[no-untyped-def]
     run_cli, project: Project, scenario: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     only = SCENARIOS[scenario]
     source = request.node.callspec.params["project"]
     plan = plan_drop(project.config, project.outcome, "engine", only)

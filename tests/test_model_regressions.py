@@ -15,6 +15,7 @@ def replay(*files: str) -> Replayer:
     for number, text in enumerate(files, 1):
         name = f"{number:03d}_regression.sql"
         replayer.apply_file(MigrationFile(path=Path(f"/virtual/{name}"), name=name, number=number), text)
+        assert replayer.dev_database is not None
         assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
         assert replayer.result.divergences == []
     return replayer

@@ -16,24 +16,16 @@ import pytest
 
 from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
 from grove_schema.config import ProjectConfig, load_config
-from grove_schema.consolidation import (
-    consolidate,
-    create_index_sql,
-    create_table_sql,
-    default_sql,
-    expression_names,
-    parent_first_order,
-    quote_name,
-    render_sql,
-    trigger_references,
-)
+from grove_schema.consolidation import consolidate, render_sql
 from grove_schema.devdb import DevDatabase
 from grove_schema.findings import Finding, Severity
-from grove_schema.graph import sql_references
 from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.project import ProjectReplay, check_project, database_order
+from grove_schema.sql.ddl import create_index_sql, create_table_sql, default_sql, parent_first_order
 from grove_schema.sql.lexer import split_statements
+from grove_schema.sql.quoting import quote_name
+from grove_schema.sql.references import expression_columns, statement_references, trigger_references
 
 from .conftest import CORPUS, REPO
 
@@ -117,20 +109,20 @@ def expected_schema(project: Project, database: str) -> Schema:
         for index in home[name].indexes_of(table.name):
             used = {key(c.name) for c in index.columns if c.name}
             for text in [c.expression for c in index.columns if c.expression] + [index.where or ""]:
-                used |= expression_names(text)
+                used |= expression_columns(text)
             if not any((name, column) in retired for column in used):
                 expected.indexes[key(index.name)] = index
     here = set(expected.tables) | set(expected.virtual_tables)
     for stream in order:
         for name, view in streams[stream].views.items():
-            read, columns = sql_references(view.select, streams[stream])
-            if name not in expected.views and read and read <= here and not columns & set(retired):
+            read, read_columns = statement_references(view.select, streams[stream])
+            if name not in expected.views and read and read <= here and not read_columns & set(retired):
                 expected.views[name] = view
         for name, trigger in streams[stream].triggers.items():
             if key(trigger.table) not in expected.tables or home[key(trigger.table)] is not streams[stream]:
                 continue
-            read, columns = trigger_references(trigger, streams[stream])
-            if read <= here | set(expected.views) and not columns & set(retired):
+            read, read_columns = trigger_references(trigger, streams[stream])
+            if read <= here | set(expected.views) and not read_columns & set(retired):
                 expected.triggers[name] = trigger
     return expected
 

@@ -22,6 +22,7 @@ def replay_checked(directory: Path) -> StreamReplay:
             text = read_migration(migration.path)
             assert isinstance(text, str)
             replayer.apply_file(migration, text)
+            assert replayer.dev_database is not None
             differences = catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database))
             assert differences == [], f"after {migration.name}: {differences}"
         assert replayer.result.divergences == []
@@ -36,6 +37,7 @@ def replay_text(*files: str, dev_database: bool = True) -> StreamReplay:
         name = f"{number:03d}_m.sql"
         replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
     if dev_database:
+        assert replayer.dev_database is not None
         assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
     replayer.close()
     return replayer.result

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import apsw
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -600,6 +601,7 @@ def check_stream(data: st.DataObject, files: int, mix: Mix) -> None:
             name = f"{number:03d}_generated.sql"
             text = "".join(f"{sql};\n" for sql in statements)
             replayer.apply_file(MigrationFile(path=Path(f"/virtual/{name}"), name=name, number=number), text)
+            assert replayer.dev_database is not None
             differences = catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database))
             assert differences == [], f"after {name}:\n{text}\n" + "\n".join(differences)
             assert replayer.result.divergences == [], f"after {name}:\n{text}"
@@ -609,21 +611,27 @@ def check_stream(data: st.DataObject, files: int, mix: Mix) -> None:
 
 
 def generated(max_examples: int) -> settings:
-    return settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    """`max_examples` under the default and ci profiles (100 examples a test); a profile with fewer
+    (dev) scales it down in proportion."""
+    scaled = max(1, max_examples * settings().max_examples // 100)
+    return settings(max_examples=scaled, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @generated(300)
 @given(st.data(), st.integers(2, 6))
 def test_every_kind_of_statement(data: st.DataObject, files: int) -> None:
     check_stream(data, files, EVERYTHING)
 
 
+@pytest.mark.slow
 @generated(150)
 @given(st.data(), st.integers(3, 6))
 def test_views_renames_and_create_table_as(data: st.DataObject, files: int) -> None:
     check_stream(data, files, REWRITES)
 
 
+@pytest.mark.slow
 @generated(150)
 @given(st.data(), st.integers(2, 6))
 def test_rows_and_foreign_keys(data: st.DataObject, files: int) -> None:

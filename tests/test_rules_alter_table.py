@@ -12,7 +12,8 @@ from grove_schema.findings import Severity
 from grove_schema.model import Schema
 from grove_schema.replay import StreamReplay
 from grove_schema.rules import rule_named
-from grove_schema.rules.alter_table import RULES, column_references, is_constant_default
+from grove_schema.rules.alter_table import RULES, is_constant_default
+from grove_schema.sql.references import column_references
 
 from .conftest import REPO, CliResult
 from .replaying import found, lint

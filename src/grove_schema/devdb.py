@@ -78,6 +78,7 @@ class DevDatabase:
         self._con.authorizer = self._authorize
         self._con.set_progress_handler(self._progress, 10_000)
         self._in_file = False
+        self._file_statements: list[str] = []  # what the current file ran successfully, to rebuild it
 
     # --- the D1 profile ---------------------------------------------------------------------
 
@@ -125,6 +126,7 @@ class DevDatabase:
     def begin_file(self) -> None:
         self._run_internal("BEGIN")
         self._in_file = True
+        self._file_statements = []
 
     def end_file(self) -> str | None:
         """Commit the file's transaction; a deferred foreign key failure rolls it all back."""
@@ -159,10 +161,23 @@ class DevDatabase:
         finally:
             self._internal = True
         if savepoint:
-            if failure is not None:
+            if failure is None:
+                self._run_internal("RELEASE grove_schema_statement")
+                self._file_statements.append(sql)
+            elif self._con.in_transaction:
                 self._run_internal("ROLLBACK TO grove_schema_statement")
-            self._run_internal("RELEASE grove_schema_statement")
+                self._run_internal("RELEASE grove_schema_statement")
+            else:
+                self._rebuild_file()
         return failure
+
+    def _rebuild_file(self) -> None:
+        """SQLite rolled the whole transaction back (an interrupted write, INSERT OR ROLLBACK,
+        RAISE(ROLLBACK)), taking the file's earlier statements with it: run them again, so the
+        failed statement alone has no effect, as everywhere else."""
+        self._run_internal("BEGIN")
+        for statement in self._file_statements:
+            self._run_internal(statement)
 
     def _run_internal(self, sql: str) -> None:
         self._internal = True

@@ -10,23 +10,23 @@ safe order: the plan lists those blockers instead, and the command refuses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grove_schema.config import ProjectConfig
-from grove_schema.consolidation import (
-    comment_lines,
-    expression_names,
-    index_columns_used,
-    quote_name,
-    trigger_references,
-    views_in_order,
-)
 from grove_schema.errors import UsageError
-from grove_schema.graph import drop_order, sql_references
+from grove_schema.graph import drop_order
 from grove_schema.model import Schema, Table, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.project import ProjectReplay
+from grove_schema.sql.ddl import views_in_order
+from grove_schema.sql.quoting import comment_lines, quote_name
+from grove_schema.sql.references import (
+    expression_columns,
+    index_columns,
+    statement_references,
+    trigger_references,
+)
 
 RETIRED = "retired"
 
@@ -125,11 +125,24 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
     if stream is None:
         return plan
     schema = stream.schema
+    leaving = _leaving_tables(plan, schema, ownership, database, scope)
+    view_reads = {k: statement_references(v.select, schema) for k, v in schema.views.items()}
+    dropped_views = _drop_views(plan, schema, leaving, view_reads)
+    _trigger_blockers(plan, schema, leaving, set(leaving) | dropped_views)
+    _foreign_key_blockers(plan, schema, leaving)
+    _virtual_table_blockers(plan, schema, leaving)
+    if not scope or RETIRED in scope:
+        _retired_columns(plan, schema, ownership, leaving, view_reads, dropped_views)
+    names = [t.name for t in leaving.values()]
+    plan.tables = [leaving[key(name)] for name in drop_order(graph, database, names)]
+    plan.later = {d: sorted(n, key=key) for d, n in sorted(plan.later.items())}
+    return plan
 
-    def in_scope(destination: str) -> bool:
-        return not scope or destination in scope
 
-    # Tables that leave, and those that leave later (another --only).
+def _leaving_tables(
+    plan: DropPlan, schema: Schema, ownership: OwnershipMap, database: str, scope: tuple[str, ...]
+) -> dict[str, LeavingTable]:
+    """The tables that leave now (by key); those that leave later (another --only) go to `plan.later`."""
     leaving: dict[str, LeavingTable] = {}
     for table_key in sorted([*schema.tables, *schema.virtual_tables]):
         name = (schema.tables.get(table_key) or schema.virtual_tables[table_key]).name
@@ -140,21 +153,31 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
             if owner is None or owner == database:
                 continue
             destination, reason = owner, ""
-        if in_scope(destination):
+        if not scope or destination in scope:
             leaving[table_key] = LeavingTable(name, destination, reason)
         else:
             plan.later.setdefault(destination, []).append(name)
+    return leaving
 
-    def where_it_goes(table_key: str) -> str:
-        if table_key in leaving:
-            return "leaves"
-        for destination, names in plan.later.items():
-            if table_key in {key(n) for n in names}:
-                return f"stays for now (it leaves with --only {destination})"
-        return "stays"
 
-    # Views that read only what leaves go with it; a view that also reads what stays blocks.
-    view_reads = {k: sql_references(v.select, schema) for k, v in schema.views.items()}
+def _where_it_goes(plan: DropPlan, leaving: Mapping[str, LeavingTable], table_key: str) -> str:
+    """What this drop does to a table, as a blocker says it."""
+    if table_key in leaving:
+        return "leaves"
+    for destination, names in plan.later.items():
+        if table_key in {key(n) for n in names}:
+            return f"stays for now (it leaves with --only {destination})"
+    return "stays"
+
+
+def _drop_views(
+    plan: DropPlan,
+    schema: Schema,
+    leaving: Mapping[str, LeavingTable],
+    view_reads: Mapping[str, tuple[set[str], set[tuple[str, str]]]],
+) -> set[str]:
+    """Views that read only what leaves go with it (dependents first); a view that also reads what
+    stays blocks. Returns the keys of the views dropped."""
     dropped_views: set[str] = set()
     changed = True
     while changed:
@@ -179,8 +202,11 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
     for view in reversed(ordered_views):
         reads = sorted(view_reads[key(view.name)][0])
         plan.views.append(DroppedDependent("view", view.name, f"reads {', '.join(reads)}, which leave"))
+    return dropped_views
 
-    # Triggers: those on a leaving table go with it; one on a staying table that needs what leaves blocks.
+
+def _trigger_blockers(plan: DropPlan, schema: Schema, leaving: Mapping[str, LeavingTable], gone: set[str]) -> None:
+    """Triggers on a leaving table go with it; one on a staying table that needs what leaves blocks."""
     for _trigger_key, trigger in sorted(schema.triggers.items()):
         tables_read, _cols = trigger_references(trigger, schema)
         if key(trigger.table) in gone:
@@ -189,11 +215,13 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
         needed = sorted((tables_read - {key(trigger.table)}) & gone)
         if needed:
             plan.blockers.append(
-                f"the trigger {trigger.name} on {trigger.table} ({where_it_goes(key(trigger.table))}) reads or writes "
-                f"{needed[0]}, which leaves: drop or rewrite it in a migration first"
+                f"the trigger {trigger.name} on {trigger.table} ({_where_it_goes(plan, leaving, key(trigger.table))}) "
+                f"reads or writes {needed[0]}, which leaves: drop or rewrite it in a migration first"
             )
 
-    # Foreign keys from what stays into what leaves: dropping the parent would fail, or cascade.
+
+def _foreign_key_blockers(plan: DropPlan, schema: Schema, leaving: Mapping[str, LeavingTable]) -> None:
+    """Foreign keys from what stays into what leaves: dropping the parent would fail, or cascade."""
     for child_key, child in sorted(schema.tables.items()):
         if child_key in leaving:
             continue
@@ -208,8 +236,12 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
             }.get(fk.on_delete, "fail while rows point at it")
             plan.blockers.append(
                 f"the foreign key {child.name}({', '.join(fk.columns)}) -> {fk.ref_table} (ON DELETE {fk.on_delete}): "
-                f"{child.name} {where_it_goes(child_key)}, and dropping {fk.ref_table} would {effect}"
+                f"{child.name} {_where_it_goes(plan, leaving, child_key)}, and dropping {fk.ref_table} would {effect}"
             )
+
+
+def _virtual_table_blockers(plan: DropPlan, schema: Schema, leaving: Mapping[str, LeavingTable]) -> None:
+    """A virtual table that stays while its external content table leaves."""
     for vtable_key, vtable in sorted(schema.virtual_tables.items()):
         if vtable_key in leaving:
             continue
@@ -219,14 +251,6 @@ def plan_drop(config: ProjectConfig, outcome: ProjectReplay, database: str, only
                 plan.blockers.append(
                     f"the virtual table {vtable.name} stays but its content table {value.strip()} leaves"
                 )
-
-    if in_scope(RETIRED):
-        _retired_columns(plan, schema, ownership, leaving, view_reads, dropped_views)
-
-    names = [t.name for t in leaving.values()]
-    plan.tables = [leaving[key(name)] for name in drop_order(graph, database, names)]
-    plan.later = {d: sorted(n, key=key) for d, n in sorted(plan.later.items())}
-    return plan
 
 
 def _retired_columns(
@@ -265,7 +289,7 @@ def _retired_columns(
                         "rewrite it first"
                     )
         for index in schema.indexes_of(table.name):
-            used = index_columns_used(index)
+            used = index_columns(index)
             hit = used & retired_keys
             if hit:
                 names = tuple(c.name for c in retired if key(c.name) in hit)
@@ -292,10 +316,10 @@ def _column_blockers(table: Table, column: str, schema: Schema, leaving: dict[st
             found.append(f"the retired column {dotted} is in the table-level FOREIGN KEY ({', '.join(fk.columns)})")
     for check in table.checks:
         own = check.column is not None and key(check.column) == k
-        if not own and k in expression_names(check.expression):
+        if not own and k in expression_columns(check.expression):
             found.append(f"the retired column {dotted} is named in the CHECK ({check.expression})")
     for other in table.columns:
-        if key(other.name) != k and other.generated_expr and k in expression_names(other.generated_expr):
+        if key(other.name) != k and other.generated_expr and k in expression_columns(other.generated_expr):
             found.append(f"the generated column {table.name}.{other.name} is computed from the retired column {dotted}")
     for child_key, child in sorted(schema.tables.items()):
         if child_key in leaving:

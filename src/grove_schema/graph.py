@@ -26,7 +26,12 @@ from typing import Any
 import networkx as nx
 
 from grove_schema.model import Schema, key
-from grove_schema.sql.parsing import parse_with_sqlglot
+from grove_schema.sql.references import (
+    index_columns,
+    statement_references,
+    table_written,
+    when_as_select,
+)
 
 Node = tuple[str, ...]
 OwnerOf = Callable[[str], "str | None"]
@@ -106,30 +111,28 @@ def _add_schema(graph: nx.MultiDiGraph, stream: str, schema: Schema, owner_of: O
         node = ("index", stream, key(index.name))
         graph.add_node(node, kind="index", name=index.name, table=index.table, stream=stream, unique=index.unique)
         graph.add_edge(node, table_node(stream, index.table), kind="indexes")
-        names = {key(c.name) for c in index.columns if c.name}
-        for text in [c.expression for c in index.columns if c.expression] + ([index.where] if index.where else []):
-            names |= _identifiers(text)
-        for name in sorted(names):
+        for name in sorted(index_columns(index)):
             column_node = ("column", stream, key(index.table), name)
             if column_node in graph:
                 graph.add_edge(node, column_node, kind="indexes")
     for view in schema.views.values():
         node = ("view", stream, key(view.name))
         graph.add_node(node, kind="view", name=view.name, stream=stream)
-        reads, columns = sql_references(view.select, schema)
+        reads, columns = statement_references(view.select, schema)
         _add_reads(graph, node, stream, reads, columns, "reads")
     for trigger in schema.triggers.values():
         node = ("trigger", stream, key(trigger.name))
         graph.add_node(node, kind="trigger", name=trigger.name, table=trigger.table, stream=stream)
         graph.add_edge(node, table_node(stream, trigger.table), kind="on")
         for statement in trigger.body:
-            reads, columns = sql_references(statement, schema, trigger_table=trigger.table)
-            written = _written_table(statement)
+            reads, columns = statement_references(statement, schema, trigger_table=trigger.table)
+            written = table_written(statement)
             _add_reads(graph, node, stream, reads - ({written} if written else set()), columns, "reads")
             if written:
                 _add_reads(graph, node, stream, {written}, set(), "writes")
         if trigger.when:
-            reads, columns = sql_references(f"SELECT 1 WHERE {trigger.when}", schema, trigger_table=trigger.table)
+            when = when_as_select(trigger.when)
+            reads, columns = statement_references(when, schema, trigger_table=trigger.table)
             _add_reads(graph, node, stream, reads, columns, "reads")
 
 
@@ -150,62 +153,6 @@ def _add_reads(
         column_node = ("column", stream, table, column)
         if column_node in graph:
             graph.add_edge(node, column_node, kind=kind)
-
-
-def _identifiers(sql: str) -> set[str]:
-    from grove_schema.schema_changes import identifiers_in
-
-    return identifiers_in(sql)
-
-
-def _written_table(statement: str) -> str | None:
-    from sqlglot import exp
-
-    tree = parse_with_sqlglot(statement)
-    if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
-        target = tree.this
-        while isinstance(target, exp.Schema):
-            target = target.this
-        if isinstance(target, exp.Table):
-            return key(target.name)
-    return None
-
-
-def sql_references(sql: str, schema: Schema, trigger_table: str | None = None) -> tuple[set[str], set[tuple[str, str]]]:
-    """(tables, (table, column) pairs) that a SELECT or DML statement reads, from sqlglot's AST.
-
-    In a trigger body `new.x` and `old.x` are columns of the trigger's table."""
-    from sqlglot import exp
-
-    tree = parse_with_sqlglot(sql)
-    if tree is None:
-        return set(), set()
-    ctes = {key(c.alias_or_name) for c in tree.find_all(exp.CTE)}
-    tables: set[str] = set()
-    aliases: dict[str, str] = {}
-    for node in tree.find_all(exp.Table):
-        name = key(node.name)
-        if not name or name in ctes:
-            continue
-        tables.add(name)
-        aliases[key(node.alias_or_name)] = name
-        aliases[name] = name
-    if trigger_table is not None:
-        aliases["new"] = aliases["old"] = key(trigger_table)
-        tables.add(key(trigger_table))
-    columns: set[tuple[str, str]] = set()
-    for column in tree.find_all(exp.Column):
-        name = key(column.name)
-        if column.table:
-            owner = aliases.get(key(column.table))
-            if owner is not None:
-                columns.add((owner, name))
-            continue
-        for table in tables:
-            model = schema.table(table)
-            if model is not None and model.column(name) is not None:
-                columns.add((table, name))
-    return tables, columns
 
 
 # --- queries -------------------------------------------------------------------------------------

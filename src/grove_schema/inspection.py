@@ -5,7 +5,7 @@ from __future__ import annotations
 from grove_schema.model import Provenance, Schema, Table, key
 from grove_schema.project import ProjectReplay
 from grove_schema.reporting import display_path
-from grove_schema.schema_changes import identifiers_in
+from grove_schema.sql.references import tables_referenced
 
 
 def _where(provenance: Provenance) -> str:
@@ -66,7 +66,7 @@ def _describe(database: str, schema: Schema, table: Table) -> str:
         lines.append("  triggers:")
         for trigger in triggers:
             lines.append(f"    {trigger.name}: {trigger.timing} {trigger.event}  [{_where(trigger.provenance)}]")
-    views = sorted(v.name for v in schema.views.values() if key(table.name) in identifiers_in(v.select))
+    views = sorted(v.name for v in schema.views.values() if key(table.name) in tables_referenced(v.select))
     if views:
         lines.append(f"  read by views: {', '.join(views)}")
     return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ table with rows, a UNIQUE index over duplicates) are the dev database's to repor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grove_schema.catalog import automatic_indexes
 from grove_schema.d1 import ALLOWED_VIRTUAL_TABLE_MODULES, MAX_COLUMNS
@@ -44,6 +44,8 @@ from grove_schema.sql.parsing import (
     Kind,
     Statement,
 )
+from grove_schema.sql.quoting import quote_name
+from grove_schema.sql.references import expression_columns, identifiers_in
 
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 _ROWID_NAMES = {"rowid", "oid", "_rowid_"}
@@ -122,9 +124,53 @@ def _create_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     return Change(apply, f"create table {table.name}")
 
 
+@dataclass
+class _TableConstraints:
+    """The keys and CHECKs of a CREATE TABLE, column-level ones first, as the model keeps them."""
+
+    primary_key: PrimaryKey | None = None
+    uniques: list[UniqueConstraint] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+
+
 def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
     """The model of a CREATE TABLE statement, or SQLite's refusal of it."""
     created = Provenance(created=ref_at(stmt.start))
+    refusal = _column_list_refusal(stmt)
+    if refusal:
+        return refusal
+    constraints = _TableConstraints()
+    refusal = _add_column_constraints(stmt, constraints) or _add_table_constraints(stmt, constraints)
+    if refusal:
+        return refusal
+    primary_key = constraints.primary_key
+    if stmt.without_rowid and primary_key is None:
+        return Refusal(f"PRIMARY KEY missing on table {stmt.name}")
+    columns = _table_columns(stmt, primary_key, ref_at)
+    if isinstance(columns, Refusal):
+        return columns
+    table = Table(
+        name=stmt.name,
+        columns=tuple(columns),
+        primary_key=primary_key,
+        uniques=tuple(constraints.uniques),
+        checks=tuple(constraints.checks),
+        foreign_keys=tuple(constraints.foreign_keys),
+        without_rowid=stmt.without_rowid,
+        strict=stmt.strict,
+        provenance=created,
+    )
+    if primary_key is not None and primary_key.autoincrement:
+        if stmt.without_rowid:
+            return Refusal("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+        if table.rowid_alias is None:
+            return Refusal("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+    return table
+
+
+def _column_list_refusal(stmt: CreateTable) -> Refusal | None:
+    """A column named twice, or more columns than D1 allows."""
     seen: set[str] = set()
     for column_def in stmt.columns:
         if key(column_def.name) in seen:
@@ -132,32 +178,38 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
         seen.add(key(column_def.name))
     if len(stmt.columns) > MAX_COLUMNS:
         return Refusal(f"too many columns on {stmt.name}")
+    return None
 
-    primary_key: PrimaryKey | None = None
-    uniques: list[UniqueConstraint] = []
-    checks: list[CheckConstraint] = []
-    foreign_keys: list[ForeignKey] = []
+
+def _add_column_constraints(stmt: CreateTable, found: _TableConstraints) -> Refusal | None:
+    """The PRIMARY KEY, UNIQUE, CHECK and REFERENCES written on the columns."""
     for column_def in stmt.columns:
         if column_def.primary_key:
-            if primary_key is not None:
+            if found.primary_key is not None:
                 return Refusal(f'table "{stmt.name}" has more than one primary key')
-            primary_key = PrimaryKey(
+            found.primary_key = PrimaryKey(
                 columns=(column_def.name,),
                 descending=(column_def.primary_key_desc,),
                 autoincrement=column_def.autoincrement,
                 column_level=True,
             )
         if column_def.unique:
-            uniques.append(UniqueConstraint(columns=(column_def.name,), column_level=True))
+            found.uniques.append(UniqueConstraint(columns=(column_def.name,), column_level=True))
         for expression in column_def.check:
-            checks.append(CheckConstraint(expression=expression, column=column_def.name))
+            found.checks.append(CheckConstraint(expression=expression, column=column_def.name))
         for clause in column_def.references:
             if len(clause.ref_columns) > 1:
                 return Refusal(
                     f"foreign key on {column_def.name} should reference only one column of table "
                     f"{clause.ref_table}"
                 )
-            foreign_keys.append(_foreign_key((column_def.name,), clause, None, column_level=True))
+            found.foreign_keys.append(_foreign_key((column_def.name,), clause, None, column_level=True))
+    return None
+
+
+def _add_table_constraints(stmt: CreateTable, found: _TableConstraints) -> Refusal | None:
+    """The table-level PRIMARY KEY, UNIQUE, CHECK and FOREIGN KEY constraints."""
+    seen = {key(column_def.name) for column_def in stmt.columns}
     for constraint in stmt.constraints:
         for name in constraint.columns:
             if key(name) not in seen:
@@ -165,19 +217,19 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
                     return Refusal(f'unknown column "{name}" in foreign key definition')
                 return Refusal(f"no such column: {name}")
         if constraint.kind == "primary key":
-            if primary_key is not None:
+            if found.primary_key is not None:
                 return Refusal(f'table "{stmt.name}" has more than one primary key')
-            primary_key = PrimaryKey(
+            found.primary_key = PrimaryKey(
                 columns=constraint.columns,
                 descending=constraint.desc,
                 name=constraint.name,
                 autoincrement=constraint.autoincrement,
             )
         elif constraint.kind == "unique":
-            uniques.append(UniqueConstraint(columns=constraint.columns, name=constraint.name))
+            found.uniques.append(UniqueConstraint(columns=constraint.columns, name=constraint.name))
         elif constraint.kind == "check":
             assert constraint.expression is not None
-            checks.append(CheckConstraint(expression=constraint.expression, name=constraint.name))
+            found.checks.append(CheckConstraint(expression=constraint.expression, name=constraint.name))
         else:
             assert constraint.references is not None
             clause = constraint.references
@@ -186,10 +238,12 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
                     "number of columns in foreign key does not match the number of columns in "
                     "the referenced table"
                 )
-            foreign_keys.append(_foreign_key(constraint.columns, clause, constraint.name))
-    if stmt.without_rowid and primary_key is None:
-        return Refusal(f"PRIMARY KEY missing on table {stmt.name}")
+            found.foreign_keys.append(_foreign_key(constraint.columns, clause, constraint.name))
+    return None
 
+
+def _table_columns(stmt: CreateTable, primary_key: PrimaryKey | None, ref_at: RefAt) -> list[Column] | Refusal:
+    """The columns, each with its place in the PRIMARY KEY; a STRICT table refuses unknown types."""
     # A column named twice in the PRIMARY KEY keeps its first place; a WITHOUT ROWID table's key
     # drops the repeats (SQLite's convertToWithoutRowidTable), a rowid table's index keeps them.
     pk_positions: dict[str, int] = {}
@@ -207,23 +261,7 @@ def build_table(stmt: CreateTable, ref_at: RefAt) -> Table | Refusal:
         columns.append(
             _column(column_def, position, ref_at, not_null_pk=stmt.without_rowid and position > 0)
         )
-    table = Table(
-        name=stmt.name,
-        columns=tuple(columns),
-        primary_key=primary_key,
-        uniques=tuple(uniques),
-        checks=tuple(checks),
-        foreign_keys=tuple(foreign_keys),
-        without_rowid=stmt.without_rowid,
-        strict=stmt.strict,
-        provenance=created,
-    )
-    if primary_key is not None and primary_key.autoincrement:
-        if stmt.without_rowid:
-            return Refusal("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
-        if table.rowid_alias is None:
-            return Refusal("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
-    return table
+    return columns
 
 
 def _foreign_key(
@@ -350,7 +388,7 @@ def _select_columns(schema: Schema, select: str, depth: int = 0) -> list[tuple[s
             if resolved is None and not inner.table and inner.this.args.get("quoted"):
                 # "x" naming no column is the string 'x' (SQLite's double-quoted string
                 # misfeature), and an expression column is named by its text: "x", quotes and all.
-                name = quote_identifier(inner.name)
+                name = quote_name(inner.name, always=True)
         else:
             return Refusal("CREATE TABLE ... AS with an unnamed expression column is not modelled")
         names.append((name, declared))
@@ -507,20 +545,6 @@ def _quoted_name(expression: str) -> str | None:
     return None
 
 
-def identifiers_in(sql: str) -> set[str]:
-    """Keys of the names an expression mentions (function names and literals excluded)."""
-    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
-    names = set()
-    for index, token in enumerate(tokens):
-        if token.kind not in (TokenKind.WORD, TokenKind.QUOTED):
-            continue
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token.kind is TokenKind.WORD and following is not None and following.is_punct("("):
-            continue
-        names.add(key(token.identifier))
-    return names
-
-
 def rename_identifier(sql: str, old: str, new: str) -> str:
     """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text.
 
@@ -536,20 +560,12 @@ def rename_identifier(sql: str, old: str, new: str) -> str:
         previous = token
         if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted and not after_as:
             pieces.append(sql[last : token.start])
-            pieces.append(quote_identifier(new) if token.kind is TokenKind.QUOTED or _needs_quotes(new) else new)
+            pieces.append(quote_name(new, always=token.kind is TokenKind.QUOTED))
             last = token.end
     if not pieces:
         return sql
     pieces.append(sql[last:])
     return "".join(pieces)
-
-
-def _needs_quotes(name: str) -> bool:
-    return not (name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii())
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -569,9 +585,9 @@ def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         return Refusal(f'cannot drop column "{column.name}": no other columns exist')
     for index in schema.indexes_of(table.name):
         if any(
-            (c.name is not None and key(c.name) == k) or (c.expression and k in identifiers_in(c.expression))
+            (c.name is not None and key(c.name) == k) or (c.expression and k in expression_columns(c.expression))
             for c in index.columns
-        ) or (index.where and k in identifiers_in(index.where)):
+        ) or (index.where and k in expression_columns(index.where)):
             return Refusal(f"error in index {index.name} after drop column: no such column: {column.name}")
     table_error = f"error in table {table.name} after drop column: no such column: {column.name}"
     for unique in table.uniques:
@@ -581,10 +597,10 @@ def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         if not fk.column_level and k in {key(c) for c in fk.columns}:
             return Refusal(table_error)
     for check in table.checks:
-        if (check.column is None or key(check.column) != k) and k in identifiers_in(check.expression):
+        if (check.column is None or key(check.column) != k) and k in expression_columns(check.expression):
             return Refusal(table_error)
     for other in table.columns:
-        if other is not column and other.generated_expr and k in identifiers_in(other.generated_expr):
+        if other is not column and other.generated_expr and k in expression_columns(other.generated_expr):
             return Refusal(table_error)
     ref = ref_at(stmt.start)
 
@@ -624,101 +640,125 @@ def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     table_key = key(table.name)
 
     def apply(target: Schema) -> None:
-        current = target.tables[table_key]
-        columns = []
-        for c in current.columns:
-            update: dict[str, object] = {
-                "definition": rename_identifier(c.definition, old, new),
-                "checks": tuple(rename_identifier(e, old, new) for e in c.checks),
-            }
-            if c.generated_expr:
-                update["generated_expr"] = rename_identifier(c.generated_expr, old, new)
-            if key(c.name) == key(old):
-                update["name"] = new
-                update["provenance"] = c.provenance.with_change(ref)
-            columns.append(c.model_copy(update=update))
-        pk = current.primary_key
-        if pk is not None:
-            pk = pk.model_copy(update={"columns": _rename_names(pk.columns, old, new)})
-        self_fks = []
-        for fk in current.foreign_keys:
-            update = {"columns": _rename_names(fk.columns, old, new)}
-            if key(fk.ref_table) == table_key:
-                update["ref_columns"] = _rename_names(fk.ref_columns, old, new)
-            self_fks.append(fk.model_copy(update=update))
-        target.tables[table_key] = current.model_copy(
-            update={
-                "columns": tuple(columns),
-                "primary_key": pk,
-                "uniques": tuple(
-                    u.model_copy(update={"columns": _rename_names(u.columns, old, new)}) for u in current.uniques
-                ),
-                "checks": tuple(
-                    c.model_copy(
-                        update={
-                            "expression": rename_identifier(c.expression, old, new),
-                            "column": new if c.column and key(c.column) == key(old) else c.column,
-                        }
-                    )
-                    for c in current.checks
-                ),
-                "foreign_keys": tuple(self_fks),
-                "provenance": current.provenance.with_change(ref),
-            }
-        )
-        # Children's foreign keys name the parent's columns: SQLite rewrites them.
-        for child_key, child in list(target.tables.items()):
-            if child_key == table_key:
-                continue
-            if any(key(fk.ref_table) == table_key for fk in child.foreign_keys):
-                target.tables[child_key] = child.model_copy(
-                    update={
-                        "foreign_keys": tuple(
-                            fk.model_copy(update={"ref_columns": _rename_names(fk.ref_columns, old, new)})
-                            if key(fk.ref_table) == table_key
-                            else fk
-                            for fk in child.foreign_keys
-                        )
-                    }
-                )
-        for index_key, index in list(target.indexes.items()):
-            if key(index.table) != table_key:
-                continue
-            target.indexes[index_key] = index.model_copy(
-                update={
-                    "columns": tuple(
-                        c.model_copy(
-                            update={
-                                "name": new if c.name and key(c.name) == key(old) else c.name,
-                                "expression": rename_identifier(c.expression, old, new) if c.expression else None,
-                            }
-                        )
-                        for c in index.columns
-                    ),
-                    "where": rename_identifier(index.where, old, new) if index.where else None,
-                    "provenance": index.provenance.with_change(ref),
-                }
-            )
-        for trigger_key, trigger in list(target.triggers.items()):
-            if key(trigger.table) == table_key:
-                target.triggers[trigger_key] = trigger.model_copy(
-                    update={
-                        "update_columns": _rename_names(trigger.update_columns, old, new),
-                        "when": rename_identifier(trigger.when, old, new) if trigger.when else None,
-                        "body": tuple(rename_identifier(s, old, new) for s in trigger.body),
-                        "provenance": trigger.provenance.with_change(ref),
-                    }
-                )
-        for view_key, view in list(target.views.items()):
-            if table_key in identifiers_in(view.select):
-                target.views[view_key] = view.model_copy(
-                    update={
-                        "select": rename_identifier(view.select, old, new),
-                        "provenance": view.provenance.with_change(ref),
-                    }
-                )
+        # SQLite rewrites every place the schema names the column: the table itself, the children's
+        # foreign keys, and the table's indexes, triggers and the views that mention it.
+        target.tables[table_key] = _table_with_column_renamed(target.tables[table_key], old, new, ref)
+        _rename_referenced_column(target, table_key, old, new)
+        _rename_column_in_indexes(target, table_key, old, new, ref)
+        _rename_column_in_triggers(target, table_key, old, new, ref)
+        _rename_column_in_views(target, table_key, old, new, ref)
 
     return Change(apply, f"rename column {table.name}.{old} to {new}")
+
+
+def _table_with_column_renamed(current: Table, old: str, new: str, ref: SourceRef) -> Table:
+    """The table with column `old` named `new` in its columns' text, its keys and its CHECKs."""
+    table_key = key(current.name)
+    columns = []
+    for c in current.columns:
+        update: dict[str, object] = {
+            "definition": rename_identifier(c.definition, old, new),
+            "checks": tuple(rename_identifier(e, old, new) for e in c.checks),
+        }
+        if c.generated_expr:
+            update["generated_expr"] = rename_identifier(c.generated_expr, old, new)
+        if key(c.name) == key(old):
+            update["name"] = new
+            update["provenance"] = c.provenance.with_change(ref)
+        columns.append(c.model_copy(update=update))
+    pk = current.primary_key
+    if pk is not None:
+        pk = pk.model_copy(update={"columns": _rename_names(pk.columns, old, new)})
+    self_fks = []
+    for fk in current.foreign_keys:
+        update = {"columns": _rename_names(fk.columns, old, new)}
+        if key(fk.ref_table) == table_key:
+            update["ref_columns"] = _rename_names(fk.ref_columns, old, new)
+        self_fks.append(fk.model_copy(update=update))
+    return current.model_copy(
+        update={
+            "columns": tuple(columns),
+            "primary_key": pk,
+            "uniques": tuple(
+                u.model_copy(update={"columns": _rename_names(u.columns, old, new)}) for u in current.uniques
+            ),
+            "checks": tuple(
+                c.model_copy(
+                    update={
+                        "expression": rename_identifier(c.expression, old, new),
+                        "column": new if c.column and key(c.column) == key(old) else c.column,
+                    }
+                )
+                for c in current.checks
+            ),
+            "foreign_keys": tuple(self_fks),
+            "provenance": current.provenance.with_change(ref),
+        }
+    )
+
+
+def _rename_referenced_column(target: Schema, table_key: str, old: str, new: str) -> None:
+    """Children's foreign keys name the parent's columns: SQLite rewrites them."""
+    for child_key, child in list(target.tables.items()):
+        if child_key == table_key:
+            continue
+        if any(key(fk.ref_table) == table_key for fk in child.foreign_keys):
+            target.tables[child_key] = child.model_copy(
+                update={
+                    "foreign_keys": tuple(
+                        fk.model_copy(update={"ref_columns": _rename_names(fk.ref_columns, old, new)})
+                        if key(fk.ref_table) == table_key
+                        else fk
+                        for fk in child.foreign_keys
+                    )
+                }
+            )
+
+
+def _rename_column_in_indexes(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
+    for index_key, index in list(target.indexes.items()):
+        if key(index.table) != table_key:
+            continue
+        target.indexes[index_key] = index.model_copy(
+            update={
+                "columns": tuple(
+                    c.model_copy(
+                        update={
+                            "name": new if c.name and key(c.name) == key(old) else c.name,
+                            "expression": rename_identifier(c.expression, old, new) if c.expression else None,
+                        }
+                    )
+                    for c in index.columns
+                ),
+                "where": rename_identifier(index.where, old, new) if index.where else None,
+                "provenance": index.provenance.with_change(ref),
+            }
+        )
+
+
+def _rename_column_in_triggers(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
+    for trigger_key, trigger in list(target.triggers.items()):
+        if key(trigger.table) == table_key:
+            target.triggers[trigger_key] = trigger.model_copy(
+                update={
+                    "update_columns": _rename_names(trigger.update_columns, old, new),
+                    "when": rename_identifier(trigger.when, old, new) if trigger.when else None,
+                    "body": tuple(rename_identifier(s, old, new) for s in trigger.body),
+                    "provenance": trigger.provenance.with_change(ref),
+                }
+            )
+
+
+def _rename_column_in_views(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
+    """Views whose text mentions the table have the column renamed in their SELECT."""
+    for view_key, view in list(target.views.items()):
+        if table_key in identifiers_in(view.select):
+            target.views[view_key] = view.model_copy(
+                update={
+                    "select": rename_identifier(view.select, old, new),
+                    "provenance": view.provenance.with_change(ref),
+                }
+            )
 
 
 def _rename_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -899,7 +939,7 @@ def _create_index(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
             if c.quote != '"':
                 return Refusal(f"no such column: {name}")
             # SQLite's double-quoted string misfeature: "x" naming no column is the string 'x'.
-            expression = quote_identifier(name)
+            expression = quote_name(name, always=True)
             name = None
         columns.append(IndexColumn(name=name, expression=expression, descending=c.desc, collation=c.collation))
     index = Index(

@@ -56,7 +56,7 @@ def _summary(database: str, c: Consolidation, outcome: ProjectReplay) -> str:
     if c.left_out_code:
         notes.append(f"left out {len(c.left_out_code)} views and triggers that read other databases")
     if c.left_out_retired:
-        columns = sum(1 for item in c.left_out_retired if item.kind == "column")
+        columns = c.retired_column_count
         notes.append(f"left out {columns} retired columns and {len(c.left_out_retired) - columns} things that use them")
     report = summary + "".join(f"; {n}" for n in notes) + (" (listed in the header)" if notes else "")
     errors = sum(1 for f in outcome.findings if f.severity >= Severity.ERROR)

@@ -7,224 +7,15 @@ judge the statement itself and never wait for the dev database to fail.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from grove_schema.findings import Severity
 from grove_schema.model import Schema, Table, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
-from grove_schema.schema_changes import identifiers_in, quote_identifier
 from grove_schema.sql.lexer import Token, TokenKind, tokenize
-from grove_schema.sql.parsing import AlterTable, ColumnDef, Kind, parse_with_sqlglot
-
-if TYPE_CHECKING:
-    from sqlglot import exp
-
-# --- column references, resolved the way SQLite resolves them ------------------------------------
-
-_UPDATE_OR = re.compile(r"^\s*UPDATE\s+OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\b", re.IGNORECASE)
-_INSERT_OR = re.compile(r"^\s*(?:INSERT\s+OR\s+(?:ROLLBACK|ABORT|FAIL|IGNORE)|REPLACE)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Source:
-    """What a name in a FROM clause stands for: a table of the model, or something whose columns
-    are not a table's (a subquery, a CTE, a view, a virtual table); `names` None: unknown."""
-
-    table: str | None  # key of a model table
-    names: frozenset[str] | None = None
-
-
-def column_references(sql: str, schema: Schema, trigger_table: str | None = None) -> set[tuple[str, str]] | None:
-    """The (table key, column key) pairs a SELECT or DML statement reads or writes, or None when
-    sqlglot cannot parse it.
-
-    Names resolve scope by scope as SQLite resolves them: a qualified name through the aliases of
-    its own SELECT and then the enclosing ones; an unqualified name to the tables of the innermost
-    SELECT that have such a column, then outwards (correlated subqueries). So a view that reads a
-    same-named column of another table, or a subquery's own column, is not a use. In a trigger,
-    `new.x` and `old.x` are columns of `trigger_table`. `SELECT *` names no column: it survives
-    a DROP COLUMN."""
-    from sqlglot import exp
-
-    text = _UPDATE_OR.sub("UPDATE", sql, count=1)
-    text = _INSERT_OR.sub("INSERT", text, count=1)
-    tree = parse_with_sqlglot(text)
-    if tree is None:
-        return None
-    ctes: dict[str, frozenset[str] | None] = {}
-    for cte in tree.find_all(exp.CTE):
-        ctes[key(cte.alias_or_name)] = _output_names(cte.this)
-    found: set[tuple[str, str]] = set()
-    scope_sources: dict[int, dict[str, _Source]] = {}
-
-    def sources_of(node: exp.Expression) -> dict[str, _Source]:
-        cached = scope_sources.get(id(node))
-        if cached is None:
-            cached = _scope_sources(node, schema, ctes)
-            scope_sources[id(node)] = cached
-        return cached
-
-    pseudo: dict[str, _Source] = {}
-    if trigger_table is not None:
-        pseudo = {"new": _Source(key(trigger_table)), "old": _Source(key(trigger_table))}
-
-    for node in tree.find_all(exp.Insert):
-        target = node.this
-        if isinstance(target, exp.Schema) and isinstance(target.this, exp.Table):
-            table = schema.table(target.this.name)
-            if table is not None:
-                for identifier in target.expressions:
-                    name = key(identifier.name)
-                    if table.column(name) is not None:
-                        found.add((key(table.name), name))
-
-    for column in tree.find_all(exp.Column):
-        if isinstance(column.this, exp.Star) or not column.name:
-            continue
-        if _is_raise_action(column):
-            continue
-        name = key(column.name)
-        scopes = [a for a in _ancestors(column) if isinstance(a, (exp.Select, exp.Update, exp.Delete, exp.Insert))]
-        qualifier = key(column.table) if column.table else None
-        if qualifier is not None:
-            for scope in scopes:
-                source = sources_of(scope).get(qualifier)
-                if source is not None:
-                    if source.table is not None:
-                        found.add((source.table, name))
-                    break
-            else:
-                source = pseudo.get(qualifier)
-                if source is not None and source.table is not None:
-                    found.add((source.table, name))
-            continue
-        if scopes and _is_order_by_alias(column, scopes[0], name):
-            continue
-        for scope in scopes:
-            tables, derived = _candidates(sources_of(scope), schema, name)
-            if tables:
-                found.update((table, name) for table in tables)
-                break
-            if derived:
-                break
-    return found
-
-
-def _ancestors(node: exp.Expr) -> Iterator[exp.Expr]:
-    parent = node.parent
-    while parent is not None:
-        yield parent
-        parent = parent.parent
-
-
-def _is_raise_action(column: exp.Column) -> bool:
-    """`RAISE(ABORT, 'message')`: sqlglot reads ABORT as a column."""
-    from sqlglot import exp
-
-    parent = column.parent
-    return isinstance(parent, exp.Anonymous) and str(parent.name).upper() == "RAISE"
-
-
-def _is_order_by_alias(column: exp.Column, scope: exp.Expression, name: str) -> bool:
-    """In ORDER BY, a result column's alias wins over a table's column (SQLite's rule)."""
-    from sqlglot import exp
-
-    if not isinstance(scope, exp.Select) or not any(isinstance(a, exp.Order) for a in _ancestors(column)):
-        return False
-    return any(isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expressions)
-
-
-def _output_names(node: exp.Expression | None) -> frozenset[str] | None:
-    """The column names a subquery or CTE gives, or None when unknown (a `*`)."""
-    from sqlglot import exp
-
-    while isinstance(node, exp.Subquery):
-        node = node.this
-    if isinstance(node, exp.SetOperation):
-        node = node.this
-    if not isinstance(node, exp.Select):
-        return None
-    names = set()
-    for projection in node.expressions:
-        if isinstance(projection, exp.Star) or (
-            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-        ):
-            return None
-        names.add(key(projection.alias_or_name))
-    return frozenset(names)
-
-
-def _scope_sources(node: exp.Expression, schema: Schema, ctes: dict[str, frozenset[str] | None]) -> dict[str, _Source]:
-    """Alias -> source for the FROM clause (and joins) of one SELECT, UPDATE, DELETE or INSERT."""
-    from sqlglot import exp
-
-    items: list[exp.Expression] = []
-    if isinstance(node, (exp.Update, exp.Delete)):
-        items.append(node.this)
-    elif isinstance(node, exp.Insert):
-        target = node.this
-        items.append(target.this if isinstance(target, exp.Schema) else target)
-    from_ = node.args.get("from_")
-    if isinstance(from_, exp.From):
-        items.append(from_.this)
-    for join in node.args.get("joins") or ():
-        items.append(join.this)
-    sources: dict[str, _Source] = {}
-    for item in items:
-        if isinstance(item, exp.Table):
-            name = key(item.name)
-            source = _table_source(name, schema, ctes)
-            sources[key(item.alias_or_name)] = source
-            if not item.alias:
-                sources[name] = source
-        elif isinstance(item, exp.Expression) and item.alias_or_name:
-            sources[key(item.alias_or_name)] = _Source(None, _output_names(item))
-    return sources
-
-
-def _table_source(name: str, schema: Schema, ctes: dict[str, frozenset[str] | None]) -> _Source:
-    if name in ctes:
-        return _Source(None, ctes[name])
-    if schema.table(name) is not None:
-        return _Source(name)
-    view = schema.views.get(name)
-    if view is not None:
-        if view.column_names:
-            return _Source(None, frozenset(key(c) for c in view.column_names))
-        tree = parse_with_sqlglot(view.select)
-        return _Source(None, _output_names(tree))
-    vtable = schema.virtual_tables.get(name)
-    if vtable is not None:
-        return _Source(None, frozenset(key(c) for c in vtable.column_names))
-    return _Source(None, None)
-
-
-def _candidates(sources: dict[str, _Source], schema: Schema, name: str) -> tuple[set[str], bool]:
-    """Model tables of one scope that have column `name`, and whether a non-table source may have it."""
-    tables: set[str] = set()
-    derived = False
-    for source in sources.values():
-        if source.table is not None:
-            table = schema.table(source.table)
-            if table is not None and table.column(name) is not None:
-                tables.add(source.table)
-        elif source.names is None or name in source.names:
-            derived = True
-    return tables, derived
-
-
-def expression_columns(expression: str) -> set[str]:
-    """Keys of the column names an expression of one table (CHECK, index, generated) mentions."""
-    from sqlglot import exp
-
-    tree = parse_with_sqlglot(f"SELECT {expression}")
-    if tree is None:
-        return identifiers_in(expression)
-    return {key(c.name) for c in tree.find_all(exp.Column) if c.name and not _is_raise_action(c)}
-
+from grove_schema.sql.parsing import AlterTable, ColumnDef, Kind
+from grove_schema.sql.quoting import quote_name
+from grove_schema.sql.references import column_references, expression_columns, when_as_select
 
 # --- GS401 drop-column-dependency ------------------------------------------------------------------
 
@@ -270,7 +61,7 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
         if where:
             found.append(
                 f"index {index.name} uses {qualified} ({', '.join(where)}): drop it first with "
-                f"`DROP INDEX {quote_identifier(index.name) if _quoted(index.name) else index.name};` "
+                f"`DROP INDEX {quote_name(index.name)};` "
                 f"(and recreate it without {c} if it is still needed)"
             )
     for fk in table.foreign_keys:
@@ -314,17 +105,13 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
     for trigger in sorted(schema.triggers.values(), key=lambda tr: key(tr.name)):
         texts = list(trigger.body)
         if trigger.when:
-            texts.append(f"SELECT 1 WHERE {trigger.when}")
+            texts.append(when_as_select(trigger.when))
         if any((key(t), k) in (column_references(s, schema, trigger_table=trigger.table) or set()) for s in texts):
             found.append(
                 f"trigger {trigger.name} (on {trigger.table}) uses {qualified}: drop it first with "
                 f"`DROP TRIGGER {trigger.name};` and recreate it without {c} after the DROP COLUMN"
             )
     return found
-
-
-def _quoted(name: str) -> bool:
-    return not (name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii())
 
 
 class DropColumnDependency(Rule):

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from grove_schema.findings import Severity
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, key
-from grove_schema.rules.alter_table import column_references
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
 from grove_schema.sql.lexer import RawStatement, TokenKind, split_statements, tokenize
@@ -27,8 +26,8 @@ from grove_schema.sql.parsing import (
     Kind,
     StatementError,
     parse_statement,
-    parse_with_sqlglot,
 )
+from grove_schema.sql.references import column_references, statement_tree
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -79,8 +78,7 @@ def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
             break
         if raw.first_word() not in ("INSERT", "REPLACE", "WITH") or not _mentions(raw.text, wanted):
             continue
-        text = re.sub(r"^\s*(?:INSERT\s+OR\s+\w+|REPLACE)\b", "INSERT", raw.text, count=1, flags=re.IGNORECASE)
-        tree = parse_with_sqlglot(text)
+        tree = statement_tree(raw.text)
         if not isinstance(tree, exp.Insert) or tree.expression is None:
             continue
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 import sqlglot
 from sqlglot import exp
 
-from grove_schema.consolidation import parent_first_order, quote_name
 from grove_schema.model import Column, Schema, Table, affinity, key
+from grove_schema.sql.ddl import parent_first_order
+from grove_schema.sql.quoting import quote_name
 
 Value = int | float | str | None
 

@@ -1,0 +1,620 @@
+"""cache: where it lives, the store (atomic entries, pruning, CACHEDIR.TAG, failures are misses),
+the key of a whole `check`, the report's round trip, and the replay resumed from a cached prefix."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from grove_schema import cache as cache_module
+from grove_schema.cache import (
+    CACHE_DIR_ENV,
+    CachedReport,
+    CheckCache,
+    cache_directory,
+    cached_check,
+    decode_report,
+    encode_report,
+    find_git_dir,
+    prefix_keys,
+    replay_cached,
+    report_inputs,
+)
+from grove_schema.codes import UNREADABLE_FILE
+from grove_schema.config import ProjectConfig, load_config
+from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.findings import Finding, Location, RuleInfo, Severity
+from grove_schema.project import ProjectReplay, check_project
+from grove_schema.registry import find_code
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay, replay_stream
+from grove_schema.sources import read_migration
+
+MakeProject = Callable[..., Path]
+
+FILES = {
+    "0001_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
+    "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n",
+    "0002_posts.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, author INTEGER REFERENCES users(id), body TEXT);\n",
+    "0003_index.sql": "CREATE INDEX posts_author ON posts (author);\nALTER TABLE users DROP COLUMN email;\n",
+}
+
+
+def config_of(root: Path) -> ProjectConfig:
+    return load_config(root / "ownership.toml")
+
+
+def migrations(root: Path) -> Path:
+    return root / "libs" / "engine" / "migrations"
+
+
+# --- where -------------------------------------------------------------------------------------
+
+
+def test_the_environment_variable_wins(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = make_project({})
+    (root / ".git").mkdir()
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert cache_directory(config_of(root)) == tmp_path / "elsewhere"
+
+
+def test_an_empty_environment_variable_is_unset(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project({})
+    (root / ".git").mkdir()
+    monkeypatch.setenv(CACHE_DIR_ENV, "")
+    assert cache_directory(config_of(root)) == (root / ".git" / "grove-schema" / "cache").resolve()
+
+
+def test_inside_the_git_directory_of_the_repository(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    root = make_project({})
+    (root / ".git").mkdir()
+    directory = cache_directory(config_of(root))
+    assert directory == (root / ".git" / "grove-schema" / "cache").resolve()
+    assert directory is not None and not directory.exists()  # found, not created
+
+
+def test_the_git_directory_is_found_from_a_subfolder(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    deep = tmp_path / "repo" / "libs" / "engine"
+    deep.mkdir(parents=True)
+    assert find_git_dir(deep) == tmp_path / "repo" / ".git"
+
+
+def test_a_worktrees_git_file_is_followed(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    root = make_project({})
+    target = tmp_path / "main" / ".git" / "worktrees" / "feature"
+    target.mkdir(parents=True)
+    (root / ".git").write_text(f"gitdir: {target}\n", encoding="utf-8")
+    assert cache_directory(config_of(root)) == target / "grove-schema" / "cache"
+
+
+def test_a_relative_gitdir_is_resolved_from_the_git_files_folder(tmp_path: Path) -> None:
+    worktree = tmp_path / "wt"
+    worktree.mkdir()
+    (tmp_path / "main" / ".git" / "worktrees" / "wt").mkdir(parents=True)
+    (worktree / ".git").write_text("gitdir: ../main/.git/worktrees/wt\n", encoding="utf-8")
+    assert find_git_dir(worktree) == (tmp_path / "main" / ".git" / "worktrees" / "wt").resolve()
+
+
+def test_a_git_file_without_gitdir_is_no_repository(tmp_path: Path) -> None:
+    (tmp_path / ".git").write_text("not a pointer\n", encoding="utf-8")
+    assert find_git_dir(tmp_path) is None
+
+
+def test_no_cache_outside_git(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    root = make_project({})
+    if find_git_dir(root) is not None:
+        pytest.skip("the temporary directory is itself inside a git repository")
+    assert cache_directory(config_of(root)) is None
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+def test_write_then_read(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    assert store.read("report", "k") is None and not store.has("report", "k")
+    store.write("report", "k", b"data")
+    assert store.has("report", "k") and store.read("report", "k") == b"data"
+    store.write("report", "k", b"new")
+    assert store.read("report", "k") == b"new"
+    assert store.read("replay", "k") is None  # kinds are apart
+
+
+def test_cachedir_tag_is_written(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    store.write("replay", "k", b"x")
+    tag = (tmp_path / "cache" / "CACHEDIR.TAG").read_text(encoding="utf-8")
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55")  # the CACHEDIR.TAG standard's
+
+
+def test_no_temporary_is_left(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    for n in range(3):
+        store.write("report", f"k{n}", b"x")
+    assert sorted(p.name for p in (tmp_path / "cache" / "report").iterdir()) == ["k0", "k1", "k2"]
+
+
+@pytest.mark.parametrize("kind", ["report", "replay"])
+def test_each_kind_keeps_its_limit(tmp_path: Path, kind: str) -> None:
+    store = CheckCache(tmp_path / "cache")
+    limit = cache_module.KEEP[kind]
+    for n in range(limit + 5):
+        store.write(kind, f"k{n:03d}", b"x")
+    assert len(list((tmp_path / "cache" / kind).iterdir())) == limit
+
+
+def test_pruning_keeps_the_most_recently_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(cache_module.KEEP, "report", 3)
+    store = CheckCache(tmp_path / "cache")
+    folder = tmp_path / "cache" / "report"
+    for age, name in ((3000, "old"), (2000, "older"), (1000, "oldest")):
+        store.write("report", name, name.encode())
+        os.utime(folder / name, (age, age))
+    assert store.read("report", "oldest") == b"oldest"  # a read makes it the most recently used
+    store.write("report", "new", b"new")
+    assert sorted(p.name for p in folder.iterdir()) == ["new", "old", "oldest"]
+
+
+def test_dot_files_are_not_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(cache_module.KEEP, "report", 1)
+    store = CheckCache(tmp_path / "cache")
+    folder = tmp_path / "cache" / "report"
+    folder.mkdir(parents=True)
+    (folder / ".k.1234.tmp").write_bytes(b"in progress")  # another process's write
+    store.write("report", "a", b"a")
+    store.write("report", "b", b"b")
+    assert sorted(p.name for p in folder.iterdir()) == [".k.1234.tmp", "b"]
+
+
+def test_an_unwritable_cache_is_only_a_miss(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the directory should be", encoding="utf-8")
+    store = CheckCache(blocker)
+    store.write("report", "k", b"data")  # no exception
+    assert store.read("report", "k") is None and not store.has("report", "k")
+
+
+def test_an_unreadable_entry_is_a_miss(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    (tmp_path / "cache" / "report" / "k").mkdir(parents=True)  # not a file
+    assert store.read("report", "k") is None
+
+
+# --- the key of a whole check ------------------------------------------------------------------
+
+
+def key_of(root: Path, databases: list[str] | None = None, history: bool = False, ignore: tuple[str, ...] = ()) -> str:
+    inputs = report_inputs(config_of(root), databases, history, ignore)
+    assert inputs is not None
+    return inputs.key
+
+
+@pytest.fixture
+def project(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_project(dict(FILES))
+    monkeypatch.chdir(root)  # the working directory is part of the key
+    return root
+
+
+def test_the_key_is_stable(project: Path) -> None:
+    first = key_of(project)
+    assert len(first) == 64 and first == key_of(project)
+
+
+def test_touching_a_file_without_changing_it_keeps_the_key(project: Path) -> None:
+    before = key_of(project)
+    path = migrations(project) / "0002_posts.sql"
+    os.utime(path, (1, 1))
+    path.write_bytes(path.read_bytes())
+    assert key_of(project) == before
+
+
+def test_one_changed_byte_changes_the_key(project: Path) -> None:
+    before = key_of(project)
+    path = migrations(project) / "0001_users.sql"
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"email", b"emaiL", 1))
+    changed = key_of(project)
+    assert changed != before
+    path.write_bytes(original)
+    assert key_of(project) == before
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        "notes.txt",
+        "0004_draft.sql",
+        ".hidden.sql",
+        "sub/0005_nested.sql",
+        "migrations.lock",
+        "NEXT_MIGRATION_NUMBER.txt",
+    ],
+)
+def test_a_stray_file_changes_the_key(project: Path, stray: str) -> None:
+    before = key_of(project)
+    target = migrations(project) / stray
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("-- stray\n", encoding="utf-8")
+    assert key_of(project) != before
+
+
+def test_an_empty_folder_and_a_symlink_change_the_key(project: Path) -> None:
+    before = key_of(project)
+    (migrations(project) / "archive").mkdir()
+    with_folder = key_of(project)
+    assert with_folder != before
+    (migrations(project) / "link.sql").symlink_to(migrations(project) / "0001_users.sql")
+    assert key_of(project) not in (before, with_folder)
+
+
+def test_the_configuration_changes_the_key(project: Path) -> None:
+    before = key_of(project)
+    config = project / "ownership.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    assert key_of(project) != before
+
+
+def test_the_options_change_the_key(project: Path) -> None:
+    keys = {
+        key_of(project),
+        key_of(project, databases=["engine"]),
+        key_of(project, history=True),
+        key_of(project, ignore=("reserved-name",)),
+        key_of(project, ignore=("reserved-name", "drop-table")),
+    }
+    assert len(keys) == 5
+
+
+def test_the_working_directory_changes_the_key(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = key_of(project)
+    monkeypatch.chdir(migrations(project))  # findings print paths relative to it
+    assert key_of(project) != before
+
+
+def test_an_unknown_database_has_no_key(project: Path) -> None:
+    assert report_inputs(config_of(project), ["nope"], False, ()) is None
+
+
+def test_the_inputs_carry_the_decoded_texts(project: Path) -> None:
+    inputs = report_inputs(config_of(project), None, False, ())
+    assert inputs is not None
+    assert {Path(path).name: text for path, text in inputs.texts.items()} == FILES
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+LINTED = {
+    "0001_init.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+    "0002_drop.sql": "DROP TABLE users;\n",
+    "0003_bad.sql": "CREATE TABLE broken (;\n",
+}
+
+
+def test_encode_decode_round_trip(make_project: MakeProject) -> None:
+    root = make_project(dict(LINTED))
+    outcome = check_project(config_of(root))
+    assert outcome.findings and outcome.notes  # something to carry
+    decoded = decode_report(encode_report(outcome), outcome.texts())
+    assert decoded.findings == outcome.findings
+    for finding in decoded.findings:
+        registered = find_code(finding.code)
+        assert registered is None or finding.rule is registered  # identity, not a copy
+    assert decoded.notes == outcome.notes
+    assert decoded.file_count == outcome.file_count == 3
+    assert decoded.statement_count == outcome.statement_count
+    assert decoded.tables_per_database() == outcome.tables_per_database()
+    assert decoded.texts() == outcome.texts()
+
+
+def test_a_finding_without_a_location_and_an_unregistered_rule_round_trip(make_project: MakeProject) -> None:
+    outcome = check_project(config_of(make_project({})))
+    made_up = RuleInfo("XX999", "made-up", Severity.WARNING, "not a registered code", "doc")
+    outcome.findings = [
+        Finding(rule=UNREADABLE_FILE, message="somewhere", location=None),
+        Finding(rule=made_up, message="x", location=Location("/a.sql", 2, 3), severity=Severity.INFO),
+    ]
+    decoded = decode_report(encode_report(outcome), {})
+    assert decoded.findings == outcome.findings
+    assert decoded.findings[0].rule is UNREADABLE_FILE
+    assert decoded.findings[1].severity is Severity.INFO
+
+
+def test_cached_check_answers_from_the_cache(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(dict(LINTED))
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    first = cached_check(config_of(root), store)
+    assert isinstance(first, ProjectReplay)
+    second = cached_check(config_of(root), store)
+    assert isinstance(second, CachedReport)
+    assert second.findings == first.findings and second.notes == first.notes
+    (migrations(root) / "0004_more.sql").write_text("CREATE TABLE more (id INTEGER PRIMARY KEY);\n", encoding="utf-8")
+    third = cached_check(config_of(root), store)
+    assert isinstance(third, ProjectReplay)  # a changed stream is a miss
+
+
+@pytest.mark.parametrize("damage", [b"", b"not json", b"{}", b'{"findings": [[1]]}', b"[1, 2]", b"\xff\xfe"])
+def test_a_damaged_report_entry_is_a_miss(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
+) -> None:
+    root = make_project(dict(LINTED))
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    first = cached_check(config_of(root), store)
+    entries = list((tmp_path / "cache" / "report").iterdir())
+    assert len(entries) == 1
+    entries[0].write_bytes(damage)
+    again = cached_check(config_of(root), store)
+    assert isinstance(again, ProjectReplay) and again.findings == first.findings
+    healed = cached_check(config_of(root), store)
+    assert isinstance(healed, CachedReport) and healed.findings == first.findings  # rewritten
+
+
+def test_without_a_cache_the_check_runs_straight(make_project: MakeProject) -> None:
+    root = make_project(dict(LINTED))
+    outcome = cached_check(config_of(root), None)
+    assert isinstance(outcome, ProjectReplay)
+    assert outcome.findings == check_project(config_of(root)).findings
+
+
+# --- the keys of a stream's prefixes ---------------------------------------------------------------
+
+
+def stream(*names: str) -> list[MigrationFile]:
+    return [MigrationFile(Path(f"/m/{name}"), name, number) for number, name in enumerate(names, start=1)]
+
+
+def test_prefix_keys_chain() -> None:
+    files = stream("0001_a.sql", "0002_b.sql", "0003_c.sql")
+    texts: list[str | Finding] = ["A;", "B;", "C;"]
+    keys = prefix_keys(b"seed", files, texts)
+    assert len(keys) == 4 and len(set(keys)) == 4
+    assert keys[0] == hashlib.sha256(b"seed").hexdigest()  # nothing replayed
+    assert keys == prefix_keys(b"seed", files, texts)
+    assert prefix_keys(b"seed", files[:2], texts[:2]) == keys[:3]  # a prefix's keys are the prefix of the keys
+
+
+def test_a_changed_file_changes_its_key_and_every_later_one() -> None:
+    files = stream("0001_a.sql", "0002_b.sql", "0003_c.sql")
+    keys = prefix_keys(b"seed", files, ["A;", "B;", "C;"])
+    edited = prefix_keys(b"seed", files, ["A;", "B ;", "C;"])
+    assert edited[:2] == keys[:2]
+    assert all(e != k for e, k in zip(edited[2:], keys[2:], strict=True))
+
+
+def test_the_seed_path_name_and_number_are_part_of_every_key() -> None:
+    files = stream("0001_a.sql", "0002_b.sql")
+    texts: list[str | Finding] = ["A;", "B;"]
+    keys = prefix_keys(b"seed", files, texts)
+    assert set(prefix_keys(b"other", files, texts)).isdisjoint(keys)
+    renamed = [files[0], MigrationFile(Path("/m/0002_x.sql"), "0002_x.sql", 2)]
+    assert prefix_keys(b"seed", renamed, texts)[2] != keys[2]
+    renumbered = [files[0], MigrationFile(files[1].path, files[1].name, 3)]
+    assert prefix_keys(b"seed", renumbered, texts)[2] != keys[2]
+    moved = [files[0], MigrationFile(Path("/n/0002_b.sql"), files[1].name, 2)]
+    assert prefix_keys(b"seed", moved, texts)[2] != keys[2]
+
+
+def test_an_unreadable_file_keys_by_its_finding() -> None:
+    files = stream("0001_a.sql")
+    unreadable = Finding(rule=UNREADABLE_FILE, message="not UTF-8", location=Location("/m/0001_a.sql"))
+    other = Finding(rule=UNREADABLE_FILE, message="not UTF-8 at byte 3", location=Location("/m/0001_a.sql"))
+    keys = {prefix_keys(b"s", files, [t])[1] for t in (unreadable, other, "not UTF-8")}
+    assert len(keys) == 3
+
+
+def test_prefix_keys_need_one_text_per_file() -> None:
+    with pytest.raises(ValueError):
+        prefix_keys(b"seed", stream("0001_a.sql", "0002_b.sql"), ["A;"])
+
+
+def test_surrogates_in_a_text_can_be_keyed() -> None:
+    keys = prefix_keys(b"seed", stream("0001_a.sql"), ["SELECT '\udcff';"])
+    assert len(keys) == 2
+
+
+# --- the replay resumed from a cached prefix ---------------------------------------------------------
+
+
+def summary(result: StreamReplay) -> tuple[object, ...]:
+    return (
+        result.database,
+        result.schema,
+        result.files,
+        [(s.text, s.applied, s.error, s.location, s.file) for s in result.statements],
+        result.findings,
+        result.divergences,
+        result.texts,
+        result.layouts,
+    )
+
+
+@pytest.fixture
+def applied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the replay applies (not restored from the cache)."""
+    names: list[str] = []
+    real = Replayer.apply_file
+
+    def counting(self: Replayer, migration: MigrationFile, text: str) -> None:
+        names.append(migration.name)
+        real(self, migration, text)
+
+    monkeypatch.setattr(Replayer, "apply_file", counting)
+    return names
+
+
+def write_stream(directory: Path, files: dict[str, str]) -> list[MigrationFile]:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return discover_stream(directory)
+
+
+def fresh(files: list[MigrationFile], lint: LintSettings | None = None) -> StreamReplay:
+    return replay_stream("engine", files, read_migration, ReplayOptions(lint=lint or LintSettings()))
+
+
+def entries(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "cache" / "replay"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_cold_replay_equals_a_fresh_one_and_keeps_two_snapshots(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    lint = LintSettings.default()
+    result = replay_cached(store, "engine", files, read_migration, ReplayOptions(lint=lint))
+    assert applied == list(FILES)
+    assert summary(result) == summary(fresh(files, lint))
+    assert len(entries(tmp_path)) == 2  # before and after the last file
+
+
+def test_an_unchanged_stream_is_restored_whole(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    lint = LintSettings.default()
+    replay_cached(store, "engine", files, read_migration, ReplayOptions(lint=lint))
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration, ReplayOptions(lint=lint))
+    assert applied == []
+    assert summary(result) == summary(fresh(files, lint))
+
+
+def test_a_new_last_file_replays_only_itself(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    lint = LintSettings.default()
+    replay_cached(store, "engine", files, read_migration, ReplayOptions(lint=lint))
+    # It depends on the prefix's rows (the dev database's pages come back with the model).
+    longer = write_stream(
+        tmp_path / "m",
+        {"0004_dup.sql": "INSERT INTO users (id) VALUES (1);\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n"},
+    )
+    applied.clear()
+    result = replay_cached(store, "engine", longer, read_migration, ReplayOptions(lint=lint))
+    assert applied == ["0004_dup.sql"]
+    expected = fresh(longer, lint)
+    assert summary(result) == summary(expected)
+    assert any("UNIQUE constraint failed: users.id" in f.message for f in result.findings)
+    assert result.schema.table("tags") is not None
+
+
+def test_an_edited_last_file_resumes_before_it(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    replay_cached(store, "engine", files, read_migration)
+    (tmp_path / "m" / "0003_index.sql").write_text("CREATE INDEX posts_body ON posts (body);\n", encoding="utf-8")
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration)
+    assert applied == ["0003_index.sql"]
+    assert summary(result) == summary(fresh(files))
+    assert "posts_body" in result.schema.indexes and "posts_author" not in result.schema.indexes
+
+
+def test_an_edited_early_file_replays_from_there(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    replay_cached(store, "engine", files, read_migration)
+    (tmp_path / "m" / "0001_users.sql").write_text(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);\n", encoding="utf-8"
+    )
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration)
+    assert applied == list(FILES)
+    assert summary(result) == summary(fresh(files))
+
+
+def test_other_settings_do_not_share_snapshots(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    replay_cached(store, "engine", files, read_migration)
+    applied.clear()
+    linted = replay_cached(store, "engine", files, read_migration, ReplayOptions(lint=LintSettings.default()))
+    assert applied == list(FILES)  # the lint settings are part of the key
+    assert summary(linted) == summary(fresh(files, LintSettings.default()))
+    applied.clear()
+    replay_cached(store, "other", files, read_migration)
+    assert applied == list(FILES)  # so is the database
+
+
+def test_a_damaged_snapshot_is_a_miss(tmp_path: Path, applied: list[str]) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    store = CheckCache(tmp_path / "cache")
+    replay_cached(store, "engine", files, read_migration)
+    for name in entries(tmp_path):
+        (tmp_path / "cache" / "replay" / name).write_bytes(b"\x80\x05garbage")
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration)
+    assert applied == list(FILES)
+    assert summary(result) == summary(fresh(files))
+
+
+def test_an_unreadable_file_is_replayed_as_its_finding(tmp_path: Path) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    (tmp_path / "m" / "0002_posts.sql").write_bytes(b"CREATE TABLE \xff (x);\n")
+    store = CheckCache(tmp_path / "cache")
+    cold = replay_cached(store, "engine", files, read_migration)
+    warm = replay_cached(store, "engine", files, read_migration)
+    assert summary(cold) == summary(warm) == summary(fresh(files))
+    assert any(f.location is not None and f.location.path.endswith("0002_posts.sql") for f in cold.findings)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "PRAGMA defer_foreign_keys = ON;\n",
+        "pragma foreign_keys = off;\n",
+        "SELECT total_changes();\n",
+        "-- no PRAGMA here\n",
+    ],
+)
+def test_a_file_with_connection_state_ends_the_snapshot_chain(tmp_path: Path, applied: list[str], marker: str) -> None:
+    files = write_stream(
+        tmp_path / "m",
+        {
+            "0001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+            "0002_state.sql": marker + "CREATE TABLE b (id INTEGER PRIMARY KEY);\n",
+            "0003_c.sql": "CREATE TABLE c (id INTEGER PRIMARY KEY);\n",
+            "0004_d.sql": "CREATE TABLE d (id INTEGER PRIMARY KEY);\n",
+        },
+    )
+    store = CheckCache(tmp_path / "cache")
+    result = replay_cached(store, "engine", files, read_migration)
+    assert summary(result) == summary(fresh(files))
+    assert entries(tmp_path) == []  # nothing from the marked file on is snapshotted, nor before the last
+    applied.clear()
+    again = replay_cached(store, "engine", files, read_migration)
+    assert applied == [f.name for f in files]  # a comment is text too: nothing is trusted past it
+    assert summary(again) == summary(result)
+
+
+def test_a_snapshot_before_the_marked_file_is_still_used(tmp_path: Path, applied: list[str]) -> None:
+    first = {
+        "0001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+        "0002_b.sql": "CREATE TABLE b (id INTEGER PRIMARY KEY);\n",
+    }
+    files = write_stream(tmp_path / "m", first)
+    store = CheckCache(tmp_path / "cache")
+    replay_cached(store, "engine", files, read_migration)
+    assert len(entries(tmp_path)) == 2
+    longer = write_stream(tmp_path / "m", {"0003_pragma.sql": "PRAGMA foreign_keys = OFF;\n"})
+    applied.clear()
+    result = replay_cached(store, "engine", longer, read_migration)
+    assert applied == ["0003_pragma.sql"]  # resumed after 0002, where the chain was still whole
+    assert summary(result) == summary(fresh(longer))
+    assert len(entries(tmp_path)) == 2  # and nothing new stored after the PRAGMA

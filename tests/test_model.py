@@ -1,0 +1,342 @@
+"""model: names compared as SQLite compares them, immutable objects, snapshots, lookups, affinity."""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+from pydantic import ValidationError
+
+from grove_schema.model import (
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Provenance,
+    Schema,
+    SourceRef,
+    Table,
+    Trigger,
+    View,
+    VirtualTable,
+    affinity,
+    key,
+)
+
+from .replaying import replay_files
+
+HERE = Provenance(created=SourceRef(path="/virtual/001_m.sql", line=1))
+
+
+def column(name: str, type_: str = "", primary_key: int = 0) -> Column:
+    return Column(name=name, type=type_, primary_key=primary_key, provenance=HERE)
+
+
+def table(name: str, *columns: Column, **fields: object) -> Table:
+    return Table.model_validate({"name": name, "columns": columns, "provenance": HERE, **fields})
+
+
+# --- key(): SQLite folds ASCII letters only ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Users", "users"),
+        ("USER_ROLES", "user_roles"),
+        ("already_lower", "already_lower"),
+        ("ÉCOLE", "École"),  # the ASCII letters fold, É does not
+        ("Straße", "straße"),
+        ("\u212a", "\u212a"),  # KELVIN SIGN: Python's lower() would give "k"
+        ("İx", "İx"),  # Python's lower() would give "i̇x" (two code points)
+        ("ΑΒΓ", "ΑΒΓ"),
+        ("", ""),
+    ],
+)
+def test_key_folds_ascii_letters_only(name: str, expected: str) -> None:
+    assert key(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Users", "USERS"),
+        ("ÉCOLE", "École"),
+        ("École", "école"),
+        ("\u212a", "k"),
+        ("İ", "i"),
+        ("straße", "STRASSE"),
+    ],
+)
+def test_key_agrees_with_sqlite_on_which_names_collide(first: str, second: str) -> None:
+    connection = apsw.Connection(":memory:")
+    try:
+        connection.execute(f'CREATE TABLE "{first}" (x)')
+        try:
+            connection.execute(f'CREATE TABLE "{second}" (x)')
+            sqlite_says_same = False
+        except apsw.SQLError as error:
+            assert "already exists" in str(error)
+            sqlite_says_same = True
+    finally:
+        connection.close()
+    assert (key(first) == key(second)) is sqlite_says_same
+
+
+# --- immutable objects, snapshots ------------------------------------------------------------
+
+
+def test_objects_are_frozen_and_refuse_unknown_fields() -> None:
+    users = table("users", column("id", "INTEGER", 1))
+    with pytest.raises(ValidationError):
+        users.name = "people"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        Column.model_validate({"name": "x", "provenance": HERE, "colour": "red"})
+    with pytest.raises(ValidationError):
+        Column.model_validate({"name": "x"})  # provenance is required
+
+
+def test_snapshot_is_independent_of_later_changes() -> None:
+    schema = Schema()
+    users = table("users", column("id", "INTEGER", 1))
+    schema.tables["users"] = users
+    schema.indexes["i"] = Index(name="i", table="users", columns=(IndexColumn(name="id"),), provenance=HERE)
+    schema.views["v"] = View(name="v", select="SELECT id FROM users", provenance=HERE)
+    schema.triggers["g"] = Trigger(name="g", table="users", timing="AFTER", event="INSERT", provenance=HERE)
+    schema.virtual_tables["f"] = VirtualTable(name="f", module="fts5", arguments=("body",), provenance=HERE)
+
+    snapshot = schema.snapshot()
+    assert snapshot == schema and isinstance(snapshot, Schema)
+    assert snapshot.tables["users"] is users  # objects are shared: they are immutable
+
+    schema.tables["posts"] = table("posts", column("id"))
+    schema.tables["users"] = users.model_copy(update={"name": "USERS"})
+    del schema.indexes["i"]
+    schema.views.clear()
+    schema.triggers.pop("g")
+    schema.virtual_tables["f2"] = VirtualTable(name="f2", module="fts5", provenance=HERE)
+
+    assert set(snapshot.tables) == {"users"} and snapshot.tables["users"].name == "users"
+    assert set(snapshot.indexes) == {"i"}
+    assert set(snapshot.views) == {"v"}
+    assert set(snapshot.triggers) == {"g"}
+    assert set(snapshot.virtual_tables) == {"f"}
+
+
+def test_changing_a_snapshot_leaves_the_original_alone() -> None:
+    schema = Schema()
+    schema.tables["users"] = table("users", column("id"))
+    snapshot = schema.snapshot()
+    snapshot.tables.pop("users")
+    snapshot.views["v"] = View(name="v", select="SELECT 1", provenance=HERE)
+    assert set(schema.tables) == {"users"} and schema.views == {}
+
+
+def test_model_copy_leaves_the_original_alone() -> None:
+    users = table("users", column("id"))
+    renamed = users.model_copy(update={"name": "people", "columns": (*users.columns, column("email", "TEXT"))})
+    assert users.name == "users" and [c.name for c in users.columns] == ["id"]
+    assert renamed.name == "people" and [c.name for c in renamed.columns] == ["id", "email"]
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def test_table_and_column_lookup_ignore_ascii_case() -> None:
+    schema = Schema()
+    users = table("Users", column("Id", "INTEGER", 1), column("Émail", "TEXT"))
+    schema.tables[key(users.name)] = users
+    assert schema.table("USERS") is users and schema.table("users") is users
+    assert schema.table("posts") is None
+    id_column = users.column("ID")
+    assert id_column is not None and id_column.name == "Id"  # the spelling that created it
+    assert users.column("ÉMAIL") is not None  # the ASCII letters fold
+    assert users.column("émail") is None  # É does not fold to é
+    assert users.column("Email") is None  # nor is it E
+
+
+def test_indexes_and_triggers_of_a_table_sorted_by_name() -> None:
+    schema = Schema()
+    for name, on in (("b_idx", "Users"), ("A_idx", "users"), ("c_idx", "posts")):
+        schema.indexes[key(name)] = Index(name=name, table=on, columns=(IndexColumn(name="id"),), provenance=HERE)
+    for name, on in (("z", "USERS"), ("y", "posts"), ("X", "users")):
+        schema.triggers[key(name)] = Trigger(name=name, table=on, timing="AFTER", event="DELETE", provenance=HERE)
+    assert [i.name for i in schema.indexes_of("users")] == ["A_idx", "b_idx"]
+    assert [t.name for t in schema.triggers_of("Users")] == ["X", "z"]
+    assert schema.indexes_of("nothing") == [] and schema.triggers_of("nothing") == []
+
+
+def test_object_kind_and_table_count() -> None:
+    schema = Schema()
+    schema.tables["t"] = table("T", column("a"))
+    schema.virtual_tables["f"] = VirtualTable(name="F", module="fts5", provenance=HERE)
+    schema.views["v"] = View(name="V", select="SELECT 1", provenance=HERE)
+    schema.indexes["i"] = Index(name="I", table="T", columns=(IndexColumn(name="a"),), provenance=HERE)
+    schema.triggers["g"] = Trigger(name="G", table="T", timing="AFTER", event="INSERT", provenance=HERE)
+    assert schema.object_kind("t") == "table"
+    assert schema.object_kind("F") == "virtual table"
+    assert schema.object_kind("V") == "view"
+    assert schema.object_kind("i") == "index"
+    assert schema.object_kind("g") is None  # triggers have their own namespace
+    assert schema.object_kind("missing") is None
+    assert schema.table_count == 2  # D1 counts virtual tables, not views or indexes
+
+
+def test_referencing_foreign_keys_finds_children_case_insensitively() -> None:
+    schema = Schema()
+    schema.tables["users"] = table("users", column("id", "INTEGER", 1))
+    to_users = ForeignKey(columns=("user_id",), ref_table="USERS")
+    schema.tables["posts"] = table("posts", column("user_id"), foreign_keys=(to_users,))
+    schema.tables["comments"] = table(
+        "comments",
+        column("author"),
+        column("post"),
+        foreign_keys=(
+            ForeignKey(columns=("post",), ref_table="posts"),
+            ForeignKey(columns=("author",), ref_table="users"),
+        ),
+    )
+    found = schema.referencing_foreign_keys("Users")
+    assert [(child.name, fk.columns) for child, fk in found] == [("comments", ("author",)), ("posts", ("user_id",))]
+    assert schema.referencing_foreign_keys("comments") == []
+
+
+def test_virtual_table_column_names_leave_out_options() -> None:
+    vtable = VirtualTable(
+        name="search",
+        module="fts5",
+        arguments=("title", ' "body" UNINDEXED', "tokenize = 'porter unicode61'", "content=''", "", "prefix='2 3'"),
+        provenance=HERE,
+    )
+    assert vtable.column_names == ("title", "body")
+
+
+# --- the rowid alias ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "alias"),
+    [
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, x)", "id"),
+        ("CREATE TABLE t (id integer primary key, x)", "id"),
+        ('CREATE TABLE t (id "INTEGER" PRIMARY KEY, x)', "id"),  # a quoted type is dequoted
+        ("CREATE TABLE t (id INTEGER, x, PRIMARY KEY (id))", "id"),
+        ("CREATE TABLE t (id INTEGER, x, PRIMARY KEY (id DESC))", "id"),  # table-level DESC is an alias
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY DESC, x)", None),  # SQLite's documented quirk
+        ("CREATE TABLE t (id INT PRIMARY KEY, x)", None),  # INT is not INTEGER
+        ("CREATE TABLE t (id BIGINT PRIMARY KEY, x)", None),
+        ("CREATE TABLE t (id INTEGER, x, PRIMARY KEY (id, x))", None),
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, x) WITHOUT ROWID", None),
+        ("CREATE TABLE t (id TEXT PRIMARY KEY, x)", None),
+        ("CREATE TABLE t (id INTEGER, x)", None),
+    ],
+)
+def test_rowid_alias_agrees_with_sqlite(sql: str, alias: str | None) -> None:
+    result = replay_files(f"{sql};\n", dev_database=False)
+    modelled = result.schema.table("t")
+    assert modelled is not None
+    assert modelled.rowid_alias == alias
+
+    connection = apsw.Connection(":memory:")
+    try:
+        connection.execute(sql)
+        if "WITHOUT ROWID" in sql:
+            assert alias is None
+            return
+        # An alias of the rowid takes the rowid's value; any other column is apart from it.
+        connection.execute("INSERT INTO t (id, x) VALUES (7, 'a')")
+        rowid, value = connection.execute("SELECT rowid, id FROM t").fetchall()[0]
+        assert (rowid == value) is (alias is not None)
+    finally:
+        connection.close()
+
+
+# --- affinity: SQLite's algorithm, section 3.1 of its datatype document -------------------------
+
+AFFINITY_CASES = [
+    # rule 1: contains INT
+    *(("INT", "INTEGER"), ("INTEGER", "INTEGER"), ("TINYINT", "INTEGER"), ("SMALLINT", "INTEGER")),
+    *(("MEDIUMINT", "INTEGER"), ("BIGINT", "INTEGER"), ("UNSIGNED BIG INT", "INTEGER"), ("INT2", "INTEGER")),
+    *(("int8", "INTEGER"), ("integer", "INTEGER")),
+    ("FLOATING POINT", "INTEGER"),  # the document's own example: "POINT" contains INT
+    ("CHARINT", "INTEGER"),  # INT is tested before CHAR
+    # rule 2: CHAR, CLOB or TEXT
+    *(("CHARACTER(20)", "TEXT"), ("VARCHAR(255)", "TEXT"), ("VARYING CHARACTER(255)", "TEXT")),
+    *(("NCHAR(55)", "TEXT"), ("NATIVE CHARACTER(70)", "TEXT"), ("NVARCHAR(100)", "TEXT")),
+    *(("TEXT", "TEXT"), ("CLOB", "TEXT"), ("varchar(20)", "TEXT"), ("BLOBTEXT", "TEXT")),
+    # rule 3: BLOB or no type
+    *(("BLOB", "BLOB"), ("", "BLOB"), ("blob", "BLOB"), ("DOUBLE BLOB", "BLOB")),
+    # rule 4: REAL, FLOA or DOUB
+    *(("REAL", "REAL"), ("DOUBLE", "REAL"), ("DOUBLE PRECISION", "REAL"), ("FLOAT", "REAL")),
+    ("float8", "REAL"),
+    # rule 5: anything else
+    *(("NUMERIC", "NUMERIC"), ("DECIMAL(10,5)", "NUMERIC"), ("BOOLEAN", "NUMERIC"), ("DATE", "NUMERIC")),
+    *(("DATETIME", "NUMERIC"), ("STRING", "NUMERIC"), ("JSON", "NUMERIC"), ("UUID", "NUMERIC")),
+]
+
+
+@pytest.mark.parametrize(("declared", "expected"), AFFINITY_CASES)
+def test_affinity_follows_sqlites_rules(declared: str, expected: str) -> None:
+    assert affinity(declared) == expected
+
+
+# CREATE TABLE ... AS SELECT declares each column by the source column's affinity: SQLite's own answer.
+_CTAS_TYPE = {"INT": "INTEGER", "TEXT": "TEXT", "": "BLOB", "REAL": "REAL", "NUM": "NUMERIC"}
+
+
+def test_affinity_agrees_with_sqlites_create_table_as() -> None:
+    connection = apsw.Connection(":memory:")
+    try:
+        disagreements = []
+        for number, (declared, _expected) in enumerate(AFFINITY_CASES):
+            connection.execute(f"CREATE TABLE s{number} (x {declared})")
+            connection.execute(f"CREATE TABLE d{number} AS SELECT x FROM s{number}")
+            ctas_type = str(connection.execute(f"PRAGMA table_info(d{number})").fetchall()[0][2])
+            if _CTAS_TYPE[ctas_type] != affinity(declared):
+                disagreements.append((declared, _CTAS_TYPE[ctas_type], affinity(declared)))
+        assert disagreements == []
+    finally:
+        connection.close()
+
+
+# --- provenance --------------------------------------------------------------------------------
+
+
+def test_source_ref_prints_as_path_and_line() -> None:
+    assert str(SourceRef(path="/m/0003_users.sql", line=12)) == "/m/0003_users.sql:12"
+
+
+def test_with_change_appends_and_leaves_the_original_alone() -> None:
+    created = SourceRef(path="a.sql", line=1)
+    first, second = SourceRef(path="b.sql", line=2), SourceRef(path="c.sql", line=3)
+    original = Provenance(created=created)
+    once = original.with_change(first)
+    twice = once.with_change(second)
+    assert original.changed == () and once.changed == (first,) and twice.changed == (first, second)
+    assert twice.created == created
+
+
+def test_replayed_objects_carry_where_they_were_created_and_changed() -> None:
+    result = replay_files(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n\nCREATE INDEX users_id ON users (id);\n",
+        "-- add a column\nALTER TABLE users ADD COLUMN email TEXT;\n",
+        "ALTER TABLE users RENAME COLUMN email TO mail;\n",
+        dev_database=False,
+    )
+    users = result.schema.table("users")
+    assert users is not None
+    assert users.provenance.created == SourceRef(path="/virtual/001_m.sql", line=1)
+    assert [str(ref) for ref in users.provenance.changed] == ["/virtual/002_m.sql:2", "/virtual/003_m.sql:1"]
+    mail = users.column("mail")
+    assert mail is not None
+    assert mail.provenance.created == SourceRef(path="/virtual/002_m.sql", line=2)
+    assert mail.provenance.changed == (SourceRef(path="/virtual/003_m.sql", line=1),)
+    id_column = users.column("id")
+    assert id_column is not None and id_column.provenance.changed == ()
+    index = result.schema.indexes["users_id"]
+    assert index.provenance.created == SourceRef(path="/virtual/001_m.sql", line=3)
+
+
+def test_primary_key_defaults() -> None:
+    pk = PrimaryKey(columns=("id",))
+    assert pk.descending == () and not pk.autoincrement and not pk.column_level and pk.name is None
