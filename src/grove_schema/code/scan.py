@@ -62,20 +62,13 @@ def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None
         if text is None:
             continue
         scan.texts[str(path)] = text
-        code, language = text, LANGUAGE_OF_SUFFIX[_suffix(path)]
-        if language == "svelte":
-            from grove_schema.code.svelte import script_text
-
-            scripts = script_text(text)
-            if scripts is None:
-                continue
-            code, language = scripts
-        key = ScanCache.key(code, language)
+        language = LANGUAGE_OF_SUFFIX[_suffix(path)]
+        key = ScanCache.key(text, language)
         known = store.get(key)
         if known is not None:
             facts[path] = known
         else:
-            pending.append((path, code, language, key))
+            pending.append((path, text, language, key))
     for (path, _code, _language, key), parsed in zip(pending, _parse_all(pending), strict=True):
         store.put(key, parsed)
         facts[path] = parsed
@@ -99,9 +92,17 @@ def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None
 
 
 def _parse_all(pending: list[tuple[Path, str, str, str]]) -> list[FileFacts]:
-    from grove_schema.code.javascript import parse_facts
+    from grove_schema.code import javascript
+    from grove_schema.code.svelte import script_text
 
-    return [parse_facts(code, language) for _path, code, language, _key in pending]
+    parsed = []
+    for _path, text, language, _key in pending:
+        if language == "svelte":
+            scripts = script_text(text)  # the `<script>` blocks, in place
+            parsed.append(javascript.parse_facts(*scripts) if scripts is not None else FileFacts())
+        else:
+            parsed.append(javascript.parse_facts(text, language))
+    return parsed
 
 
 def _read(path: Path, scan: CodeScan) -> str | None:
