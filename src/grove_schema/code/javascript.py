@@ -98,11 +98,19 @@ def parse_tree(text: str, language: str) -> tuple[Tree, bytes]:
     return parser.parse(source), source
 
 
-def captures(query_kind: str, language: str, node: Node) -> dict[str, list[Node]]:
+def call_captures(language: str, node: Node) -> dict[str, list[Node]]:
+    """The calls (`@query`: `x.m(...)`; `@call`: `f(...)`, `ns.f(...)`) and the scopes below `node`."""
     import tree_sitter
 
-    _, calls, assigns = _tools(language)
-    return tree_sitter.QueryCursor(calls if query_kind == "calls" else assigns).captures(node)
+    _, calls, _ = _tools(language)
+    return tree_sitter.QueryCursor(calls).captures(node)
+
+
+def assignment_matches(language: str, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
+    import tree_sitter
+
+    _, _, assigns = _tools(language)
+    return tree_sitter.QueryCursor(assigns).matches(node)
 
 
 def parse_facts(text: str, language: str) -> FileFacts:
@@ -160,6 +168,8 @@ class _Analyzer:
         self.evaluating: set[int] = set()
         self.scope_nodes: list[Node] = []
         self.scope_starts: list[int] = []
+        self.scope_parents: list[int] = []
+        self.values_of: dict[int, list[Value]] = {}  # by declaration
 
     # -- positions and text ---------------------------------------------------------------------
 
@@ -177,9 +187,10 @@ class _Analyzer:
 
     def facts(self) -> FileFacts:
         root = self.tree.root_node
-        found = captures("calls", self.language, root)
+        found = call_captures(self.language, root)
         self.scope_nodes = sorted(found.get("scope", []), key=lambda node: (node.start_byte, -node.end_byte))
         self.scope_starts = [node.start_byte for node in self.scope_nodes]
+        self.scope_parents = _scope_parents(self.scope_nodes)
         batched = self._batched(found.get("query", []))
         queries = []
         for node in found.get("query", []):
@@ -493,10 +504,13 @@ class _Analyzer:
 
     def _lookup(self, node: Node, name: str) -> _Decl | None:
         start, end = node.start_byte, node.end_byte
-        # The enclosing scopes, innermost first: those starting before the node and ending after it.
-        for at in range(bisect.bisect_right(self.scope_starts, start) - 1, -1, -1):
+        # The innermost enclosing scope is the last one starting before the node, or one of the
+        # scopes around that one; from there up the scope tree.
+        at = bisect.bisect_right(self.scope_starts, start) - 1
+        while at >= 0:
             scope = self.scope_nodes[at]
             if scope.end_byte < end or (scope.start_byte == start and scope.end_byte == end):
+                at = self.scope_parents[at]
                 continue
             table = self.scopes.get(at)
             if table is None:
@@ -505,6 +519,7 @@ class _Analyzer:
             decl = table.get(name)
             if decl is not None:
                 return decl
+            at = self.scope_parents[at]
         return None
 
     def _index(self, scope: Node) -> dict[str, _Decl]:
@@ -709,6 +724,9 @@ class _Analyzer:
         key = id(decl)
         if key in self.evaluating:
             return []
+        known = self.values_of.get(key)
+        if known is not None:
+            return known
         self.evaluating.add(key)
         try:
             values: list[Value] = []
@@ -720,24 +738,33 @@ class _Analyzer:
                     for prop, prop_node in zip(decl.path, decl.path_nodes, strict=False):
                         values = self._member(values, prop, prop_node)
             if decl.kind != "const":
-                for left, right in self._assignments_to(name):
+                for left, right in self._assignments_to(name, decl.scope):
                     if self._lookup(left, name) is decl:
                         values = _merge(values, self._eval(right, depth + 1))
         finally:
             self.evaluating.discard(key)
         if name == "env" and all(value.kind == "unknown" for value in values):
-            return [ENV]
-        if not values:
-            return [Value.unknown(f"`{name}` is never given a value")]
+            values = [ENV]
+        elif not values:
+            values = [Value.unknown(f"`{name}` is never given a value here")]
+        self.values_of[key] = values
         return values
 
-    def _assignments_to(self, name: str) -> list[tuple[Node, Node]]:
+    def _assignments_to(self, name: str, scope: Node) -> list[tuple[Node, Node]]:
+        """The `name = value` assignments written inside `scope`."""
         if self.assignments is None:
             self.assignments = {}
-            found = captures("assigns", self.language, self.tree.root_node)
-            for left, right in zip(found.get("left", []), found.get("right", []), strict=False):
-                self.assignments.setdefault(self.text(left), []).append((left, right))
-        return self.assignments.get(name, [])
+            for _, match in assignment_matches(self.language, self.tree.root_node):
+                left, right = match.get("left", []), match.get("right", [])
+                if left and right:
+                    self.assignments.setdefault(self.text(left[0]), []).append((left[0], right[0]))
+            for found in self.assignments.values():
+                found.sort(key=lambda pair: pair[0].start_byte)
+        found = self.assignments.get(name, [])
+        starts = [left.start_byte for left, _ in found]
+        low = bisect.bisect_left(starts, scope.start_byte)
+        high = bisect.bisect_right(starts, scope.end_byte)
+        return found[low:high]
 
     def _member(self, values: list[Value], prop: str, node: Node) -> list[Value]:
         result: list[Value] = []
@@ -764,6 +791,18 @@ class _Analyzer:
             else:
                 result.append(value)
         return _merge(result, [])
+
+
+def _scope_parents(scopes: list[Node]) -> list[int]:
+    """For each scope (sorted by start, outer first), the index of the scope around it, or -1."""
+    parents: list[int] = []
+    stack: list[int] = []
+    for index, scope in enumerate(scopes):
+        while stack and scopes[stack[-1]].end_byte < scope.end_byte:
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(index)
+    return parents
 
 
 def _merge(first: list[Value], second: list[Value]) -> list[Value]:
