@@ -388,10 +388,7 @@ def test_which_unresolved_receivers_are_reported(tmp_path: Path) -> None:
 
 
 def test_kit_files_lib_svelte_ts_modules_and_a_malformed_tsconfig(tmp_path: Path) -> None:
-    route = (
-        "import { q } from '$lib/store.svelte';\n"
-        "export const load = ({ platform }) => q(platform.env.DB);\n"
-    )
+    route = "import { q } from '$lib/store.svelte';\nexport const load = ({ platform }) => q(platform.env.DB);\n"
     result = scan(
         tmp_path,
         {
