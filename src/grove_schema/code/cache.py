@@ -1,0 +1,101 @@
+"""The scan's per-file cache: a file's facts keyed by sha256 over its text, its language and the
+parser's fingerprint, so an unchanged file is never parsed again. In memory, and, given a
+directory, one JSON file there (read on first use, written by `save`). Any failure to read or
+write the store only makes it a miss."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from grove_schema.code.facts import FACTS_VERSION, FileFacts
+
+STORE_NAME = "code-scan.json"
+
+
+@cache
+def fingerprint() -> str:
+    """What else can change a file's facts: the facts' shape, grove-schema and the grammars."""
+    from importlib import metadata
+
+    from grove_schema import __version__
+
+    versions = [f"facts={FACTS_VERSION}", f"grove-schema={__version__}"]
+    for package in ("tree-sitter", "tree-sitter-typescript", "tree-sitter-javascript"):
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=none")
+    return ";".join(versions)
+
+
+class ScanCache:
+    """Facts by content hash. `hits` and `misses` count the lookups of this object's life."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+        self._entries: dict[str, FileFacts] | None = None
+        self._used: set[str] = set()
+        self._dirty = False
+
+    @staticmethod
+    def key(text: str, language: str) -> str:
+        digest = hashlib.sha256()
+        digest.update(fingerprint().encode())
+        digest.update(b"\0" + language.encode() + b"\0")
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def get(self, key: str) -> FileFacts | None:
+        facts = self._load().get(key)
+        if facts is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self._used.add(key)
+        return facts
+
+    def put(self, key: str, facts: FileFacts) -> None:
+        self._load()[key] = facts
+        self._used.add(key)
+        self._dirty = True
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def save(self) -> None:
+        """Write the entries this object used (the others are stale) to the directory, if any."""
+        if self.directory is None:
+            return
+        entries = self._load()
+        if not self._dirty and set(entries) == self._used:
+            return
+        kept = {key: entries[key].to_json() for key in sorted(self._used) if key in entries}
+        payload = json.dumps({"fingerprint": fingerprint(), "entries": kept}, separators=(",", ":"))
+        with contextlib.suppress(OSError):
+            from grove_schema.files import write_atomically
+
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.directory / STORE_NAME, payload)
+            self._dirty = False
+
+    def _load(self) -> dict[str, FileFacts]:
+        if self._entries is None:
+            self._entries = self._read() if self.directory is not None else {}
+        return self._entries
+
+    def _read(self) -> dict[str, FileFacts]:
+        assert self.directory is not None
+        try:
+            data: Any = json.loads((self.directory / STORE_NAME).read_text(encoding="utf-8"))
+            if data.get("fingerprint") != fingerprint():
+                return {}
+            return {str(key): FileFacts.from_json(value) for key, value in data["entries"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return {}

@@ -1,0 +1,199 @@
+"""The scan of the `[code]` roots: walk them, read the wrangler configs, parse each source file
+to its facts (or take them from the cache), and resolve the call sites over all the facts."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from grove_schema.code.cache import ScanCache
+from grove_schema.code.facts import FileFacts
+from grove_schema.code.modules import (
+    SVELTE_CONFIG_NAMES,
+    TSCONFIG_NAMES,
+    AliasTable,
+    ModuleResolver,
+    read_svelte_config,
+    read_tsconfig,
+)
+from grove_schema.code.sites import CodeScan, SourcePosition, SourceProblem
+from grove_schema.code.wrangler import CONFIG_NAMES, governing_files, read_config
+from grove_schema.config import ALWAYS_SKIPPED_FOLDERS, CodeConfig
+
+__all__ = ["ScanCache", "scan_code"]
+
+LANGUAGE_OF_SUFFIX = {
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".svelte": "svelte",
+}
+
+
+@dataclass
+class _Tree:
+    sources: list[Path] = field(default_factory=list)
+    wrangler: list[Path] = field(default_factory=list)
+    svelte_configs: list[Path] = field(default_factory=list)
+    tsconfigs: list[Path] = field(default_factory=list)
+
+
+def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None = None) -> CodeScan:
+    """Everything under `config.roots`: configs sorted by path, call sites by position."""
+    tree = _walk(config, project_root)
+    scan = CodeScan()
+    for path in governing_files(tree.wrangler):
+        wrangler, problems = read_config(path)
+        scan.configs.append(wrangler)
+        scan.problems.extend(problems)
+
+    store = cache if cache is not None else ScanCache()
+    facts: dict[Path, FileFacts] = {}
+    pending: list[tuple[Path, str, str, str]] = []  # path, code, language, key
+    for path in tree.sources:
+        scan.files.append(path)
+        text = _read(path, scan)
+        if text is None:
+            continue
+        scan.texts[str(path)] = text
+        language = LANGUAGE_OF_SUFFIX[_suffix(path)]
+        key = ScanCache.key(text, language)
+        known = store.get(key)
+        if known is not None:
+            facts[path] = known
+        else:
+            pending.append((path, text, language, key))
+    for (path, _code, _language, key), parsed in zip(pending, _parse_all(pending), strict=True):
+        store.put(key, parsed)
+        facts[path] = parsed
+    store.save()
+
+    for path, file_facts in facts.items():
+        if file_facts.syntax_error is not None:
+            line, column, message = file_facts.syntax_error
+            scan.problems.append(SourceProblem(SourcePosition(str(path), line, column), f"cannot parse: {message}"))
+
+    modules = ModuleResolver(
+        files=set(facts),
+        svelte_configs=_aliases(tree.svelte_configs, scan, svelte=True),
+        tsconfigs=_aliases(tree.tsconfigs, scan, svelte=False),
+    )
+    from grove_schema.code.resolution import resolve_call_sites
+
+    scan.call_sites = resolve_call_sites(facts, modules, lambda path: _display(path, project_root))
+    scan.problems.sort(key=lambda problem: (problem.position, problem.message))
+    return scan
+
+
+def _parse_all(pending: list[tuple[Path, str, str, str]]) -> list[FileFacts]:
+    from grove_schema.code import javascript
+    from grove_schema.code.svelte import script_text
+
+    parsed = []
+    for _path, text, language, _key in pending:
+        if language == "svelte":
+            scripts = script_text(text)  # the `<script>` blocks, in place
+            parsed.append(javascript.parse_facts(*scripts) if scripts is not None else FileFacts())
+        else:
+            parsed.append(javascript.parse_facts(text, language))
+    return parsed
+
+
+def _read(path: Path, scan: CodeScan) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as error:
+        scan.problems.append(SourceProblem(SourcePosition(str(path), 1, 1), f"cannot read the file: {error}"))
+    except UnicodeDecodeError as error:
+        scan.problems.append(
+            SourceProblem(SourcePosition(str(path), 1, 1), f"not UTF-8 text (byte {error.start}): {error.reason}")
+        )
+    return None
+
+
+def _aliases(paths: list[Path], scan: CodeScan, *, svelte: bool) -> dict[Path, AliasTable]:
+    tables: dict[Path, AliasTable] = {}
+    for path in sorted(paths, key=lambda p: (p.parent, _rank(p.name))):
+        if path.parent in tables:
+            continue  # the first of the names wins
+        try:
+            text = path.read_bytes().decode("utf-8")
+            tables[path.parent] = read_svelte_config(path.parent, text) if svelte else read_tsconfig(path.parent, text)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            scan.problems.append(SourceProblem(SourcePosition(str(path), 1, 1), f"cannot read {path.name}: {error}"))
+    return tables
+
+
+def _rank(name: str) -> int:
+    names = SVELTE_CONFIG_NAMES + TSCONFIG_NAMES
+    return names.index(name) if name in names else len(names)
+
+
+def _walk(config: CodeConfig, project_root: Path) -> _Tree:
+    tree = _Tree()
+    seen: set[Path] = set()
+    for root in config.roots:
+        for folder, dirnames, filenames in os.walk(root):
+            here = Path(folder)
+            dirnames[:] = sorted(
+                name
+                for name in dirnames
+                if name not in ALWAYS_SKIPPED_FOLDERS and not _excluded(here / name, config.exclude, project_root)
+            )
+            for name in sorted(filenames):
+                path = here / name
+                if path in seen:
+                    continue
+                seen.add(path)
+                if name in CONFIG_NAMES:
+                    tree.wrangler.append(path)
+                elif name in SVELTE_CONFIG_NAMES:
+                    tree.svelte_configs.append(path)
+                elif name in TSCONFIG_NAMES:
+                    tree.tsconfigs.append(path)
+                source = _suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
+                if source and not _excluded(path, config.exclude, project_root):
+                    tree.sources.append(path)
+    tree.sources.sort()
+    return tree
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def _excluded(path: Path, patterns: tuple[str, ...], project_root: Path) -> bool:
+    """`path` (relative to the project root) or a folder above it matches one of the globs."""
+    if not patterns:
+        return False
+    try:
+        relative = PurePosixPath(path.relative_to(project_root).as_posix())
+    except ValueError:
+        return False
+    candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents if parent.parts)]
+    for pattern in patterns:
+        cleaned = pattern.strip().rstrip("/")
+        if cleaned.startswith("./"):
+            cleaned = cleaned[2:]
+        variants = {cleaned}
+        if cleaned.startswith("**/"):
+            variants.add(cleaned[3:])
+        if cleaned.endswith("/**"):
+            variants.add(cleaned[:-3])
+        for candidate in candidates:
+            if any(fnmatch.fnmatchcase(candidate, variant) for variant in variants):
+                return True
+    return False
+
+
+def _display(path: Path, project_root: Path) -> str:
+    try:
+        return path.relative_to(project_root).as_posix()
+    except ValueError:
+        return str(path)
