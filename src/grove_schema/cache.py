@@ -409,8 +409,15 @@ def cached_check(
 
     if cache is None:
         return check_project(config, databases=databases, history=history, ignore=ignore)
+    from grove_schema.code.scan import ScanCache
+
     outcome = check_project(
-        config, databases=databases, history=history, ignore=ignore, replay=functools.partial(replay_cached, cache)
+        config,
+        databases=databases,
+        history=history,
+        ignore=ignore,
+        replay=functools.partial(replay_cached, cache),
+        code_cache=ScanCache(cache.directory / "scan") if config.code is not None else None,
     )
     after = report_inputs(config, databases, history, ignore)
     if before is not None and after is not None and after.key == before.key:  # nothing changed meanwhile

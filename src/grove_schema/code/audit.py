@@ -209,7 +209,46 @@ def audit_code(
             audit.findings.append(finding)
     audit.uses.sort(key=lambda u: (u.use.position, u.site.position))
     audit.switches.sort(key=lambda s: (s.use.position, s.site.position, s.table))
+    audit.findings.extend(_pending_moves(judge, audit.switches))
     return audit
+
+
+def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Finding]:
+    """One info per binding expression that a pending move will have to switch: its tables and queries."""
+    grouped: dict[tuple[SourcePosition, str, str, str], list[BindingSwitch]] = {}
+    for switch in switches:
+        at = (switch.use.position, switch.from_binding, switch.from_database, switch.to_database)
+        grouped.setdefault(at, []).append(switch)
+    for (position, binding, database, owner), group in sorted(grouped.items()):
+        tables = sorted({switch.table for switch in group})
+        queries = sorted(
+            {(s.site.position.path, s.site.position.line) for s in group if s.site.position.path != position.path
+             or s.site.position.line != position.line}
+        )
+        target = next((switch.to_binding for switch in group if switch.to_binding), None)
+        if target:
+            switch_to = f"switch to {target}"
+        else:
+            governing = group[0].config
+            where = f" ({_short(str(governing.path), judge.config.root)} declares none yet)" if governing else ""
+            switch_to = f"switch to a binding to {judge.config.databases[owner].name}{where}"
+        lines_by_file: dict[str, list[str]] = {}
+        for path, line in queries:
+            lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
+        run = (
+            " for the queries at " + ", ".join(f"{path}:{','.join(lines)}" for path, lines in lines_by_file.items())
+            if queries
+            else ""
+        )
+        verb = "lives" if len(tables) == 1 else "live"
+        yield _finding(
+            WRONG_BINDING,
+            f"{', '.join(tables)} still {verb} in {judge.label(database)} through {binding}, but the map moves "
+            f"{'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, {switch_to} "
+            f"here{run} (grove-schema plan lists every call site to switch)",
+            position,
+            Severity.INFO,
+        )
 
 
 # Tables every D1 database has, and table-valued functions: never an unknown table.
@@ -284,15 +323,7 @@ def _binding_findings(
             audit.switches.append(
                 BindingSwitch(use, site, table, database, owner, use.binding, target, reach.config)
             )
-            switch = f"switch to {target}" if target else f"declare a binding to {judge.config.databases[owner].name}"
-            yield _finding(
-                WRONG_BINDING,
-                f"{table} still lives in {judge.label(database)}, but the map moves it to {judge.label(owner)}: "
-                f"when it moves, {switch} here{where} (grove-schema plan lists every call site to switch)",
-                use.position,
-                Severity.INFO,
-            )
-            continue
+            continue  # reported once per binding expression, by _pending_moves
         if owned_here and not judge.streams_with_files.get(database):
             continue  # the database has no migrations here yet: its schema is unknown, so not judged
         if owned_here:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,7 @@ class FileFacts:
     exports: tuple[ExportFact, ...] = ()
     star_exports: tuple[str, ...] = ()  # `export * from "source"`
     syntax_error: tuple[int, int, str] | None = None  # line, column, message
+    directives: tuple[tuple[int, int, str], ...] = ()  # `// grove-schema: ignore ...` comments: line, column, text
 
     def function(self, key: int) -> FunctionFact | None:
         return next((function for function in self.functions if function.key == key), None)
@@ -185,6 +186,7 @@ class FileFacts:
             "exports": [export.to_json() for export in self.exports],
             "star_exports": list(self.star_exports),
             "syntax_error": list(self.syntax_error) if self.syntax_error else None,
+            "directives": [list(directive) for directive in self.directives],
         }
 
     @staticmethod
@@ -197,4 +199,5 @@ class FileFacts:
             exports=tuple(ExportFact.from_json(item) for item in data["exports"]),
             star_exports=tuple(str(item) for item in data["star_exports"]),
             syntax_error=(int(error[0]), int(error[1]), str(error[2])) if error else None,
+            directives=tuple((int(line), int(column), str(text)) for line, column, text in data.get("directives", [])),
         )

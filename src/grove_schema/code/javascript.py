@@ -88,7 +88,7 @@ def _tools(language: str) -> tuple[Parser, Query, Query]:
         )
     lang = tree_sitter.Language(capsule)
     scopes = " ".join(f"({kind})" for kind in sorted(_SCOPES) if lang.id_for_node_kind(kind, True))
-    calls = tree_sitter.Query(lang, f"{_CALL_QUERY}\n[{scopes}] @scope")
+    calls = tree_sitter.Query(lang, f"{_CALL_QUERY}\n[{scopes}] @scope\n(comment) @comment")
     return tree_sitter.Parser(lang), calls, tree_sitter.Query(lang, _ASSIGN_QUERY)
 
 
@@ -99,7 +99,7 @@ def parse_tree(text: str, language: str) -> tuple[Tree, bytes]:
 
 
 def call_captures(language: str, node: Node) -> dict[str, list[Node]]:
-    """The calls (`@query`: `x.m(...)`; `@call`: `f(...)`, `ns.f(...)`) and the scopes below `node`."""
+    """The calls (`@query`: `x.m(...)`; `@call`: `f(...)`, `ns.f(...)`), the scopes and the comments below `node`."""
     import tree_sitter
 
     _, calls, _ = _tools(language)
@@ -208,7 +208,17 @@ class _Analyzer:
             exports=tuple(exports),
             star_exports=tuple(stars),
             syntax_error=self._syntax_error(root) if root.has_error else None,
+            directives=self._directives(found.get("comment", [])),
         )
+
+    def _directives(self, comments: list[Node]) -> tuple[tuple[int, int, str], ...]:
+        """The comments that hold a `grove-schema:` suppression: (line, column, text)."""
+        found = []
+        for node in comments:
+            text = self.text(node)
+            if "grove-schema:" in text:
+                found.append((*self.position(node), text))
+        return tuple(sorted(found))
 
     def _syntax_error(self, root: Node) -> tuple[int, int, str]:
         node = root

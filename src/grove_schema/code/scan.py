@@ -75,6 +75,8 @@ def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None
     store.save()
 
     for path, file_facts in facts.items():
+        if file_facts.directives:
+            scan.directive_comments[str(path)] = file_facts.directives
         if file_facts.syntax_error is not None:
             line, column, message = file_facts.syntax_error
             scan.problems.append(SourceProblem(SourcePosition(str(path), line, column), f"cannot parse: {message}"))
