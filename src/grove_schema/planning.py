@@ -59,6 +59,7 @@ class BindingSwitchLine:
     column: int
     from_binding: str
     to_binding: str | None  # None: the governing wrangler config has no binding to the target yet
+    suggested: str | None  # ownership.toml's binding of the target, to declare when to_binding is None
     tables: tuple[str, ...]  # the moving tables it reaches
     queries: tuple[str, ...]  # "path:line" of the queries it runs
 
@@ -248,6 +249,7 @@ def code_side(config: ProjectConfig, audit: CodeAudit, moves: list[tuple[str, st
                 column,
                 binding,
                 next((target for _t, _q, target in entries if target), None),
+                config.databases[owner].binding,
                 tuple(sorted({table for table, _q, _target in entries})),
                 tuple(sorted({query for _t, query, _target in entries})),
             )
@@ -369,8 +371,13 @@ def _code_plan_text(code: CodePlan) -> list[str]:
             f"{len(move.files_to_change)} files)"
         )
         for switch in move.switches:
-            target = switch.to_binding or "a new binding (none declared yet)"
-            queries = ", ".join(switch.queries)
+            if switch.to_binding:
+                target = switch.to_binding
+            elif switch.suggested:
+                target = f"{switch.suggested} (to declare in the wrangler config)"
+            else:
+                target = "a binding to declare in the wrangler config"
+            queries = _compact(switch.queries)
             lines.append(
                 f"  {switch.path}:{switch.line}:{switch.column}: {switch.from_binding} -> {target}: "
                 f"{', '.join(switch.tables)} (queries at {queries})"
@@ -390,6 +397,15 @@ def _code_plan_text(code: CodePlan) -> list[str]:
     return lines
 
 
+def _compact(places: tuple[str, ...]) -> str:
+    """`a.ts:3, a.ts:9, b.ts:1` as `a.ts:3,9, b.ts:1`."""
+    lines: dict[str, list[str]] = {}
+    for place in places:
+        path, _, line = place.rpartition(":")
+        lines.setdefault(path, []).append(line)
+    return ", ".join(f"{path}:{','.join(numbers)}" for path, numbers in lines.items())
+
+
 def _code_plan_json(code: CodePlan) -> dict[str, Any]:
     return {
         "moves": [
@@ -403,6 +419,7 @@ def _code_plan_json(code: CodePlan) -> dict[str, Any]:
                         "column": s.column,
                         "from_binding": s.from_binding,
                         "to_binding": s.to_binding,
+                        "suggested_binding": s.suggested,
                         "tables": list(s.tables),
                         "queries": list(s.queries),
                     }

@@ -230,8 +230,9 @@ def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Fin
             switch_to = f"switch to {target}"
         else:
             governing = group[0].config
-            where = f" ({_short(str(governing.path), judge.config.root)} declares none yet)" if governing else ""
-            switch_to = f"switch to a binding to {judge.config.databases[owner].name}{where}"
+            suggested = judge.config.databases[owner].binding or f"a binding to {judge.config.databases[owner].name}"
+            where = f", declared first in {_short(str(governing.path), judge.config.root)}" if governing else ""
+            switch_to = f"switch to {suggested}{where}"
         lines_by_file: dict[str, list[str]] = {}
         for path, line in queries:
             lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
