@@ -227,12 +227,12 @@ def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Fin
         )
         target = next((switch.to_binding for switch in group if switch.to_binding), None)
         if target:
-            switch_to = f"switch to {target}"
+            switch_to = f"switch this {binding} to {target}"
         else:
             governing = group[0].config
             suggested = judge.config.databases[owner].binding or f"a binding to {judge.config.databases[owner].name}"
-            where = f", declared first in {_short(str(governing.path), judge.config.root)}" if governing else ""
-            switch_to = f"switch to {suggested}{where}"
+            where = f" (declare it in {_short(str(governing.path), judge.config.root)} first)" if governing else ""
+            switch_to = f"switch this {binding} to {suggested}{where}"
         lines_by_file: dict[str, list[str]] = {}
         for path, line in queries:
             lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
@@ -245,8 +245,8 @@ def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Fin
         yield _finding(
             WRONG_BINDING,
             f"{', '.join(tables)} still {verb} in {judge.label(database)} through {binding}, but the map moves "
-            f"{'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, {switch_to} "
-            f"here{run} (grove-schema plan lists every call site to switch)",
+            f"{'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, {switch_to}"
+            f"{run} (grove-schema plan lists every call site to switch)",
             position,
             Severity.INFO,
         )
