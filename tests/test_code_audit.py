@@ -148,7 +148,7 @@ def test_a_pending_move_is_info_and_a_switch_for_the_plan(before_split: ProjectR
     configs = [wrangler(root, "app", ("DB", "grove-engine-db"), ("CURIO_DB", "grove-curios-db"))]
     result = audit(before_split, site(root, "SELECT * FROM guestbook_entries WHERE tenant_id = ?"), configs=configs)
     assert codes(result.findings) == [("wrong-binding", "info")]
-    assert "switch to CURIO_DB" in result.findings[0].message
+    assert "switch this DB to CURIO_DB" in result.findings[0].message
     switches = [(s.table, s.from_binding, s.to_binding) for s in result.switches]
     assert switches == [("guestbook_entries", "DB", "CURIO_DB")]
 
