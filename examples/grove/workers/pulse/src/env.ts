@@ -3,7 +3,6 @@ import type { PulseBuffer } from './buffer';
 export interface Env {
 	DB: D1Database;
 	/** The curios database of the split (database-consolidation-architecture.md, Phase 3). */
-	CURIO_DB: D1Database;
 	PULSE_BUFFER: DurableObjectNamespace<PulseBuffer>;
 	GITHUB_WEBHOOK_SECRET: string;
 }

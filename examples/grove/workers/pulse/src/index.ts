@@ -97,10 +97,10 @@ async function rollupDay(env: Env, day: string): Promise<number> {
 	return results.length;
 }
 
-/** Daily retention, already pointed at the curios database of the split. */
+/** Daily retention: pulse_events lives in grove-engine-db until the split moves it to the curios database. */
 async function pruneOldEvents(env: Env): Promise<void> {
 	const cutoff = Math.floor(Date.now() / 1000) - RETENTION_DAYS * 86400;
-	await env.CURIO_DB.prepare('DELETE FROM pulse_events WHERE occurred_at < ?').bind(cutoff).run();
+	await env.DB.prepare('DELETE FROM pulse_events WHERE occurred_at < ?').bind(cutoff).run();
 }
 
 export default {

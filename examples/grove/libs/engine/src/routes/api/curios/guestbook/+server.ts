@@ -39,7 +39,7 @@ export const POST: RequestHandler = async ({ platform, locals, request, getClien
 	const id = crypto.randomUUID();
 	await db
 		.prepare(
-			`INSERT INTO guestbook_entries (id, tenant_id, author_name, message, emoji, approved, ip_hash)
+			`INSERT INTO guestbook_entries (id, tenant_id, name, message, emoji, approved, ip_hash)
 			 VALUES (?, ?, ?, ?, ?, ?, ?)`
 		)
 		.bind(
