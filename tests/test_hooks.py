@@ -166,9 +166,19 @@ def test_manifest_exposes_the_grove_schema_hook() -> None:
         "db/ownership.toml",
         "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt",
         "libs/engine/migrations/migrations.lock",
+        # the code audit's inputs (used when ownership.toml has a [code] section)
+        "src/app.ts",
+        "libs/engine/src/routes/+page.server.ts",
+        "workers/pulse/src/index.mjs",
+        "src/routes/+page.svelte",
+        "workers/pulse/wrangler.toml",
+        "workers/vista/wrangler.jsonc",
+        "libs/engine/tsconfig.json",
+        "libs/engine/svelte.config.js",
     ):
         assert files.search(path), path
-    for path in ("README.md", "src/app.ts", "my-ownership.toml", "notes.txt", "db.sqlite", "sql/README"):
+    unrelated = ("README.md", "my-ownership.toml", "notes.txt", "db.sqlite", "sql/README", "package.json", "x.d.log")
+    for path in unrelated:
         assert not files.search(path), path
 
 

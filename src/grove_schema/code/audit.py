@@ -92,6 +92,17 @@ class BindingSwitch:
     config: WranglerConfig | None
 
 
+@dataclass(frozen=True)
+class Misplaced:
+    """A table a binding reaches that its database does not hold (the table lives in `home`)."""
+
+    use: BindingUse
+    reach: Reach
+    site: CallSite
+    table: str
+    home: str
+
+
 @dataclass
 class CodeAudit:
     scan: CodeScan
@@ -99,6 +110,7 @@ class CodeAudit:
     unresolved: list[CallSite] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     switches: list[BindingSwitch] = field(default_factory=list)
+    misplaced: list[Misplaced] = field(default_factory=list)
 
     def sites_touching(self, table: str) -> list[ResolvedUse]:
         wanted = key(table)
@@ -210,7 +222,48 @@ def audit_code(
     audit.uses.sort(key=lambda u: (u.use.position, u.site.position))
     audit.switches.sort(key=lambda s: (s.use.position, s.site.position, s.table))
     audit.findings.extend(_pending_moves(judge, audit.switches))
+    audit.findings.extend(_misplaced_findings(judge, audit.misplaced))
     return audit
+
+
+def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[Finding]:
+    """One error per binding expression and database: the tables it cannot reach there."""
+    grouped: dict[tuple[SourcePosition, str, str], list[Misplaced]] = {}
+    for entry in misplaced:
+        assert entry.reach.database is not None
+        grouped.setdefault((entry.use.position, entry.reach.database, entry.home), []).append(entry)
+    for (position, database, home), group in sorted(grouped.items()):
+        first = group[0]
+        tables = sorted({entry.table for entry in group})
+        places = sorted({(e.site.position.path, e.site.position.line) for e in group})
+        queries = _places(judge, [p for p in places if p != (position.path, position.line)])
+        target = judge.binding_to(home, first.reach)
+        if first.reach.config is not None:
+            governing = _short(str(first.reach.config.path), judge.config.root)
+            hint = (
+                f"use {target}, which reaches it from {governing}"
+                if target
+                else f"declare a D1 binding to {judge.config.databases[home].name} in {governing} and use it"
+            )
+        else:
+            hint = f"use {target}" if target else f"use a binding to {judge.config.databases[home].name}"
+        plural = len(tables) > 1
+        yield _finding(
+            WRONG_BINDING,
+            f"{', '.join(tables)} {'are' if plural else 'is'} not in {judge.label(database)}, the database "
+            f"{first.use.binding} reaches: {'they live' if plural else 'it lives'} in {judge.label(home)}; "
+            f"the {'queries' if len(places) > 1 else 'query'}{' at ' + queries if queries else ''} fail"
+            f"{'' if len(places) > 1 else 's'} with \"no such table\"; {hint}",
+            position,
+        )
+
+
+def _places(judge: _Judge, places: list[tuple[str, int]]) -> str:
+    """`a.ts:3,9, b.ts:1` for [(a.ts, 3), (a.ts, 9), (b.ts, 1)], paths relative to the project root."""
+    lines_by_file: dict[str, list[str]] = {}
+    for path, line in places:
+        lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
+    return ", ".join(f"{path}:{','.join(lines)}" for path, lines in lines_by_file.items())
 
 
 def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Finding]:
@@ -233,14 +286,7 @@ def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Fin
             suggested = judge.config.databases[owner].binding or f"a binding to {judge.config.databases[owner].name}"
             where = f" (declare it in {_short(str(governing.path), judge.config.root)} first)" if governing else ""
             switch_to = f"switch this {binding} to {suggested}{where}"
-        lines_by_file: dict[str, list[str]] = {}
-        for path, line in queries:
-            lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
-        run = (
-            " for the queries at " + ", ".join(f"{path}:{','.join(lines)}" for path, lines in lines_by_file.items())
-            if queries
-            else ""
-        )
+        run = f" for the queries at {_places(judge, queries)}" if queries else ""
         verb = "lives" if len(tables) == 1 else "live"
         yield _finding(
             WRONG_BINDING,
@@ -338,22 +384,7 @@ def _binding_findings(
             )
             continue
         home = owner if owner in holders else sorted(holders)[0]
-        target = judge.binding_to(home, reach)
-        if reach.config is not None:
-            governing = _short(str(reach.config.path), judge.config.root)
-            hint = (
-                f"use {target}, which reaches it from {governing}"
-                if target
-                else f"declare a D1 binding to {judge.config.databases[home].name} in {governing}"
-            )
-        else:
-            hint = f"use {target}" if target else f"use a binding to {judge.config.databases[home].name}"
-        yield _finding(
-            WRONG_BINDING,
-            f"{table} is not in {judge.label(database)}, the database {use.binding} reaches: it lives in "
-            f"{judge.label(home)}; the query{where} fails with \"no such table: {table}\"; {hint}",
-            use.position,
-        )
+        audit.misplaced.append(Misplaced(use, reach, site, table, home))
 
 
 def _unknown_columns(judge: _Judge, site: CallSite, database: str) -> Iterable[Finding]:
