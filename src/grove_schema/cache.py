@@ -264,12 +264,7 @@ def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]
     """Every file the code scan could read below `folder` (a superset: excludes are not applied)."""
     from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
 
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        add("unlistable", str(folder), type(error).__name__)
-        return
-    for entry in entries:
+    for entry in _entries(folder, add):
         if entry.is_symlink():
             continue  # the scan does not follow links either
         if entry.is_dir():
@@ -278,14 +273,30 @@ def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]
                 _add_code_tree(Path(entry.path), add, texts)
                 add("end", entry.name)
         elif entry.is_file() and entry.name.endswith(_CODE_SUFFIXES):
-            try:
-                data = Path(entry.path).read_bytes()
-            except OSError as error:
-                add("unreadable", entry.name, str(error))
-                continue
-            add("file", entry.name, hashlib.sha256(data).digest())
-            with contextlib.suppress(UnicodeDecodeError):  # the scan reports an undecodable file
-                texts[entry.path] = data.decode("utf-8")
+            data = _add_file(entry, add)
+            if data is not None:
+                with contextlib.suppress(UnicodeDecodeError):  # the scan reports an undecodable file
+                    texts[entry.path] = data.decode("utf-8")
+
+
+def _entries(folder: Path, add: Callable[..., None]) -> list[os.DirEntry[str]]:
+    """The folder's entries by name; an unlistable folder is keyed as such."""
+    try:
+        return sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        add("unlistable", str(folder), type(error).__name__)
+        return []
+
+
+def _add_file(entry: os.DirEntry[str], add: Callable[..., None]) -> bytes | None:
+    """Key a file by name and content hash; its bytes, or None when it cannot be read."""
+    try:
+        data = Path(entry.path).read_bytes()
+    except OSError as error:
+        add("unreadable", entry.name, str(error))
+        return None
+    add("file", entry.name, hashlib.sha256(data).digest())
+    return data
 
 
 def _add_tree(
@@ -295,12 +306,7 @@ def _add_tree(
     decode: Callable[[bytes, str], str | Finding],
     layout: StreamLayout,
 ) -> None:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        add("unlistable", str(folder), type(error).__name__)
-        return
-    for entry in entries:
+    for entry in _entries(folder, add):
         if entry.is_symlink():
             try:
                 add("link", entry.name, os.readlink(entry.path))
@@ -311,13 +317,8 @@ def _add_tree(
             _add_tree(Path(entry.path), add, texts, decode, layout)
             add("end", entry.name)
         elif entry.is_file():
-            try:
-                data = Path(entry.path).read_bytes()
-            except OSError as error:
-                add("unreadable", entry.name, str(error))
-                continue
-            add("file", entry.name, hashlib.sha256(data).digest())
-            if layout.looks_like_migration(entry.name):
+            data = _add_file(entry, add)
+            if data is not None and layout.looks_like_migration(entry.name):
                 text = decode(data, entry.path)
                 if isinstance(text, str):
                     texts[entry.path] = text

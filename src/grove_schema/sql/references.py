@@ -189,18 +189,8 @@ class _Source:
 def _resolved_columns(tree: exp.Expression, schema: Schema, trigger_table: str | None) -> Columns:
     from sqlglot import exp
 
-    ctes: dict[str, frozenset[str] | None] = {}
-    for cte in tree.find_all(exp.CTE):
-        ctes[key(cte.alias_or_name)] = _output_names(cte.this)
+    sources_of = _sources_by_scope(tree, schema)
     found: Columns = set()
-    scope_sources: dict[int, dict[str, _Source]] = {}
-
-    def sources_of(node: exp.Expression) -> dict[str, _Source]:
-        cached = scope_sources.get(id(node))
-        if cached is None:
-            cached = _scope_sources(node, schema, ctes)
-            scope_sources[id(node)] = cached
-        return cached
 
     pseudo: dict[str, _Source] = {}
     if trigger_table is not None:
@@ -246,6 +236,26 @@ def _resolved_columns(tree: exp.Expression, schema: Schema, trigger_table: str |
             if derived:
                 break
     return found
+
+
+def _sources_by_scope(tree: exp.Expression, schema: Schema) -> Callable[[exp.Expression], dict[str, _Source]]:
+    """Alias -> source of each SELECT, UPDATE, DELETE or INSERT of `tree`, computed once per scope;
+    the statement's CTEs are sources with the columns they give."""
+    from sqlglot import exp
+
+    ctes: dict[str, frozenset[str] | None] = {}
+    for cte in tree.find_all(exp.CTE):
+        ctes[key(cte.alias_or_name)] = _output_names(cte.this)
+    scope_sources: dict[int, dict[str, _Source]] = {}
+
+    def sources_of(node: exp.Expression) -> dict[str, _Source]:
+        cached = scope_sources.get(id(node))
+        if cached is None:
+            cached = _scope_sources(node, schema, ctes)
+            scope_sources[id(node)] = cached
+        return cached
+
+    return sources_of
 
 
 def _ancestors(node: exp.Expr) -> Iterator[exp.Expr]:
@@ -391,18 +401,7 @@ def unknown_columns(sql: str, schema: Schema) -> list[tuple[str, str]]:
     tree = statement_tree(sql)
     if tree is None:
         return []
-    ctes: dict[str, frozenset[str] | None] = {}
-    for cte in tree.find_all(exp.CTE):
-        ctes[key(cte.alias_or_name)] = _output_names(cte.this)
-    scope_sources: dict[int, dict[str, _Source]] = {}
-
-    def sources_of(node: exp.Expression) -> dict[str, _Source]:
-        cached = scope_sources.get(id(node))
-        if cached is None:
-            cached = _scope_sources(node, schema, ctes)
-            scope_sources[id(node)] = cached
-        return cached
-
+    sources_of = _sources_by_scope(tree, schema)
     unknown: list[tuple[str, str]] = []
 
     def report(table: str, column: str) -> None:
