@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
 from grove_schema.codes import (
@@ -58,6 +59,7 @@ class StatementTables:
     read: tuple[str, ...]
     written: tuple[str, ...]
     problem: str | None = None  # the SQL does not parse
+    trees: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # sqlglot's, one per statement
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -131,9 +133,30 @@ class _Judge:
                 self.holders.setdefault(name, set()).add(db)
         self.by_name = {database.name: db for db, database in config.databases.items()}
         self.by_binding = {database.binding: db for db, database in config.databases.items() if database.binding}
+        self._tables: dict[str, StatementTables] = {}
+        self._columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     def owner(self, table: str) -> str | None:
         return self.ownership.owner_of(table)
+
+    def tables_of(self, sql: str) -> StatementTables:
+        """`statement_tables`, once per distinct SQL text (call sites repeat their queries)."""
+        found = self._tables.get(sql)
+        if found is None:
+            found = self._tables[sql] = statement_tables(sql)
+        return found
+
+    def unknown_columns(self, sql: str, database: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs of `sql` that `database` lacks, once per SQL text and database."""
+        from grove_schema.sql.references import unknown_columns
+
+        found = self._columns.get((sql, database))
+        if found is None:
+            found = []
+            for tree in self.tables_of(sql).trees:
+                found.extend(pair for pair in unknown_columns(tree, self.schemas[database]) if pair not in found)
+            self._columns[(sql, database)] = found
+        return found
 
     def label(self, database: str) -> str:
         entry = self.config.databases[database]
@@ -172,7 +195,7 @@ def audit_code(
         audit.findings.append(_finding(UNREADABLE_SOURCE, problem.message, problem.position))
     undeclared_seen: set[tuple[SourcePosition, str]] = set()
     for site in scan.call_sites:
-        tables = statement_tables(site.sql) if site.sql is not None else None
+        tables = judge.tables_of(site.sql) if site.sql is not None else None
         if site.sql is None or not site.bindings or site.unresolved is not None:
             audit.unresolved.append(site)
             audit.findings.append(_finding(UNRESOLVED_CALL_SITE, _unresolved_message(site), site.position))
@@ -313,6 +336,7 @@ def statement_tables(sql: str) -> StatementTables:
 
     read: set[str] = set()
     written: set[str] = set()
+    trees = []
     for raw in split_statements(sql).statements:
         tree = statement_tree(raw.text)
         if tree is None:
@@ -324,7 +348,8 @@ def statement_tables(sql: str) -> StatementTables:
             written.add(target)
             tables.discard(target)
         read |= tables
-    return StatementTables(tuple(sorted(read)), tuple(sorted(written)))
+        trees.append(tree)
+    return StatementTables(tuple(sorted(read)), tuple(sorted(written)), trees=tuple(trees))
 
 
 def _unresolved_message(site: CallSite) -> str:
@@ -388,11 +413,8 @@ def _binding_findings(
 
 
 def _unknown_columns(judge: _Judge, site: CallSite, database: str) -> Iterable[Finding]:
-    from grove_schema.sql.references import unknown_columns
-
     assert site.sql is not None
-    schema = judge.schemas[database]
-    for table, column in unknown_columns(site.sql, schema):
+    for table, column in judge.unknown_columns(site.sql, database):
         yield _finding(
             UNKNOWN_COLUMN,
             f"{table}.{column} does not exist in {judge.label(database)} (as its migrations leave it): D1 fails "

@@ -109,13 +109,25 @@ class CodeScan:
     texts: dict[str, str] = field(default_factory=dict)  # path -> source text, for reporters and suppressions
     # path -> (line, column, text) of each comment that holds "grove-schema:" (a suppression), markers kept
     directive_comments: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+    _directory_index: tuple[tuple[int, ...], dict[Path, WranglerConfig]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def config_for(self, path: Path) -> WranglerConfig | None:
         """The wrangler config that governs `path`: the nearest one in its folder or above."""
-        best: WranglerConfig | None = None
-        for config in self.configs:
-            directory = config.directory
-            governs = path == directory or directory in path.parents
-            if governs and (best is None or len(directory.parts) > len(best.directory.parts)):
-                best = config
-        return best
+        by_directory = self._configs_by_directory()
+        for folder in (path, *path.parents):
+            config = by_directory.get(folder)
+            if config is not None:
+                return config
+        return None
+
+    def _configs_by_directory(self) -> dict[Path, WranglerConfig]:
+        # Rebuilt when the list changes; the first config of a folder wins (the scan keeps one per folder).
+        key = tuple(id(config) for config in self.configs)
+        if self._directory_index is None or self._directory_index[0] != key:
+            index: dict[Path, WranglerConfig] = {}
+            for config in self.configs:
+                index.setdefault(config.directory, config)
+            self._directory_index = (key, index)
+        return self._directory_index[1]

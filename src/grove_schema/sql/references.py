@@ -68,8 +68,15 @@ def statement_tree(sql: str) -> exp.Expression | None:
     return parse_with_sqlglot(_without_conflict_clause(sql))
 
 
+_HEAD = 256  # enough text to hold the first three tokens of nearly every statement
+
+
 def _without_conflict_clause(sql: str) -> str:
-    tokens = _significant_tokens(sql)
+    # Only the first three tokens matter: lex a head of the text unless a token reaches its end.
+    head = sql[:_HEAD]
+    tokens = _significant_tokens(head)
+    if len(head) < len(sql) and (len(tokens) < 3 or tokens[2].end >= len(head)):
+        tokens = _significant_tokens(sql)
     if not tokens:
         return sql
     first = tokens[0]
@@ -390,7 +397,7 @@ def index_columns(index: Index) -> set[str]:
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
-def unknown_columns(sql: str, schema: Schema) -> list[tuple[str, str]]:
+def unknown_columns(sql: str | exp.Expression, schema: Schema) -> list[tuple[str, str]]:
     """(table, column) pairs a SELECT or DML statement names that the table does not have, in
     statement order; names as written. Only what resolves to exactly one table of the model is
     judged: a name that a subquery, CTE, view or virtual table might give, a name two tables of one
@@ -398,7 +405,7 @@ def unknown_columns(sql: str, schema: Schema) -> list[tuple[str, str]]:
     `SELECT *` are left alone. Empty when sqlglot cannot parse the statement."""
     from sqlglot import exp
 
-    tree = statement_tree(sql)
+    tree = _tree(sql)
     if tree is None:
         return []
     sources_of = _sources_by_scope(tree, schema)
