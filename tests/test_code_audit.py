@@ -390,3 +390,43 @@ def test_a_suppression_comment_that_silences_nothing_is_reported(after_split: Pr
     kept = apply_suppressions(result.findings, suppression_layouts(scan))
     assert [f.name for f in kept] == ["suppression-unused"]
     assert kept[0].location is not None and kept[0].location.line == 2
+
+
+# --- remembered verdicts ---------------------------------------------------------------------------
+
+
+def test_remembered_verdicts_spare_the_parse_and_follow_the_schema(
+    before_split: ProjectReplay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grove_schema.code import audit as audit_module
+    from grove_schema.code.cache import SqlVerdicts
+
+    parses: list[str] = []
+    real = audit_module.statement_tables
+
+    def counting(sql: str) -> object:
+        parses.append(sql)
+        return real(sql)
+
+    monkeypatch.setattr(audit_module, "statement_tables", counting)
+    root = before_split.config.root
+    sites = [site(root, "SELECT id, body FROM posts"), site(root, "SELECT id, body FROM posts")]
+
+    def run(outcome: ProjectReplay) -> list[tuple[str, str]]:
+        verdicts = SqlVerdicts(tmp_path / "cache")
+        scan = CodeScan(configs=[wrangler(outcome.config.root, "app", ("DB", "grove-engine-db"))], call_sites=sites)
+        result = audit_code(outcome.config, scan, outcome.streams, OwnershipMap(outcome.config), verdicts)
+        verdicts.save()
+        return codes(result.findings)
+
+    assert run(before_split) == [("unknown-column", "error")] * 2
+    assert len(parses) == 1  # two call sites, one SQL text
+    assert run(before_split) == [("unknown-column", "error")] * 2
+    assert len(parses) == 1  # remembered: not parsed again
+    # The column verdict is keyed by the schema: once posts has a body column, it is recomputed.
+    schema = before_split.streams["engine"].schema
+    posts = schema.tables["posts"]
+    body = posts.columns[0].model_copy(update={"name": "body"})
+    schema.tables["posts"] = posts.model_copy(update={"columns": (*posts.columns, body)})
+    assert run(before_split) == []
+    assert len(parses) == 2  # the column verdict was recomputed, from a fresh parse

@@ -33,6 +33,7 @@ import os
 import pickle
 import secrets
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,7 +211,15 @@ class CachedReport:
         return dict(self.tables)
 
     def texts(self) -> dict[str, str]:
-        return dict(self.file_texts)
+        """The migrations' texts, and those of the other files findings stand in (source files: read
+        only now, as only the terminal reporter quotes them)."""
+        texts = dict(self.file_texts)
+        for finding in self.findings:
+            path = finding.location.path if finding.location is not None else None
+            if path is not None and path not in texts:
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    texts[path] = Path(path).read_text(encoding="utf-8")
+        return texts
 
 
 @dataclass(frozen=True)
@@ -252,7 +261,7 @@ def report_inputs(
     if config.code is not None and not databases:  # the code is audited only when every database is
         add("code", [str(root) for root in config.code.roots], list(config.code.exclude))
         for root in config.code.roots:
-            _add_code_tree(root, add, texts)
+            _add_code_tree(root, add)
     return ReportInputs(digest.hexdigest(), texts)
 
 
@@ -260,7 +269,7 @@ def report_inputs(
 _CODE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".svelte", ".json", ".jsonc", ".toml")
 
 
-def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]) -> None:
+def _add_code_tree(folder: Path, add: Callable[..., None]) -> None:
     """Every file the code scan could read below `folder` (a superset: excludes are not applied)."""
     from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
 
@@ -270,13 +279,29 @@ def _add_code_tree(folder: Path, add: Callable[..., None], texts: dict[str, str]
         if entry.is_dir():
             if entry.name not in ALWAYS_SKIPPED_FOLDERS:
                 add("dir", entry.name)
-                _add_code_tree(Path(entry.path), add, texts)
+                _add_code_tree(Path(entry.path), add)
                 add("end", entry.name)
         elif entry.is_file() and entry.name.endswith(_CODE_SUFFIXES):
-            data = _add_file(entry, add)
-            if data is not None:
-                with contextlib.suppress(UnicodeDecodeError):  # the scan reports an undecodable file
-                    texts[entry.path] = data.decode("utf-8")
+            _add_source_file(entry, add)
+
+
+# A source file modified this recently is keyed by its content: its mtime may not tell an edit made
+# within the file system's timestamp granularity (git's "racy" case).
+_RACY_SECONDS = 2.0
+
+
+def _add_source_file(entry: os.DirEntry[str], add: Callable[..., None]) -> None:
+    """Key a source file by name, size and modification time (a monorepo has thousands: reading
+    each one would cost a warm hook more than the check), or by content when it changed just now."""
+    try:
+        info = entry.stat()
+    except OSError as error:
+        add("unreadable", entry.name, str(error))
+        return
+    if time.time() - info.st_mtime < _RACY_SECONDS:
+        _add_file(entry, add)
+    else:
+        add("stat", entry.name, info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def _entries(folder: Path, add: Callable[..., None]) -> list[os.DirEntry[str]]:

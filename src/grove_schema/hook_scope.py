@@ -37,10 +37,17 @@ def filter_to_paths(
     # A wrangler config governs the code below it: editing it (dropping a binding) changes their findings.
     governed = [p.resolve().parent for p in paths if p.name in WRANGLER_CONFIG_NAMES]
 
+    verdicts: dict[str, bool] = {}  # by path: findings share a few files, and resolve() costs a syscall
+
+    def wanted_path(located: str) -> bool:
+        if located not in verdicts:
+            path = Path(located).resolve()
+            verdicts[located] = str(path) in wanted or any(folder in path.parents for folder in governed)
+        return verdicts[located]
+
     def keep(finding: Finding) -> bool:
         if finding.location is None or finding.rule.code.startswith(REPOSITORY_CODE_PREFIX):
             return True
-        path = Path(finding.location.path).resolve()
-        return str(path) in wanted or any(folder in path.parents for folder in governed)
+        return wanted_path(finding.location.path)
 
     return [f for f in findings if keep(f)]

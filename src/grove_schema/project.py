@@ -153,12 +153,16 @@ def audit_project_code(
 ) -> CodeAudit:
     """Scan the `[code]` roots and judge every call site against the replayed streams."""
     from grove_schema.code.audit import audit_code
+    from grove_schema.code.cache import SqlVerdicts
     from grove_schema.code.scan import scan_code
     from grove_schema.ownership import OwnershipMap
 
     assert config.code is not None
     scan = scan_code(config.code, config.root, cache=cache)
-    return audit_code(config, scan, streams, OwnershipMap(config))
+    verdicts = SqlVerdicts(cache.directory if cache is not None else None)
+    audit = audit_code(config, scan, streams, OwnershipMap(config), verdicts)
+    verdicts.save()
+    return audit
 
 
 def lint_settings(

@@ -18,11 +18,13 @@ What cannot be followed statically is `unresolved-call-site`, never dropped.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grove_schema.code.cache import SqlVerdicts
 from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
 from grove_schema.codes import (
     CROSS_DATABASE_QUERY,
@@ -122,8 +124,16 @@ class CodeAudit:
 class _Judge:
     """The lookups one audit needs: who holds each table now, who owns it after the map."""
 
-    def __init__(self, config: ProjectConfig, streams: Mapping[str, StreamReplay], ownership: OwnershipMap) -> None:
+    def __init__(
+        self,
+        config: ProjectConfig,
+        streams: Mapping[str, StreamReplay],
+        ownership: OwnershipMap,
+        verdicts: SqlVerdicts | None = None,
+    ) -> None:
         self.config = config
+        self.verdicts = verdicts
+        self._digests: dict[str, str] = {}
         self.ownership = ownership
         self.schemas: dict[str, Schema] = {db: stream.schema for db, stream in streams.items()}
         self.streams_with_files = {db: bool(stream.files) for db, stream in streams.items()}
@@ -140,10 +150,18 @@ class _Judge:
         return self.ownership.owner_of(table)
 
     def tables_of(self, sql: str) -> StatementTables:
-        """`statement_tables`, once per distinct SQL text (call sites repeat their queries)."""
+        """`statement_tables`, once per distinct SQL text (call sites repeat their queries), from
+        the verdicts of earlier runs when they know it."""
         found = self._tables.get(sql)
         if found is None:
-            found = self._tables[sql] = statement_tables(sql)
+            known = self.verdicts.tables(sql) if self.verdicts is not None else None
+            if known is not None:
+                found = StatementTables(*known)
+            else:
+                found = statement_tables(sql)
+                if self.verdicts is not None:
+                    self.verdicts.put_tables(sql, found.read, found.written, found.problem)
+            self._tables[sql] = found
         return found
 
     def unknown_columns(self, sql: str, database: str) -> list[tuple[str, str]]:
@@ -151,11 +169,33 @@ class _Judge:
         from grove_schema.sql.references import unknown_columns
 
         found = self._columns.get((sql, database))
-        if found is None:
+        if found is not None:
+            return found
+        digest = self.schema_digest(database)
+        known = self.verdicts.columns(sql, digest) if self.verdicts is not None else None
+        if known is not None:
+            found = known
+        else:
+            trees = self.tables_of(sql).trees or statement_tables(sql).trees  # remembered tables hold no tree
             found = []
-            for tree in self.tables_of(sql).trees:
+            for tree in trees:
                 found.extend(pair for pair in unknown_columns(tree, self.schemas[database]) if pair not in found)
-            self._columns[(sql, database)] = found
+            if self.verdicts is not None:
+                self.verdicts.put_columns(sql, digest, found)
+        self._columns[(sql, database)] = found
+        return found
+
+    def schema_digest(self, database: str) -> str:
+        """What a column check depends on in a database's schema: its tables' and views' columns."""
+        found = self._digests.get(database)
+        if found is None:
+            schema = self.schemas[database]
+            shape = (
+                sorted((name, [c.name for c in table.columns]) for name, table in schema.tables.items()),
+                sorted((name, view.column_names, view.select) for name, view in schema.views.items()),
+                sorted((name, list(vtable.column_names)) for name, vtable in schema.virtual_tables.items()),
+            )
+            found = self._digests[database] = hashlib.sha256(repr(shape).encode()).hexdigest()
         return found
 
     def label(self, database: str) -> str:
@@ -186,10 +226,15 @@ class _Judge:
 
 
 def audit_code(
-    config: ProjectConfig, scan: CodeScan, streams: Mapping[str, StreamReplay], ownership: OwnershipMap
+    config: ProjectConfig,
+    scan: CodeScan,
+    streams: Mapping[str, StreamReplay],
+    ownership: OwnershipMap,
+    verdicts: SqlVerdicts | None = None,
 ) -> CodeAudit:
-    """Judge every call site of `scan` against the replayed `streams` and the map."""
-    judge = _Judge(config, streams, ownership)
+    """Judge every call site of `scan` against the replayed `streams` and the map. `verdicts`
+    remembers what each SQL text references, across runs."""
+    judge = _Judge(config, streams, ownership, verdicts)
     audit = CodeAudit(scan)
     for problem in scan.problems:
         audit.findings.append(_finding(UNREADABLE_SOURCE, problem.message, problem.position))

@@ -99,3 +99,84 @@ class ScanCache:
             return {str(key): FileFacts.from_json(value) for key, value in data["entries"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return {}
+
+
+VERDICTS_NAME = "code-sql.json"
+
+
+@cache
+def verdicts_fingerprint() -> str:
+    """What can change what a SQL text references: grove-schema's own source and sqlglot."""
+    from grove_schema.cache import tool_fingerprint
+
+    return tool_fingerprint()
+
+
+class SqlVerdicts:
+    """What the audit learnt of each SQL text: the tables it reads and writes, and the columns it
+    names that a database lacks (keyed by a digest of that database's schema). Call sites repeat
+    their queries and a commit changes few of them, so a hook run parses only new SQL. In memory,
+    and, given a directory, one JSON file there; any failure only makes it a miss."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._entries: dict[str, dict[str, Any]] | None = None
+        self._used: set[str] = set()
+        self._dirty = False
+
+    @staticmethod
+    def key(sql: str) -> str:
+        return hashlib.sha256(sql.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def tables(self, sql: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None] | None:
+        entry = self._load().get(self.key(sql))
+        if entry is None:
+            return None
+        self._used.add(self.key(sql))
+        return tuple(entry["read"]), tuple(entry["written"]), entry["problem"]
+
+    def put_tables(self, sql: str, read: tuple[str, ...], written: tuple[str, ...], problem: str | None) -> None:
+        key = self.key(sql)
+        self._load()[key] = {"read": list(read), "written": list(written), "problem": problem, "columns": {}}
+        self._used.add(key)
+        self._dirty = True
+
+    def columns(self, sql: str, schema_digest: str) -> list[tuple[str, str]] | None:
+        entry = self._load().get(self.key(sql))
+        found = entry["columns"].get(schema_digest) if entry is not None else None
+        return [(str(table), str(column)) for table, column in found] if found is not None else None
+
+    def put_columns(self, sql: str, schema_digest: str, unknown: list[tuple[str, str]]) -> None:
+        entry = self._load().get(self.key(sql))
+        if entry is not None:
+            entry["columns"] = {schema_digest: [list(pair) for pair in unknown]}  # the latest schema only
+            self._dirty = True
+
+    def save(self) -> None:
+        if self.directory is None or (not self._dirty and set(self._load()) == self._used):
+            return
+        entries = self._load()
+        kept = {key: entries[key] for key in sorted(self._used) if key in entries}
+        payload = json.dumps({"fingerprint": verdicts_fingerprint(), "entries": kept}, separators=(",", ":"))
+        with contextlib.suppress(OSError):
+            from grove_schema.files import write_atomically
+
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.directory / VERDICTS_NAME, payload)
+            self._dirty = False
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._entries is None:
+            self._entries = self._read() if self.directory is not None else {}
+        return self._entries
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        assert self.directory is not None
+        try:
+            data: Any = json.loads((self.directory / VERDICTS_NAME).read_text(encoding="utf-8"))
+            if data.get("fingerprint") != verdicts_fingerprint():
+                return {}
+            entries = data["entries"]
+            return {str(key): dict(value) for key, value in entries.items() if isinstance(value, dict)}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
