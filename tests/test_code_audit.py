@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -430,3 +431,33 @@ def test_remembered_verdicts_spare_the_parse_and_follow_the_schema(
     schema.tables["posts"] = posts.model_copy(update={"columns": (*posts.columns, body)})
     assert run(before_split) == []
     assert len(parses) == 2  # the column verdict was recomputed, from a fresh parse
+
+
+def test_the_parallel_analysis_judges_as_the_sequential_one(
+    before_split: ProjectReplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grove_schema.code import audit as audit_module
+
+    root = before_split.config.root
+    sites = [
+        site(root, "SELECT id, body FROM posts"),
+        site(root, JOIN),
+        site(root, "SELECT * FROM guestbook_entry"),
+        site(root, "INSERT INTO tenants (id, slug) VALUES (?, ?)"),
+        site(root, "SELEC 1"),
+    ]
+    sequential = [(f.name, f.message) for f in audit(before_split, *sites).findings]
+    remembered: list[str] = []
+    real_remember = audit_module._Judge.remember
+
+    def remember(judge: audit_module._Judge, sql: str, *rest: object) -> None:
+        remembered.append(sql)
+        real_remember(judge, sql, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_module, "_PARALLEL_MIN", 1)
+    monkeypatch.setattr(audit_module._Judge, "remember", remember)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # two workers, whatever this machine has
+    parallel = [(f.name, f.message) for f in audit(before_split, *sites).findings]
+    assert len(remembered) == 5  # every text came back from a worker
+    assert parallel == sequential
+    assert {"unknown-column", "unknown-table", "cross-database-query"} <= {name for name, _ in sequential}

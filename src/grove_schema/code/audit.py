@@ -166,7 +166,6 @@ class _Judge:
 
     def unknown_columns(self, sql: str, database: str) -> list[tuple[str, str]]:
         """The (table, column) pairs of `sql` that `database` lacks, once per SQL text and database."""
-        from grove_schema.sql.references import unknown_columns
 
         found = self._columns.get((sql, database))
         if found is not None:
@@ -176,14 +175,31 @@ class _Judge:
         if known is not None:
             found = known
         else:
-            trees = self.tables_of(sql).trees or statement_tables(sql).trees  # remembered tables hold no tree
-            found = []
-            for tree in trees:
-                found.extend(pair for pair in unknown_columns(tree, self.schemas[database]) if pair not in found)
+            tables = self.tables_of(sql)
+            found = self.unknown_columns_in(tables if tables.trees else statement_tables(sql), database)
             if self.verdicts is not None:
                 self.verdicts.put_columns(sql, digest, found)
         self._columns[(sql, database)] = found
         return found
+
+    def unknown_columns_in(self, tables: StatementTables, database: str) -> list[tuple[str, str]]:
+        """The unknown columns of a parsed SQL text (its trees) in `database`."""
+        from grove_schema.sql.references import unknown_columns
+
+        found: list[tuple[str, str]] = []
+        for tree in tables.trees:
+            found.extend(pair for pair in unknown_columns(tree, self.schemas[database]) if pair not in found)
+        return found
+
+    def remember(self, sql: str, tables: StatementTables, columns: dict[str, list[tuple[str, str]]]) -> None:
+        """What a worker found, as if this judge had computed it."""
+        self._tables[sql] = tables
+        if self.verdicts is not None:
+            self.verdicts.put_tables(sql, tables.read, tables.written, tables.problem)
+        for database, found in columns.items():
+            self._columns[(sql, database)] = found
+            if self.verdicts is not None:
+                self.verdicts.put_columns(sql, self.schema_digest(database), found)
 
     def schema_digest(self, database: str) -> str:
         """What a column check depends on in a database's schema: its tables' and views' columns."""
@@ -238,6 +254,7 @@ def audit_code(
     audit = CodeAudit(scan)
     for problem in scan.problems:
         audit.findings.append(_finding(UNREADABLE_SOURCE, problem.message, problem.position))
+    _analyse_in_parallel(judge, scan)
     undeclared_seen: set[tuple[SourcePosition, str]] = set()
     for site in scan.call_sites:
         tables = judge.tables_of(site.sql) if site.sql is not None else None
@@ -372,6 +389,57 @@ _TABLE_VALUED_FUNCTIONS = frozenset({"json_each", "json_tree", "d1_migrations"})
 
 def _is_built_in(table: str) -> bool:
     return table.startswith(("sqlite_", "pragma_", "_cf_")) or table in _TABLE_VALUED_FUNCTIONS
+
+
+# Below this many new SQL texts, worker processes cost more than they save.
+_PARALLEL_MIN = 300
+_parallel_judge: _Judge | None = None  # the judge a forked worker inherits
+
+
+def _analyse_in_parallel(judge: _Judge, scan: CodeScan) -> None:
+    """Parse the SQL texts no earlier run analysed in worker processes, one per CPU, when there
+    are many (a cold audit of a large monorepo); fills the judge's memos, so the judgement that
+    follows is the same as a sequential one. Only where `fork` exists: the workers inherit the
+    replayed schemas instead of receiving them."""
+    import multiprocessing
+    import os
+
+    databases: dict[str, set[str]] = {}
+    for site in scan.call_sites:
+        if site.sql is None or site.sql in judge._tables:
+            continue
+        if judge.verdicts is not None and judge.verdicts.tables(site.sql) is not None:
+            continue
+        reached = databases.setdefault(site.sql, set())
+        for use in site.bindings:
+            reach = judge.reach(scan, use)
+            if reach.database is not None and judge.streams_with_files.get(reach.database):
+                reached.add(reach.database)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(databases) < _PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return
+    global _parallel_judge
+    _parallel_judge = judge
+    tasks = sorted((sql, tuple(sorted(dbs))) for sql, dbs in databases.items())
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_analyse_one, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
+    except OSError:
+        return  # no processes to be had: the judgement parses as it goes
+    finally:
+        _parallel_judge = None
+    for sql, tables, columns in results:
+        judge.remember(sql, tables, columns)
+
+
+def _analyse_one(task: tuple[str, tuple[str, ...]]) -> tuple[str, StatementTables, dict[str, list[tuple[str, str]]]]:
+    """In a worker: a SQL text's tables, and its unknown columns in each database it reaches."""
+    sql, databases = task
+    judge = _parallel_judge
+    assert judge is not None
+    tables = statement_tables(sql)
+    columns = {database: judge.unknown_columns_in(tables, database) for database in databases}
+    return sql, StatementTables(tables.read, tables.written, tables.problem), columns
 
 
 def statement_tables(sql: str) -> StatementTables:
