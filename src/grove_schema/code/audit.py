@@ -134,6 +134,7 @@ class _Judge:
         self.config = config
         self.verdicts = verdicts
         self._digests: dict[str, str] = {}
+        self._reaches: dict[tuple[str, str], Reach] = {}
         self.ownership = ownership
         self.schemas: dict[str, Schema] = {db: stream.schema for db, stream in streams.items()}
         self.streams_with_files = {db: bool(stream.files) for db, stream in streams.items()}
@@ -220,6 +221,14 @@ class _Judge:
         return f"{entry.name} ({database}{binding})"
 
     def reach(self, scan: CodeScan, use: BindingUse) -> Reach:
+        """Where `use` leads, once per file and binding (a route uses one binding many times)."""
+        memo = (use.position.path, use.binding)
+        found = self._reaches.get(memo)
+        if found is None:
+            found = self._reaches[memo] = self._reach(scan, use)
+        return found
+
+    def _reach(self, scan: CodeScan, use: BindingUse) -> Reach:
         governing = scan.config_for(Path(use.position.path))
         if governing is not None:
             if not governing.declares(use.binding):

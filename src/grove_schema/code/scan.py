@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -140,13 +141,15 @@ def _rank(name: str) -> int:
 def _walk(config: CodeConfig, project_root: Path) -> _Tree:
     tree = _Tree()
     seen: set[Path] = set()
+    excluded = _Excluder(config.exclude, project_root)
     for root in config.roots:
+        if excluded.covers(root):
+            continue
         for folder, dirnames, filenames in os.walk(root):
             here = Path(folder)
+            # A folder that matches is pruned here, so below it only the names themselves are matched.
             dirnames[:] = sorted(
-                name
-                for name in dirnames
-                if name not in ALWAYS_SKIPPED_FOLDERS and not _excluded(here / name, config.exclude, project_root)
+                name for name in dirnames if name not in ALWAYS_SKIPPED_FOLDERS and not excluded.matches(here / name)
             )
             for name in sorted(filenames):
                 path = here / name
@@ -160,7 +163,7 @@ def _walk(config: CodeConfig, project_root: Path) -> _Tree:
                 elif name in TSCONFIG_NAMES:
                     tree.tsconfigs.append(path)
                 source = _suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
-                if source and not _excluded(path, config.exclude, project_root):
+                if source and not excluded.matches(path):
                     tree.sources.append(path)
     tree.sources.sort()
     return tree
@@ -170,28 +173,45 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _excluded(path: Path, patterns: tuple[str, ...], project_root: Path) -> bool:
-    """`path` (relative to the project root) or a folder above it matches one of the globs."""
-    if not patterns:
-        return False
-    try:
-        relative = PurePosixPath(path.relative_to(project_root).as_posix())
-    except ValueError:
-        return False
-    candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents if parent.parts)]
-    for pattern in patterns:
-        cleaned = pattern.strip().rstrip("/")
-        if cleaned.startswith("./"):
-            cleaned = cleaned[2:]
-        variants = {cleaned}
-        if cleaned.startswith("**/"):
-            variants.add(cleaned[3:])
-        if cleaned.endswith("/**"):
-            variants.add(cleaned[:-3])
-        for candidate in candidates:
-            if any(fnmatch.fnmatchcase(candidate, variant) for variant in variants):
-                return True
-    return False
+class _Excluder:
+    """The `[code] exclude` globs, matched against paths relative to the project root (`**/x`
+    also matches `x` at the top, `dir/**` also `dir` itself), compiled once."""
+
+    def __init__(self, patterns: tuple[str, ...], project_root: Path) -> None:
+        self.project_root = project_root
+        variants: set[str] = set()
+        for pattern in patterns:
+            cleaned = pattern.strip().rstrip("/")
+            if cleaned.startswith("./"):
+                cleaned = cleaned[2:]
+            variants.add(cleaned)
+            if cleaned.startswith("**/"):
+                variants.add(cleaned[3:])
+            if cleaned.endswith("/**"):
+                variants.add(cleaned[:-3])
+        self.expressions = [re.compile(fnmatch.translate(variant)) for variant in sorted(variants)]
+
+    def _relative(self, path: Path) -> PurePosixPath | None:
+        try:
+            return PurePosixPath(path.relative_to(self.project_root).as_posix())
+        except ValueError:
+            return None
+
+    def matches(self, path: Path) -> bool:
+        """`path` itself matches a glob."""
+        if not self.expressions:
+            return False
+        relative = self._relative(path)
+        text = relative.as_posix() if relative is not None else None
+        return text is not None and any(expression.match(text) for expression in self.expressions)
+
+    def covers(self, path: Path) -> bool:
+        """`path` or a folder above it matches a glob."""
+        relative = self._relative(path)
+        if not self.expressions or relative is None:
+            return False
+        candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents if parent.parts)]
+        return any(expression.match(candidate) for expression in self.expressions for candidate in candidates)
 
 
 def _display(path: Path, project_root: Path) -> str:
