@@ -191,3 +191,21 @@ def test_plan_shows_the_call_sites_to_switch(run_cli: RunCli) -> None:
     assert document["code"]["statements_to_rewrite"] == ["libs/engine/src/routes/arbor/analytics/+page.server.ts:9"]
     text = run_cli("plan", cwd=REPO).out
     assert "Code to switch for engine -> curios" in text and "call sites to switch" in text
+
+
+def test_no_report_is_stored_while_a_source_file_is_fresh(
+    run_cli: RunCli, example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Source files count by size and mtime: an edit within the timestamp granularity could hide,
+    so a report is stored only once every source file is two seconds old."""
+    import os
+
+    monkeypatch.setenv("GROVE_SCHEMA_CACHE_DIR", str(tmp_path / "cache"))
+    route = example_copy / "examples" / "grove" / GUESTBOOK_ROUTE
+    plant(example_copy, GUESTBOOK_ROUTE, RIGHT_COLUMN, RIGHT_COLUMN + " ")  # fresh
+    run_cli("check", "--cache", str(route), cwd=example_copy)
+    assert not list((tmp_path / "cache" / "report").glob("*"))
+    old = route.stat().st_mtime_ns - 10_000_000_000
+    os.utime(route, ns=(old, old))
+    run_cli("check", "--cache", str(route), cwd=example_copy)
+    assert len(list((tmp_path / "cache" / "report").glob("*"))) == 1

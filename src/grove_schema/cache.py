@@ -226,6 +226,7 @@ class CachedReport:
 class ReportInputs:
     key: str
     texts: dict[str, str]  # path -> decoded text, for the terminal reporter
+    racy: bool = False  # a source file changed so recently that its mtime may not show the next edit
 
 
 def report_inputs(
@@ -258,50 +259,48 @@ def report_inputs(
         add("database", key, str(database.migrations_dir))
         _add_tree(database.migrations_dir, add, texts, decode_migration, database.layout)
         add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
+    racy = False
     if config.code is not None and not databases:  # the code is audited only when every database is
         add("code", [str(root) for root in config.code.roots], list(config.code.exclude))
+        recent = time.time() - _RACY_SECONDS
         for root in config.code.roots:
-            _add_code_tree(root, add)
-    return ReportInputs(digest.hexdigest(), texts)
+            racy = _add_code_tree(root, add, recent) or racy
+    return ReportInputs(digest.hexdigest(), texts, racy)
 
 
 # What the code audit may read: sources, wrangler configs, tsconfig/jsconfig, svelte.config.js.
 _CODE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".svelte", ".json", ".jsonc", ".toml")
 
 
-def _add_code_tree(folder: Path, add: Callable[..., None]) -> None:
-    """Every file the code scan could read below `folder` (a superset: excludes are not applied)."""
+def _add_code_tree(folder: Path, add: Callable[..., None], recent: float) -> bool:
+    """Key every file the code scan could read below `folder` (a superset: excludes are not
+    applied) by name, size and modification time: a monorepo has thousands, and reading each one
+    would cost a warm hook more than the check. True when one was modified after `recent`."""
     from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
 
+    racy = False
     for entry in _entries(folder, add):
         if entry.is_symlink():
             continue  # the scan does not follow links either
         if entry.is_dir():
             if entry.name not in ALWAYS_SKIPPED_FOLDERS:
                 add("dir", entry.name)
-                _add_code_tree(Path(entry.path), add)
+                racy = _add_code_tree(Path(entry.path), add, recent) or racy
                 add("end", entry.name)
         elif entry.is_file() and entry.name.endswith(_CODE_SUFFIXES):
-            _add_source_file(entry, add)
+            try:
+                info = entry.stat()
+            except OSError as error:
+                add("unreadable", entry.name, str(error))
+                continue
+            add("stat", entry.name, info.st_size, info.st_mtime_ns, info.st_ino)
+            racy = racy or info.st_mtime > recent
+    return racy
 
 
-# A source file modified this recently is keyed by its content: its mtime may not tell an edit made
-# within the file system's timestamp granularity (git's "racy" case).
+# A report is not stored while a source file is this fresh: an edit within the file system's
+# timestamp granularity could leave size and mtime as they were (git's "racy" case).
 _RACY_SECONDS = 2.0
-
-
-def _add_source_file(entry: os.DirEntry[str], add: Callable[..., None]) -> None:
-    """Key a source file by name, size and modification time (a monorepo has thousands: reading
-    each one would cost a warm hook more than the check), or by content when it changed just now."""
-    try:
-        info = entry.stat()
-    except OSError as error:
-        add("unreadable", entry.name, str(error))
-        return
-    if time.time() - info.st_mtime < _RACY_SECONDS:
-        _add_file(entry, add)
-    else:
-        add("stat", entry.name, info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def _entries(folder: Path, add: Callable[..., None]) -> list[os.DirEntry[str]]:
@@ -446,7 +445,8 @@ def cached_check(
         code_cache=ScanCache(cache.directory / "scan") if config.code is not None else None,
     )
     after = report_inputs(config, databases, history, ignore)
-    if before is not None and after is not None and after.key == before.key:  # nothing changed meanwhile
+    unchanged = before is not None and after is not None and after.key == before.key
+    if unchanged and before is not None and not before.racy:  # nothing changed meanwhile, nor just before
         cache.write("report", before.key, encode_report(outcome))
     return outcome
 
