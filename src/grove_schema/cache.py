@@ -278,23 +278,34 @@ def _add_code_tree(folder: Path, add: Callable[..., None], recent: float) -> boo
     would cost a warm hook more than the check. True when one was modified after `recent`."""
     from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
 
+    listing: list[tuple[object, ...]] = []
     racy = False
-    for entry in _entries(folder, add):
-        if entry.is_symlink():
-            continue  # the scan does not follow links either
-        if entry.is_dir():
-            if entry.name not in ALWAYS_SKIPPED_FOLDERS:
-                add("dir", entry.name)
-                racy = _add_code_tree(Path(entry.path), add, recent) or racy
-                add("end", entry.name)
-        elif entry.is_file() and entry.name.endswith(_CODE_SUFFIXES):
-            try:
-                info = entry.stat()
-            except OSError as error:
-                add("unreadable", entry.name, str(error))
-                continue
-            add("stat", entry.name, info.st_size, info.st_mtime_ns, info.st_ino)
-            racy = racy or info.st_mtime > recent
+    pending = [str(folder)]
+    while pending:  # depth first, names sorted: the same tree gives the same listing
+        current = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError as error:
+            listing.append(("unlistable", current, type(error).__name__))
+            continue
+        listing.append(("dir", current))
+        folders = []
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # the scan does not follow links either
+            if entry.is_dir():
+                if entry.name not in ALWAYS_SKIPPED_FOLDERS:
+                    folders.append(entry.path)
+            elif entry.name.endswith(_CODE_SUFFIXES) and entry.is_file():
+                try:
+                    info = entry.stat()
+                except OSError as error:
+                    listing.append(("unreadable", entry.name, str(error)))
+                    continue
+                listing.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
+                racy = racy or info.st_mtime > recent
+        pending.extend(reversed(folders))
+    add("code tree", str(folder), listing)
     return racy
 
 

@@ -3,6 +3,7 @@ repository-level ones. Kept apart from `project` so that a cached hook run impor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,28 +27,27 @@ def filter_to_paths(
     the lock); and, with `config`, any finding located in ownership.toml, a reservation file or a
     lock file; and the findings in the code a given wrangler config governs. The whole stream is
     replayed either way: only the report is narrowed."""
-    wanted = {str(p.resolve()) for p in paths}
+    # Paths compare as absolute strings: finding paths are built below the resolved root, and the
+    # given paths count both as written and resolved (a hook may pass them through a symlink).
+    wanted = {os.path.abspath(p) for p in paths} | {str(p.resolve()) for p in paths}
     if config is not None:
         wanted.add(str(config.path.resolve()))
         for database in config.databases.values():
             wanted.add(str((database.migrations_dir / LOCK_FILE_NAME).resolve()))
             if database.reservation is not None:
                 wanted.add(str(database.reservation.resolve()))
-
     # A wrangler config governs the code below it: editing it (dropping a binding) changes their findings.
-    governed = [p.resolve().parent for p in paths if p.name in WRANGLER_CONFIG_NAMES]
-
-    verdicts: dict[str, bool] = {}  # by path: findings share a few files, and resolve() costs a syscall
-
-    def wanted_path(located: str) -> bool:
-        if located not in verdicts:
-            path = Path(located).resolve()
-            verdicts[located] = str(path) in wanted or any(folder in path.parents for folder in governed)
-        return verdicts[located]
+    governed = tuple(
+        folder + os.sep
+        for p in paths
+        if p.name in WRANGLER_CONFIG_NAMES
+        for folder in {os.path.dirname(os.path.abspath(p)), str(p.resolve().parent)}
+    )
 
     def keep(finding: Finding) -> bool:
         if finding.location is None or finding.rule.code.startswith(REPOSITORY_CODE_PREFIX):
             return True
-        return wanted_path(finding.location.path)
+        located = os.path.abspath(finding.location.path)
+        return located in wanted or located.startswith(governed)
 
     return [f for f in findings if keep(f)]
