@@ -4,6 +4,7 @@ the key of a whole `check`, the report's round trip, and the replay resumed from
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -348,7 +349,18 @@ def test_cached_check_answers_from_the_cache(
     assert isinstance(third, ProjectReplay)  # a changed stream is a miss
 
 
-@pytest.mark.parametrize("damage", [b"", b"not json", b"{}", b'{"findings": [[1]]}', b"[1, 2]", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not json",
+        b"{}",
+        b'{"findings": [[1]]}',
+        b"[1, 2]",
+        b"\xff\xfe",
+        b'{"rules": [], "findings": [[3, "m", null, 3]], "notes": [], "files": 0, "statements": 0, "tables": {}}',
+    ],
+)
 def test_a_damaged_report_entry_is_a_miss(
     make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
 ) -> None:
@@ -618,3 +630,23 @@ def test_a_snapshot_before_the_marked_file_is_still_used(tmp_path: Path, applied
     assert applied == ["0003_pragma.sql"]  # resumed after 0002, where the chain was still whole
     assert summary(result) == summary(fresh(longer))
     assert len(entries(tmp_path)) == 2  # and nothing new stored after the PRAGMA
+
+
+def test_a_report_stores_each_rule_once(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule's doc is long: many findings of one rule must not repeat it (reports are kept 64 deep)."""
+    statements = "CREATE TABLE t (id INTEGER PRIMARY KEY);\n" + "PRAGMA foreign_keys = ON;\n" * 30
+    root = make_project({"0001_many.sql": statements})
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    outcome = cached_check(config_of(root), store)
+    assert isinstance(outcome, ProjectReplay)
+    repeated = [f for f in outcome.findings if f.rule.doc]
+    assert len({f.rule.code for f in repeated}) < len(repeated)  # some rule fires more than once
+    (entry,) = (tmp_path / "cache" / "report").iterdir()
+    stored = entry.read_bytes()
+    for rule in {f.rule for f in repeated}:
+        assert stored.count(json.dumps(rule.doc)[1:-1].encode()) == 1  # the doc, as JSON writes it
+    cached = cached_check(config_of(root), store)
+    assert isinstance(cached, CachedReport) and cached.findings == outcome.findings

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from grove_schema.replay import Replayer, ReplayOptions, ReplaySnapshot, StreamReplay, TextReader
 
 CACHE_DIR_ENV = "GROVE_SCHEMA_CACHE_DIR"
-CACHE_FORMAT = 2  # bump when what is stored changes shape
+CACHE_FORMAT = 3  # bump when what is stored changes shape
 KEEP = {"report": 64, "replay": 12}  # entries kept per kind, most recently used first
 _DEPENDENCIES = ("sqlglot", "apsw", "pydantic", "pydantic_core", "networkx")
 
@@ -381,18 +381,21 @@ def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> R
 
 
 def encode_report(outcome: ProjectReplay) -> bytes:
+    """The report as JSON: each rule once (its doc is long), each finding by its rule's index."""
+    rules: dict[RuleInfo, int] = {}
     findings = []
     for finding in outcome.findings:
         rule, location = finding.rule, finding.location
         findings.append(
             [
-                [rule.code, rule.name, int(rule.severity), rule.summary, rule.doc],
+                rules.setdefault(rule, len(rules)),
                 finding.message,
                 [location.path, location.line, location.column] if location is not None else None,
                 int(finding.severity),
             ]
         )
     document = {
+        "rules": [[r.code, r.name, int(r.severity), r.summary, r.doc] for r in rules],
         "findings": findings,
         "notes": list(outcome.notes),
         "files": outcome.file_count,
@@ -404,11 +407,12 @@ def encode_report(outcome: ProjectReplay) -> bytes:
 
 def decode_report(data: bytes, texts: dict[str, str]) -> CachedReport:
     document = json.loads(data)
+    rules = [_rule_info(*rule) for rule in document["rules"]]
     findings = []
     for rule, message, location, severity in document["findings"]:
         findings.append(
             Finding(
-                rule=_rule_info(*rule),
+                rule=rules[rule],
                 message=message,
                 location=Location(*location) if location is not None else None,
                 severity=Severity(severity),
@@ -439,7 +443,7 @@ def cached_check(
         if stored is not None:
             try:
                 return decode_report(stored, before.texts)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, IndexError):
                 pass  # a damaged entry is a miss
     from grove_schema.project import check_project
 
