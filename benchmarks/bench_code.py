@@ -15,9 +15,10 @@ machine. Runs alternate between the two configurations, so machine noise hits bo
   replay resumes from its cached prefix, the scan cache re-parses only that file, and the SQL
   verdicts of earlier runs answer for the queries that did not change).
 
-Source files count in the report key by size and modification time; a report is not stored while
-one was modified in the last two seconds, so the benchmark restores the route's modification time
-with its text after each edited run.
+Source files count in the report key by content; a file whose size and modification time have
+not changed since it was hashed (more than two seconds after its last change) is not read again.
+The benchmark restores the route's modification time with its text after each edited run, as a
+"nothing changed" tree would have it.
 
 The anchor, measured in the same run: tree-sitter alone parsing every source file once, in one
 process (the floor of any scan that parses with tree-sitter; its own clock).

@@ -226,11 +226,14 @@ class CachedReport:
 class ReportInputs:
     key: str
     texts: dict[str, str]  # path -> decoded text, for the terminal reporter
-    racy: bool = False  # a source file changed so recently that its mtime may not show the next edit
 
 
 def report_inputs(
-    config: ProjectConfig, databases: Sequence[str] | None, history: bool, ignore: Sequence[str]
+    config: ProjectConfig,
+    databases: Sequence[str] | None,
+    history: bool,
+    ignore: Sequence[str],
+    hashes: SourceHashes | None = None,
 ) -> ReportInputs | None:
     """The key of a whole `check`, or None when the check is bound to fail (then it runs, and says why).
 
@@ -259,27 +262,25 @@ def report_inputs(
         add("database", key, str(database.migrations_dir))
         _add_tree(database.migrations_dir, add, texts, decode_migration, database.layout)
         add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
-    racy = False
     if config.code is not None and not databases:  # the code is audited only when every database is
         add("code", [str(root) for root in config.code.roots], list(config.code.exclude))
-        recent = time.time() - _RACY_SECONDS
+        memo = hashes if hashes is not None else SourceHashes()
         for root in config.code.roots:
-            racy = _add_code_tree(root, add, recent) or racy
-    return ReportInputs(digest.hexdigest(), texts, racy)
+            _add_code_tree(root, add, memo)
+    return ReportInputs(digest.hexdigest(), texts)
 
 
 # What the code audit may read: sources, wrangler configs, tsconfig/jsconfig, svelte.config.js.
 _CODE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".svelte", ".json", ".jsonc", ".toml")
 
 
-def _add_code_tree(folder: Path, add: Callable[..., None], recent: float) -> bool:
+def _add_code_tree(folder: Path, add: Callable[..., None], hashes: SourceHashes) -> None:
     """Key every file the code scan could read below `folder` (a superset: excludes are not
-    applied) by name, size and modification time: a monorepo has thousands, and reading each one
-    would cost a warm hook more than the check. True when one was modified after `recent`."""
+    applied) by name and content hash; `hashes` spares reading a file whose size and mtime have
+    not changed since it was last hashed (a monorepo has thousands)."""
     from grove_schema.config import ALWAYS_SKIPPED_FOLDERS
 
     listing: list[tuple[object, ...]] = []
-    racy = False
     pending = [str(folder)]
     while pending:  # depth first, names sorted: the same tree gives the same listing
         current = pending.pop()
@@ -297,21 +298,66 @@ def _add_code_tree(folder: Path, add: Callable[..., None], recent: float) -> boo
                 if entry.name not in ALWAYS_SKIPPED_FOLDERS:
                     folders.append(entry.path)
             elif entry.name.endswith(_CODE_SUFFIXES) and entry.is_file():
-                try:
-                    info = entry.stat()
-                except OSError as error:
-                    listing.append(("unreadable", entry.name, str(error)))
-                    continue
-                listing.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
-                racy = racy or info.st_mtime > recent
+                digest = hashes.digest(entry)
+                listing.append((entry.name, digest) if digest is not None else ("unreadable", entry.name))
         pending.extend(reversed(folders))
     add("code tree", str(folder), listing)
-    return racy
 
 
-# A report is not stored while a source file is this fresh: an edit within the file system's
-# timestamp granularity could leave size and mtime as they were (git's "racy" case).
+# A file modified this recently is hashed again next time: an edit within the file system's
+# timestamp granularity could leave its size and mtime as they were (git's "racy" case).
 _RACY_SECONDS = 2.0
+HASHES_NAME = "source-hashes.json"
+
+
+class SourceHashes:
+    """Content hashes of source files by (path, size, mtime, inode), kept between hook runs in one
+    JSON file of the cache directory; a file whose stat changed, or changed just before it was
+    hashed, is read again. Any failure to read or write it only means reading the files."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._known: dict[str, list[Any]] = self._read() if directory is not None else {}
+        self._seen: dict[str, list[Any]] = {}
+        self._recent = time.time() - _RACY_SECONDS
+
+    def digest(self, entry: os.DirEntry[str]) -> str | None:
+        try:
+            info = entry.stat()
+        except OSError:
+            return None
+        stat = [info.st_size, info.st_mtime_ns, info.st_ino]
+        known = self._known.get(entry.path)
+        if known is not None and known[:3] == stat:
+            self._seen[entry.path] = known
+            return str(known[3])
+        try:
+            digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+        except OSError:
+            return None
+        if info.st_mtime < self._recent:  # settled: its stat will show the next edit
+            self._seen[entry.path] = [*stat, digest]
+        return digest
+
+    def save(self) -> None:
+        if self.directory is None or self._seen == self._known:
+            return
+        payload = json.dumps({"fingerprint": CACHE_FORMAT, "files": self._seen}, separators=(",", ":"))
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary = self.directory / f".{HASHES_NAME}.{secrets.token_hex(4)}.tmp"
+            temporary.write_text(payload, encoding="utf-8")
+            os.replace(temporary, self.directory / HASHES_NAME)
+
+    def _read(self) -> dict[str, list[Any]]:
+        assert self.directory is not None
+        try:
+            data = json.loads((self.directory / HASHES_NAME).read_text(encoding="utf-8"))
+            if data.get("fingerprint") != CACHE_FORMAT:
+                return {}
+            return {str(path): list(value) for path, value in data["files"].items() if len(value) == 4}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
 
 
 def _entries(folder: Path, add: Callable[..., None]) -> list[os.DirEntry[str]]:
@@ -437,7 +483,10 @@ def cached_check(
     ignore: Sequence[str] = (),
 ) -> ProjectReplay | CachedReport:
     """`check_project` through the cache (or straight, when `cache` is None)."""
-    before = report_inputs(config, databases, history, ignore) if cache is not None else None
+    hashes = SourceHashes(cache.directory) if cache is not None and config.code is not None else None
+    before = report_inputs(config, databases, history, ignore, hashes) if cache is not None else None
+    if hashes is not None:
+        hashes.save()
     if cache is not None and before is not None:
         stored = cache.read("report", before.key)
         if stored is not None:
@@ -459,9 +508,10 @@ def cached_check(
         replay=functools.partial(replay_cached, cache),
         code_cache=ScanCache(cache.directory / "scan") if config.code is not None else None,
     )
-    after = report_inputs(config, databases, history, ignore)
-    unchanged = before is not None and after is not None and after.key == before.key
-    if unchanged and before is not None and not before.racy:  # nothing changed meanwhile, nor just before
+    after = report_inputs(config, databases, history, ignore, hashes)
+    if hashes is not None:
+        hashes.save()
+    if before is not None and after is not None and after.key == before.key:  # nothing changed meanwhile
         cache.write("report", before.key, encode_report(outcome))
     return outcome
 
