@@ -8,15 +8,20 @@ hit gives exactly what the run would have given, and an upgrade or an edit of th
 
 - The report (`report/`, JSON): the findings, counts and notes of a whole `check`, keyed by the
   options, the configuration, every entry below each migrations directory (names, kinds, file
-  contents: the stream, its lock, stray `.sql` files) and the reservation file. A hit skips the
-  replay, the ownership check and the imports they need. The key is computed again after a miss
-  and the report is stored only if nothing changed while the check ran.
+  contents: the stream, its lock, stray `.sql` files) and the reservation file, and with `[code]`
+  the content of every source file and config below the code roots (hashed once per stat:
+  `source-hashes.json`). A hit skips the replay, the ownership check, the code audit and the
+  imports they need. The key is computed again after a miss and the report is stored only if
+  nothing changed while the check ran.
 - The replay of a stream's prefix (`replay/`, pickle): `Replayer.snapshot()` (schema model,
   statements, findings, the dev database's pages) after the first k files, keyed by the chain of
   those files' paths and content hashes and the replay options. After a miss the state is kept
   before and after the last file, so a new or edited last migration replays only itself. After a
   file that may set connection state the pages do not hold (any PRAGMA, total_changes()) the
   replayer gives no snapshot: nothing after it is stored.
+- With `[code]`, the code scan's per-file facts (`scan/code-scan.json`) and what each SQL text
+  references (`scan/code-sql.json`), so a hook after an edit parses only the edited file's code
+  and its new SQL.
 
 Where: `$GROVE_SCHEMA_CACHE_DIR`, else `grove-schema/cache` inside the git directory of the
 repository that holds ownership.toml (never in the working tree: a pickle from a cloned repository
