@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grove_schema.config import ProjectConfig
@@ -215,51 +214,40 @@ def build_plan(
     )
 
 
-def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
-
-
 def code_side(config: ProjectConfig, audit: CodeAudit, moves: list[tuple[str, str, list[str]]]) -> CodePlan:
     """Per pending move: the binding expressions to switch, the files that will need both bindings,
     and the wrangler configs that must declare the new one."""
+    from grove_schema.code.sites import relative_path
     from grove_schema.codes import CROSS_DATABASE_QUERY
 
     ownership = OwnershipMap(config)
     root = config.root
     code_moves = []
     for source, owner, _tables in moves:
-        grouped: dict[tuple[str, int, int, str], list[tuple[str, str, str | None]]] = {}
-        configs: set[str] = set()
-        for switch in audit.switches:
-            if (switch.from_database, switch.to_database) != (source, owner):
-                continue
-            position = switch.use.position
-            query = f"{_relative(switch.site.position.path, root)}:{switch.site.position.line}"
-            at = (_relative(position.path, root), position.line, position.column, switch.from_binding)
-            grouped.setdefault(at, []).append((switch.table, query, switch.to_binding))
-            if switch.to_binding is None and switch.config is not None:
-                configs.add(_relative(str(switch.config.path), root))
+        groups = [g for g in audit.switch_groups if (g.from_database, g.to_database) == (source, owner)]
         switches = [
             BindingSwitchLine(
-                path,
-                line,
-                column,
-                binding,
-                next((target for _t, _q, target in entries if target), None),
+                relative_path(group.position.path, root),
+                group.position.line,
+                group.position.column,
+                group.from_binding,
+                group.to_binding,
                 config.databases[owner].binding,
-                tuple(sorted({table for table, _q, _target in entries})),
-                tuple(sorted({query for _t, query, _target in entries})),
+                group.tables,
+                tuple(sorted({f"{relative_path(path, root)}:{line}" for path, line in group.queries})),
             )
-            for (path, line, column, binding), entries in sorted(grouped.items())
+            for group in groups
         ]
+        configs = {
+            relative_path(str(group.config.path), root)
+            for group in groups
+            if group.to_binding is None and group.config is not None
+        }
         owners_by_file: dict[str, set[str]] = {}
         for use in audit.uses:
             if use.reach.database != source:
                 continue
-            path = _relative(use.use.position.path, root)
+            path = relative_path(use.use.position.path, root)
             for table in use.tables.all:
                 table_owner = ownership.owner_of(table)
                 if table_owner is not None:
@@ -268,7 +256,7 @@ def code_side(config: ProjectConfig, audit: CodeAudit, moves: list[tuple[str, st
         code_moves.append(CodeMove(source, owner, switches, dual, sorted(configs)))
     rewrite = sorted(
         {
-            f"{_relative(f.location.path, root)}:{f.location.line}"
+            f"{relative_path(f.location.path, root)}:{f.location.line}"
             for f in audit.findings
             if f.rule == CROSS_DATABASE_QUERY and f.location is not None
         }
@@ -363,6 +351,8 @@ def plan_text(plan: SplitPlan) -> str:
 
 
 def _code_plan_text(code: CodePlan) -> list[str]:
+    from grove_schema.code.sites import compact_places
+
     lines = []
     for move in code.moves:
         lines.append("")
@@ -377,7 +367,7 @@ def _code_plan_text(code: CodePlan) -> list[str]:
                 target = f"{switch.suggested} (to declare in the wrangler config)"
             else:
                 target = "a binding to declare in the wrangler config"
-            queries = _compact(switch.queries)
+            queries = compact_places(query.rpartition(":")[::2] for query in switch.queries)
             lines.append(
                 f"  {switch.path}:{switch.line}:{switch.column}: {switch.from_binding} -> {target}: "
                 f"{', '.join(switch.tables)} (queries at {queries})"
@@ -395,15 +385,6 @@ def _code_plan_text(code: CodePlan) -> list[str]:
         lines.append("")
         lines.append(f"Unresolved call sites: {code.unresolved} (grove-schema callers lists them: check them by hand)")
     return lines
-
-
-def _compact(places: tuple[str, ...]) -> str:
-    """`a.ts:3, a.ts:9, b.ts:1` as `a.ts:3,9, b.ts:1`."""
-    lines: dict[str, list[str]] = {}
-    for place in places:
-        path, _, line = place.rpartition(":")
-        lines.setdefault(path, []).append(line)
-    return ", ".join(f"{path}:{','.join(numbers)}" for path, numbers in lines.items())
 
 
 def _code_plan_json(code: CodePlan) -> dict[str, Any]:

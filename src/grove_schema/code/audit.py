@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from grove_schema.code.cache import SqlVerdicts
-from grove_schema.code.sites import BindingUse, CallSite, CodeScan, SourcePosition, WranglerConfig
+from grove_schema.code.sites import (
+    BindingUse,
+    CallSite,
+    CodeScan,
+    SourcePosition,
+    WranglerConfig,
+    compact_places,
+    relative_path,
+)
 from grove_schema.codes import (
     CROSS_DATABASE_QUERY,
     UNDECLARED_BINDING,
@@ -97,6 +105,21 @@ class BindingSwitch:
 
 
 @dataclass(frozen=True)
+class SwitchGroup:
+    """One binding expression a pending move must switch: the moving tables it reaches and the
+    queries that reach them (`wrong-binding` info and `plan` both read these)."""
+
+    position: SourcePosition  # where `env.B` is written
+    from_binding: str
+    from_database: str
+    to_database: str
+    to_binding: str | None  # None: the governing wrangler config has no binding to the target yet
+    config: WranglerConfig | None
+    tables: tuple[str, ...]
+    queries: tuple[tuple[str, int], ...]  # (path, line) of every query reached, sorted
+
+
+@dataclass(frozen=True)
 class Misplaced:
     """A table a binding reaches that its database does not hold (the table lives in `home`)."""
 
@@ -114,6 +137,7 @@ class CodeAudit:
     unresolved: list[CallSite] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     switches: list[BindingSwitch] = field(default_factory=list)
+    switch_groups: list[SwitchGroup] = field(default_factory=list)  # the switches by binding expression
     misplaced: list[Misplaced] = field(default_factory=list)
 
     def sites_touching(self, table: str) -> list[ResolvedUse]:
@@ -167,7 +191,6 @@ class _Judge:
 
     def unknown_columns(self, sql: str, database: str) -> list[tuple[str, str]]:
         """The (table, column) pairs of `sql` that `database` lacks, once per SQL text and database."""
-
         found = self._columns.get((sql, database))
         if found is not None:
             return found
@@ -297,7 +320,7 @@ def audit_code(
                         _finding(
                             UNRESOLVED_CALL_SITE,
                             f"{use.binding} reaches no database of {config.path.name} (no wrangler config governs "
-                            f"{_short(use.position.path, config.root)} and no database has binding = "
+                            f"{relative_path(use.position.path, config.root)} and no database has binding = "
                             f"\"{use.binding}\"): the query is not judged",
                             use.position,
                         )
@@ -315,7 +338,8 @@ def audit_code(
             audit.findings.append(finding)
     audit.uses.sort(key=lambda u: (u.use.position, u.site.position))
     audit.switches.sort(key=lambda s: (s.use.position, s.site.position, s.table))
-    audit.findings.extend(_pending_moves(judge, audit.switches))
+    audit.switch_groups = _switch_groups(audit.switches)
+    audit.findings.extend(_pending_moves(judge, audit.switch_groups))
     audit.findings.extend(_misplaced_findings(judge, audit.misplaced))
     return audit
 
@@ -333,7 +357,7 @@ def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[F
         queries = _places(judge, [p for p in places if p != (position.path, position.line)])
         target = judge.binding_to(home, first.reach)
         if first.reach.config is not None:
-            governing = _short(str(first.reach.config.path), judge.config.root)
+            governing = relative_path(str(first.reach.config.path), judge.config.root)
             hint = (
                 f"use {target}, which reaches it from {governing}"
                 if target
@@ -353,40 +377,49 @@ def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[F
 
 
 def _places(judge: _Judge, places: list[tuple[str, int]]) -> str:
-    """`a.ts:3,9, b.ts:1` for [(a.ts, 3), (a.ts, 9), (b.ts, 1)], paths relative to the project root."""
-    lines_by_file: dict[str, list[str]] = {}
-    for path, line in places:
-        lines_by_file.setdefault(_short(path, judge.config.root), []).append(str(line))
-    return ", ".join(f"{path}:{','.join(lines)}" for path, lines in lines_by_file.items())
+    """`a.ts:3,9, b.ts:1`, paths relative to the project root."""
+    return compact_places((relative_path(path, judge.config.root), line) for path, line in places)
 
 
-def _pending_moves(judge: _Judge, switches: list[BindingSwitch]) -> Iterable[Finding]:
-    """One info per binding expression that a pending move will have to switch: its tables and queries."""
+def _switch_groups(switches: list[BindingSwitch]) -> list[SwitchGroup]:
     grouped: dict[tuple[SourcePosition, str, str, str], list[BindingSwitch]] = {}
     for switch in switches:
         at = (switch.use.position, switch.from_binding, switch.from_database, switch.to_database)
         grouped.setdefault(at, []).append(switch)
-    for (position, binding, database, owner), group in sorted(grouped.items()):
-        tables = sorted({switch.table for switch in group})
-        queries = sorted(
-            {(s.site.position.path, s.site.position.line) for s in group if s.site.position.path != position.path
-             or s.site.position.line != position.line}
+    return [
+        SwitchGroup(
+            position=position,
+            from_binding=binding,
+            from_database=database,
+            to_database=owner,
+            to_binding=next((switch.to_binding for switch in group if switch.to_binding), None),
+            config=group[0].config,
+            tables=tuple(sorted({switch.table for switch in group})),
+            queries=tuple(sorted({(s.site.position.path, s.site.position.line) for s in group})),
         )
-        target = next((switch.to_binding for switch in group if switch.to_binding), None)
-        if target:
-            switch_to = f"switch this {binding} to {target}"
+        for (position, binding, database, owner), group in sorted(grouped.items())
+    ]
+
+
+def _pending_moves(judge: _Judge, groups: list[SwitchGroup]) -> Iterable[Finding]:
+    """One info per binding expression that a pending move will have to switch: its tables and queries."""
+    for group in groups:
+        position, binding, owner, tables = group.position, group.from_binding, group.to_database, group.tables
+        queries = [place for place in group.queries if place != (position.path, position.line)]
+        if group.to_binding:
+            switch_to = f"switch this {binding} to {group.to_binding}"
         else:
-            governing = group[0].config
             suggested = judge.config.databases[owner].binding or f"a binding to {judge.config.databases[owner].name}"
-            where = f" (declare it in {_short(str(governing.path), judge.config.root)} first)" if governing else ""
+            governing = relative_path(str(group.config.path), judge.config.root) if group.config else None
+            where = f" (declare it in {governing} first)" if governing else ""
             switch_to = f"switch this {binding} to {suggested}{where}"
         run = f" for the queries at {_places(judge, queries)}" if queries else ""
         verb = "lives" if len(tables) == 1 else "live"
         yield _finding(
             WRONG_BINDING,
-            f"{', '.join(tables)} still {verb} in {judge.label(database)} through {binding}, but the map moves "
-            f"{'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, {switch_to}"
-            f"{run} (grove-schema plan lists every call site to switch)",
+            f"{', '.join(tables)} still {verb} in {judge.label(group.from_database)} through {binding}, but the map "
+            f"moves {'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, "
+            f"{switch_to}{run} (grove-schema plan lists every call site to switch)",
             position,
             Severity.INFO,
         )
@@ -576,7 +609,7 @@ def _undeclared(judge: _Judge, use: BindingUse, reach: Reach, site: CallSite) ->
     assert reach.config is not None
     declared = sorted({entry.binding for entry in reach.config.bindings})
     listed = ", ".join(declared) if declared else "none"
-    governing = _short(str(reach.config.path), judge.config.root)
+    governing = relative_path(str(reach.config.path), judge.config.root)
     where = _query_place(site, use, judge.config.root)
     return _finding(
         UNDECLARED_BINDING,
@@ -592,15 +625,7 @@ def _query_place(site: CallSite, use: BindingUse, root: Path) -> str:
     if site.position.path == use.position.path and site.position.line == use.position.line:
         return ""
     function = f" in {site.function}" if site.function else ""
-    return f" at {_short(site.position.path, root)}:{site.position.line}{function}"
-
-
-def _short(path: str, root: Path) -> str:
-    """`path` relative to the project root, as messages name files (the same wherever check runs)."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
+    return f" at {relative_path(site.position.path, root)}:{site.position.line}{function}"
 
 
 def _finding(rule: RuleInfo, message: str, position: SourcePosition, severity: Severity | None = None) -> Finding:

@@ -5,6 +5,7 @@ these; the audit (`code.audit`) judges them against the schema; neither needs th
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,3 +132,20 @@ class CodeScan:
                 index.setdefault(config.directory, config)
             self._directory_index = (key, index)
         return self._directory_index[1]
+
+
+def relative_path(path: str, root: Path) -> str:
+    """`path` relative to the project root, as messages and plans name files (the same wherever
+    the command runs); unchanged when it is not below the root."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def compact_places(places: Iterable[tuple[str, int | str]]) -> str:
+    """`a.ts:3,9, b.ts:1` for (a.ts, 3), (a.ts, 9), (b.ts, 1): lines grouped by file, in order."""
+    lines: dict[str, list[str]] = {}
+    for path, line in places:
+        lines.setdefault(path, []).append(str(line))
+    return ", ".join(f"{path}:{','.join(numbers)}" for path, numbers in lines.items())
