@@ -349,10 +349,10 @@ class SourceHashes:
             return
         payload = json.dumps({"fingerprint": CACHE_FORMAT, "files": self._seen}, separators=(",", ":"))
         with contextlib.suppress(OSError):
+            from grove_schema.files import write_atomically
+
             self.directory.mkdir(parents=True, exist_ok=True)
-            temporary = self.directory / f".{HASHES_NAME}.{secrets.token_hex(4)}.tmp"
-            temporary.write_text(payload, encoding="utf-8")
-            os.replace(temporary, self.directory / HASHES_NAME)
+            write_atomically(self.directory / HASHES_NAME, payload)
 
     def _read(self) -> dict[str, list[Any]]:
         assert self.directory is not None
@@ -365,26 +365,6 @@ class SourceHashes:
             return {}
 
 
-def _entries(folder: Path, add: Callable[..., None]) -> list[os.DirEntry[str]]:
-    """The folder's entries by name; an unlistable folder is keyed as such."""
-    try:
-        return sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        add("unlistable", str(folder), type(error).__name__)
-        return []
-
-
-def _add_file(entry: os.DirEntry[str], add: Callable[..., None]) -> bytes | None:
-    """Key a file by name and content hash; its bytes, or None when it cannot be read."""
-    try:
-        data = Path(entry.path).read_bytes()
-    except OSError as error:
-        add("unreadable", entry.name, str(error))
-        return None
-    add("file", entry.name, hashlib.sha256(data).digest())
-    return data
-
-
 def _add_tree(
     folder: Path,
     add: Callable[..., None],
@@ -392,7 +372,12 @@ def _add_tree(
     decode: Callable[[bytes, str], str | Finding],
     layout: StreamLayout,
 ) -> None:
-    for entry in _entries(folder, add):
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        add("unlistable", str(folder), type(error).__name__)
+        return
+    for entry in entries:
         if entry.is_symlink():
             try:
                 add("link", entry.name, os.readlink(entry.path))
@@ -403,8 +388,13 @@ def _add_tree(
             _add_tree(Path(entry.path), add, texts, decode, layout)
             add("end", entry.name)
         elif entry.is_file():
-            data = _add_file(entry, add)
-            if data is not None and layout.looks_like_migration(entry.name):
+            try:
+                data = Path(entry.path).read_bytes()
+            except OSError as error:
+                add("unreadable", entry.name, str(error))
+                continue
+            add("file", entry.name, hashlib.sha256(data).digest())
+            if layout.looks_like_migration(entry.name):
                 text = decode(data, entry.path)
                 if isinstance(text, str):
                     texts[entry.path] = text
