@@ -145,6 +145,16 @@ class CodeAudit:
         return [use for use in self.uses if wanted in use.tables.all]
 
 
+def holders_of(streams: Mapping[str, StreamReplay]) -> dict[str, set[str]]:
+    """Key of every table, virtual table and view -> the databases whose replayed stream holds it."""
+    holders: dict[str, set[str]] = {}
+    for db, stream in streams.items():
+        schema = stream.schema
+        for name in (*schema.tables, *schema.virtual_tables, *schema.views):
+            holders.setdefault(name, set()).add(db)
+    return holders
+
+
 class _Judge:
     """The lookups one audit needs: who holds each table now, who owns it after the map."""
 
@@ -162,10 +172,7 @@ class _Judge:
         self.ownership = ownership
         self.schemas: dict[str, Schema] = {db: stream.schema for db, stream in streams.items()}
         self.streams_with_files = {db: bool(stream.files) for db, stream in streams.items()}
-        self.holders: dict[str, set[str]] = {}
-        for db, schema in self.schemas.items():
-            for name in (*schema.tables, *schema.virtual_tables, *schema.views):
-                self.holders.setdefault(name, set()).add(db)
+        self.holders = holders_of(streams)
         self.by_name = {database.name: db for db, database in config.databases.items()}
         self.by_binding = {database.binding: db for db, database in config.databases.items() if database.binding}
         self._tables: dict[str, StatementTables] = {}

@@ -40,14 +40,11 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
 
 def _selection(outcome: ProjectReplay, tables: list[str], database: str | None) -> list[str]:
     """Table keys: those named, else those living in or owned by `database`, else every table."""
+    from grove_schema.code.audit import holders_of
     from grove_schema.model import key
     from grove_schema.ownership import OwnershipMap
 
-    living: dict[str, set[str]] = {}
-    for db, stream in outcome.streams.items():
-        schema = stream.schema
-        for name in (*schema.tables, *schema.virtual_tables, *schema.views):
-            living.setdefault(name, set()).add(db)
+    living = holders_of(outcome.streams)
     if tables:
         unknown = [t for t in tables if key(t) not in living]
         if unknown:
