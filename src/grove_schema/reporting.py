@@ -308,7 +308,9 @@ class Report:
     statement_count: int
     tables: Mapping[str, int]  # database key -> tables in its replayed schema
     notes: list[str] = field(default_factory=list)  # advice that is not a finding
-    texts: Mapping[str, str] = field(default_factory=dict)  # path -> file text, for source excerpts
+    # path -> file text, for source excerpts: asked only by the terminal reporter (a cached report
+    # reads source files to answer it)
+    texts: Callable[[], Mapping[str, str]] = dict
     config_path: str = "ownership.toml"  # where SARIF places findings that belong to no file
 
     def summary(self) -> str:
@@ -318,7 +320,7 @@ class Report:
 def report_text(report: Report, out: IO[str]) -> None:
     """Coloured and grouped on a terminal (unless NO_COLOR), plain lines otherwise."""
     if use_colour(out):
-        write_rich(report.findings, report.summary(), out, report.texts, report.notes)
+        write_rich(report.findings, report.summary(), out, report.texts(), report.notes)
     else:
         write_plain(report.findings, report.summary(), out, report.notes)
 

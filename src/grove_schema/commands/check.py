@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
         tables=outcome.tables_per_database(),
         # With PATHS (a pre-commit hook) the report is about those files: no project-wide advice on every commit.
         notes=[] if args.paths else list(outcome.notes),
-        texts=outcome.texts(),
+        texts=outcome.texts,
         config_path=str(config.path),
     )
     REPORTERS[args.format](report, out)
