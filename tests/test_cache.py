@@ -6,14 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from grove_schema import cache as cache_module
+from grove_schema import replay_codec
 from grove_schema.cache import (
     CACHE_DIR_ENV,
+    CACHE_FORMAT,
     CachedReport,
     CheckCache,
     cache_directory,
@@ -24,6 +29,8 @@ from grove_schema.cache import (
     prefix_keys,
     replay_cached,
     report_inputs,
+    seal,
+    unsafe_cache_reason,
 )
 from grove_schema.codes import UNREADABLE_FILE
 from grove_schema.config import ProjectConfig, load_config
@@ -34,7 +41,12 @@ from grove_schema.registry import find_code
 from grove_schema.replay import LintSettings, Replayer, ReplayOptions, StreamReplay, replay_stream
 from grove_schema.sources import read_migration
 
+from .conftest import CliResult
+
 MakeProject = Callable[..., Path]
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file to another user needs root"
+)
 
 FILES = {
     "0001_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
@@ -55,18 +67,36 @@ def migrations(root: Path) -> Path:
 # --- where -------------------------------------------------------------------------------------
 
 
+def git(cwd: Path, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return completed.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def _no_git_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run from a git hook would inherit GIT_DIR and friends."""
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_the_environment_variable_wins(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     root = make_project({})
-    (root / ".git").mkdir()
+    git(root, "init", "-q")
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
     assert cache_directory(config_of(root)) == tmp_path / "elsewhere"
 
 
 def test_an_empty_environment_variable_is_unset(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project({})
-    (root / ".git").mkdir()
+    git(root, "init", "-q")
     monkeypatch.setenv(CACHE_DIR_ENV, "")
     assert cache_directory(config_of(root)) == (root / ".git" / "grove-schema" / "cache").resolve()
 
@@ -74,41 +104,69 @@ def test_an_empty_environment_variable_is_unset(make_project: MakeProject, monke
 def test_inside_the_git_directory_of_the_repository(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     root = make_project({})
-    (root / ".git").mkdir()
+    git(root, "init", "-q")
     directory = cache_directory(config_of(root))
     assert directory == (root / ".git" / "grove-schema" / "cache").resolve()
     assert directory is not None and not directory.exists()  # found, not created
 
 
 def test_the_git_directory_is_found_from_a_subfolder(tmp_path: Path) -> None:
-    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo").mkdir()
+    git(tmp_path / "repo", "init", "-q")
     deep = tmp_path / "repo" / "libs" / "engine"
     deep.mkdir(parents=True)
-    assert find_git_dir(deep) == tmp_path / "repo" / ".git"
+    assert find_git_dir(deep) == (tmp_path / "repo" / ".git").resolve()
 
 
-def test_a_worktrees_git_file_is_followed(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
-    root = make_project({})
-    target = tmp_path / "main" / ".git" / "worktrees" / "feature"
-    target.mkdir(parents=True)
-    (root / ".git").write_text(f"gitdir: {target}\n", encoding="utf-8")
-    assert cache_directory(config_of(root)) == target / "grove-schema" / "cache"
+def test_a_worktree_has_its_own_git_directory(tmp_path: Path) -> None:
+    main = tmp_path / "main"
+    main.mkdir()
+    git(main, "init", "-q")
+    git(main, "commit", "-q", "--allow-empty", "-m", "first")
+    git(main, "worktree", "add", "-q", str(tmp_path / "wt"))
+    assert find_git_dir(tmp_path / "wt") == (main / ".git" / "worktrees" / "wt").resolve()
 
 
-def test_a_relative_gitdir_is_resolved_from_the_git_files_folder(tmp_path: Path) -> None:
-    worktree = tmp_path / "wt"
-    worktree.mkdir()
-    (tmp_path / "main" / ".git" / "worktrees" / "wt").mkdir(parents=True)
-    (worktree / ".git").write_text("gitdir: ../main/.git/worktrees/wt\n", encoding="utf-8")
-    assert find_git_dir(worktree) == (tmp_path / "main" / ".git" / "worktrees" / "wt").resolve()
+def test_an_empty_folder_named_git_is_no_repository(tmp_path: Path) -> None:
+    """A parent folder could otherwise plant the cache: git itself does not take it for a repository."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "project").mkdir()
+    if git_toplevel_of(tmp_path) is not None:
+        pytest.skip("the temporary directory is itself inside a git repository")
+    assert find_git_dir(tmp_path / "project") is None
 
 
-def test_a_git_file_without_gitdir_is_no_repository(tmp_path: Path) -> None:
-    (tmp_path / ".git").write_text("not a pointer\n", encoding="utf-8")
+def test_a_git_file_pointing_anywhere_is_no_repository(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / ".git").write_text(f"gitdir: {tmp_path / 'elsewhere'}\n", encoding="utf-8")
+    if git_toplevel_of(tmp_path.parent) is not None:
+        pytest.skip("the temporary directory is itself inside a git repository")
     assert find_git_dir(tmp_path) is None
+
+
+@needs_root
+def test_a_repository_of_another_user_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's safe.directory rule: a repository owned by someone else is not this user's."""
+    repo = tmp_path / "theirs"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no safe.directory exception in the user's config
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    os.chown(repo, 4242, 4242)
+    os.chown(repo / ".git", 4242, 4242)
+    assert find_git_dir(repo) is None
+
+
+def git_toplevel_of(folder: Path) -> str | None:
+    completed = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=folder, capture_output=True, check=False)
+    return completed.stdout.decode().strip() if completed.returncode == 0 else None
+
+
+def test_no_git_means_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "repo").mkdir()
+    git(tmp_path / "repo", "init", "-q")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))
+    assert find_git_dir(tmp_path / "repo") is None
 
 
 def test_no_cache_outside_git(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,6 +175,59 @@ def test_no_cache_outside_git(make_project: MakeProject, monkeypatch: pytest.Mon
     if find_git_dir(root) is not None:
         pytest.skip("the temporary directory is itself inside a git repository")
     assert cache_directory(config_of(root)) is None
+
+
+# --- who can write the cache -------------------------------------------------------------------
+
+
+def test_a_private_directory_is_safe(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    (tmp_path / "cache").mkdir(mode=0o700)
+    assert unsafe_cache_reason(tmp_path / "cache") is None
+    assert unsafe_cache_reason(tmp_path / "cache" / "not" / "yet") is None  # created later, privately
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o1777])
+def test_a_directory_others_can_write_is_refused(tmp_path: Path, mode: int) -> None:
+    tmp_path.chmod(0o755)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    reason = unsafe_cache_reason(shared)
+    assert reason is not None and "can be written by other users" in reason
+    assert unsafe_cache_reason(shared / "below") is not None or mode & 0o1000  # a sticky parent is fine
+
+
+def test_below_a_sticky_world_writable_folder_is_safe(tmp_path: Path) -> None:
+    tmp_path.chmod(0o1777)
+    (tmp_path / "mine").mkdir(mode=0o700)
+    assert unsafe_cache_reason(tmp_path / "mine") is None
+
+
+def test_below_a_world_writable_folder_without_the_sticky_bit_is_refused(tmp_path: Path) -> None:
+    tmp_path.chmod(0o777)
+    (tmp_path / "mine").mkdir(mode=0o700)
+    reason = unsafe_cache_reason(tmp_path / "mine")
+    assert reason is not None and str(tmp_path) in reason
+
+
+@needs_root
+def test_a_directory_of_another_user_is_refused(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, 4242, 4242)
+    reason = unsafe_cache_reason(theirs)
+    assert reason is not None and "another user" in reason
+
+
+def test_a_symlink_to_a_shared_directory_is_refused(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (tmp_path / "link").symlink_to(shared)
+    assert unsafe_cache_reason(tmp_path / "link") is not None
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -650,3 +761,163 @@ def test_a_report_stores_each_rule_once(
         assert stored.count(json.dumps(rule.doc)[1:-1].encode()) == 1  # the doc, as JSON writes it
     cached = cached_check(config_of(root), store)
     assert isinstance(cached, CachedReport) and cached.findings == outcome.findings
+
+
+# --- what the cache stores is only data ----------------------------------------------------------
+
+
+def test_a_sealed_report_entry_with_damaged_content_is_rebuilt_with_a_note(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(dict(LINTED))
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    first = cached_check(config_of(root), store)
+    (entry,) = (tmp_path / "cache" / "report").iterdir()
+    entry.write_bytes(seal(b'{"rules": []}'))  # the seal holds, the document does not
+    again = cached_check(config_of(root), store)
+    assert isinstance(again, ProjectReplay) and again.findings == first.findings
+    assert len(store.notes) == 1 and "stored report could not be used" in store.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda sealed: sealed[:-5], "truncated"),
+        (lambda sealed: sealed[:-1] + bytes([sealed[-1] ^ 1]), "does not match its hash"),
+        (lambda sealed: sealed.replace(f"cache {CACHE_FORMAT} ".encode(), b"cache 999 ", 1), "another cache format"),
+        (lambda sealed: b"\x80\x05garbage", "no grove-schema cache header"),
+    ],
+)
+def test_a_damaged_snapshot_is_rebuilt_with_a_note(
+    tmp_path: Path, applied: list[str], damage: Callable[[bytes], bytes], reason: str
+) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    replay_cached(CheckCache(tmp_path / "cache"), "engine", files, read_migration)
+    for name in entries(tmp_path):
+        path = tmp_path / "cache" / "replay" / name
+        path.write_bytes(damage(path.read_bytes()))
+    store = CheckCache(tmp_path / "cache")
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration)
+    assert applied == list(FILES)
+    assert summary(result) == summary(fresh(files))
+    assert store.notes and all(reason in note and "rebuilt" in note for note in store.notes)
+
+
+def test_a_planted_pickle_never_runs(tmp_path: Path, applied: list[str]) -> None:
+    """A valid pickle, sealed as an entry would be, in place of every snapshot: it is refused as
+    data, and the code it carries never runs."""
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, (f"touch {marker}",))
+
+    files = write_stream(tmp_path / "m", FILES)
+    replay_cached(CheckCache(tmp_path / "cache"), "engine", files, read_migration)
+    planted = seal(pickle.dumps((cache_module.CACHE_FORMAT, Exploit())))
+    for name in entries(tmp_path):
+        (tmp_path / "cache" / "replay" / name).write_bytes(planted)
+    store = CheckCache(tmp_path / "cache")
+    applied.clear()
+    result = replay_cached(store, "engine", files, read_migration)
+    assert not marker.exists()
+    assert applied == list(FILES)
+    assert summary(result) == summary(fresh(files))
+    assert store.notes and all("not a replay snapshot" in note for note in store.notes)
+
+
+def test_the_snapshot_codec_round_trips_a_replay_with_its_parsed_statements(tmp_path: Path) -> None:
+    files = write_stream(tmp_path / "m", FILES)
+    result = fresh(files, LintSettings.default())
+    decoded = replay_codec.decode(replay_codec.encode(result))
+    assert summary(decoded) == summary(result)
+
+    def statement_fields(replayed: object) -> object:
+        statement = getattr(replayed, "statement", None)
+        if statement is None:
+            return None
+        fields = {k: v for k, v in vars(statement).items() if k not in ("raw", "ast")}
+        return type(statement), fields, statement.raw.text, statement.raw.start, statement.raw.terminated
+
+    assert [statement_fields(s) for s in decoded.statements] == [statement_fields(s) for s in result.statements]
+    # A file's text is written once, however many statements it holds.
+    written = json.dumps(FILES["0001_users.sql"])[1:-1].encode()
+    assert replay_codec.encode(result).count(written) == 1
+
+
+def test_the_snapshot_codec_refuses_classes_it_does_not_name() -> None:
+    with pytest.raises(TypeError, match="cannot hold"):
+        replay_codec.encode([Path("a"), subprocess.CompletedProcess(["x"], 0)])
+    for planted in (
+        '[[], ["O", "Popen", "x"]]',
+        '[[], ["E", "Table", "x"]]',
+        '[[], ["O", "Location", "a", 1]]',  # a field missing
+        '[[], ["Z"]]',
+        '[[1], "x"]',
+        "[" * 100_000,
+    ):
+        with pytest.raises(replay_codec.SnapshotFormatError):
+            replay_codec.decode(planted.encode())
+
+
+def test_a_snapshot_above_the_cap_is_not_stored(
+    tmp_path: Path, applied: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "SNAPSHOT_CAP", 1000)
+    files = write_stream(tmp_path / "m", FILES)
+    replay_cached(CheckCache(tmp_path / "cache"), "engine", files, read_migration)
+    assert entries(tmp_path) == []
+
+
+def test_stale_temporary_files_of_a_killed_write_are_removed(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    store.write("report", "a", b"1")
+    folder = tmp_path / "cache" / "report"
+    stale, recent = folder / ".b.0000.tmp", folder / ".c.1111.tmp"
+    stale.write_bytes(b"half")
+    recent.write_bytes(b"being written")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    store.write("report", "d", b"2")
+    assert not stale.exists() and recent.exists()
+
+
+def test_entries_are_private_files(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    store.write("report", "a", b"1")
+    assert (tmp_path / "cache" / "report" / "a").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
+
+
+@needs_root
+def test_an_entry_of_another_user_is_not_read(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    store.write("report", "a", b"1")
+    os.chown(tmp_path / "cache" / "report" / "a", 4242, 4242)
+    assert store.read("report", "a") is None
+    assert store.notes and "not a regular file of this user" in store.notes[0]
+
+
+def test_a_forged_report_in_a_shared_directory_does_not_turn_a_failing_check_green(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., CliResult]
+) -> None:
+    root = make_project(dict(LINTED))
+    monkeypatch.chdir(root)
+    shared = tmp_path / "shared-cache"
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
+    failing = run_cli("check", str(migrations(root) / "0003_bad.sql"))
+    assert failing.code == 1
+    # Another user rewrites every stored report as a clean one and leaves the folder writable.
+    clean = json.dumps({"rules": [], "findings": [], "notes": [], "files": 3, "statements": 3, "tables": {}})
+    forged = list((shared / "report").iterdir())
+    assert forged
+    for entry in forged:
+        entry.write_bytes(seal(clean.encode()))
+    shared.chmod(0o777)
+    result = run_cli("check", str(migrations(root) / "0003_bad.sql"))
+    assert result.code == 1 and "0003_bad.sql" in result.out
+    assert f"not using the cache in {shared}" in result.err and "can be written by other users" in result.err
+    shared.chmod(0o700)  # the same forged entries in a private folder are this user's own doing
+    assert run_cli("check", str(migrations(root) / "0003_bad.sql")).code == 0

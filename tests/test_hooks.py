@@ -558,7 +558,10 @@ def test_the_cache_lives_in_the_git_directory_by_default(  # type: ignore[no-unt
     # Outside a git repository a hook-mode check caches nothing (and writes nothing).
     assert run_cli("check", path, cwd=root).code == 0
     assert sorted(p.name for p in root.iterdir()) == ["libs", "ownership.toml"]
-    (root / ".git").mkdir()  # what git's repository folder looks like to the lookup
+    (root / ".git").mkdir()  # a bare folder named .git is no repository to git: still no cache
+    assert run_cli("check", path, cwd=root).code == 0
+    assert sorted(p.name for p in (root / ".git").iterdir()) == []
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     assert run_cli("check", path, cwd=root).code == 0
     cache = root / ".git" / "grove-schema" / "cache"
     assert (cache / "CACHEDIR.TAG").is_file() and len(list((cache / "report").iterdir())) == 1

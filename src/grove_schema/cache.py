@@ -13,8 +13,9 @@ hit gives exactly what the run would have given, and an upgrade or an edit of th
   `source-hashes.json`). A hit skips the replay, the ownership check, the code audit and the
   imports they need. The key is computed again after a miss and the report is stored only if
   nothing changed while the check ran.
-- The replay of a stream's prefix (`replay/`, pickle): `Replayer.snapshot()` (schema model,
-  statements, findings, the dev database's pages) after the first k files, keyed by the chain of
+- The replay of a stream's prefix (`replay/`): `Replayer.snapshot()` (schema model, statements,
+  findings as replay_codec's JSON, which can hold only the classes it names; the dev database's
+  pages as SQLite serializes them) after the first k files, keyed by the chain of
   those files' paths and content hashes and the replay options. After a miss the state is kept
   before and after the last file, so a new or edited last migration replays only itself. After a
   file that may set connection state the pages do not hold (any PRAGMA, total_changes()) the
@@ -24,8 +25,11 @@ hit gives exactly what the run would have given, and an upgrade or an edit of th
   and its new SQL.
 
 Where: `$GROVE_SCHEMA_CACHE_DIR`, else `grove-schema/cache` inside the git directory of the
-repository that holds ownership.toml (never in the working tree: a pickle from a cloned repository
-must never be loaded). Any failure to read or write the cache only makes it a miss.
+repository that holds ownership.toml, as `git rev-parse` finds it (never in the working tree). What
+is stored is only data, and every entry is sealed with the cache format and its sha256: a damaged,
+truncated or foreign entry is rebuilt, with a note. A directory that another user can write is
+not used at all (`unsafe_cache_reason`): a planted report could otherwise turn a failing check
+green. Any failure to read or write the cache only makes it a miss.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ import functools
 import hashlib
 import json
 import os
-import pickle
 import secrets
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -79,21 +83,64 @@ def user_cache_directory() -> Path:
 
 
 def find_git_dir(start: Path) -> Path | None:
-    """The `.git` directory of the repository containing `start` (a worktree's `.git` file is
-    followed), found without running git."""
-    for folder in (start, *start.parents):
-        candidate = folder / ".git"
-        if candidate.is_dir():
-            return candidate
-        if candidate.is_file():
+    """The git directory of the repository containing `start`, as git itself finds it
+    (`git rev-parse --absolute-git-dir`: it honours GIT_DIR, worktrees, ceilings and
+    safe.directory); None outside a repository git trusts, or without git."""
+    import subprocess
+
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=start,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if completed.returncode != 0:
+        return None
+    line = completed.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(line) if line else None
+
+
+def unsafe_cache_reason(directory: Path) -> str | None:
+    """Why another user could plant entries in `directory`, or None when only this user (and root)
+    can write there: the folder and every existing folder above it must belong to this user or to
+    root and be writable by no one else; above it, a world-writable folder with the sticky bit
+    (/tmp) is fine, as no one else can replace what is inside. (ssh checks its keys the same way.)"""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # no POSIX owners to check
+        return None
+    me = getuid()
+    try:
+        path = Path(os.path.abspath(directory))
+        chain = [path, *path.parents]
+    except (OSError, ValueError):
+        return f"{directory} cannot be resolved"
+    for folder in chain:
+        try:
+            info = folder.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            return f"{folder} cannot be examined ({error.strerror or error})"
+        if stat.S_ISLNK(info.st_mode):
             try:
-                line = candidate.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                return None
-            if line.startswith("gitdir:"):
-                target = Path(line[len("gitdir:") :].strip())
-                return target if target.is_absolute() else (folder / target).resolve()
-            return None
+                target = folder.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return f"{folder} is a symbolic link that cannot be followed"
+            reason = unsafe_cache_reason(target) if target != folder else None
+            if reason is not None:
+                return reason
+            continue
+        if info.st_uid not in (me, 0):
+            return f"{folder} belongs to another user (uid {info.st_uid})"
+        writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        # The folder itself must be private; above it (or above where it will be created, privately)
+        # the sticky bit keeps others from replacing what is ours.
+        if writable_by_others and (folder == path or not info.st_mode & stat.S_ISVTX):
+            return f"{folder} can be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
     return None
 
 
@@ -145,23 +192,106 @@ def _normalized(name: str) -> str:
 # --- the store ----------------------------------------------------------------------------------
 
 
+_SEAL = b"grove-schema cache "
+
+
+def seal(data: bytes) -> bytes:
+    """`data` behind a header with the cache format and its sha256, so a damaged, truncated or
+    foreign entry is recognised (`unseal`) instead of being used."""
+    return _SEAL + f"{CACHE_FORMAT} {len(data)} {hashlib.sha256(data).hexdigest()}\n".encode() + data
+
+
+def unseal(sealed: bytes) -> bytes:
+    """The data `seal` wrote; CacheEntryError when the header, length or hash does not hold."""
+    if not sealed.startswith(_SEAL):
+        raise CacheEntryError("it has no grove-schema cache header")
+    newline = sealed.find(b"\n", 0, 200)
+    try:
+        version, length, digest = sealed[len(_SEAL) : newline].decode("ascii").split(" ")
+    except (UnicodeDecodeError, ValueError):
+        raise CacheEntryError("its header is damaged") from None
+    if version != str(CACHE_FORMAT):
+        raise CacheEntryError(f"it was written by another cache format ({version}, not {CACHE_FORMAT})")
+    data = sealed[newline + 1 :]
+    if str(len(data)) != length:
+        raise CacheEntryError(f"it holds {len(data)} bytes where its header says {length} (truncated?)")
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise CacheEntryError("its content does not match its hash")
+    return data
+
+
+class CacheEntryError(ValueError):
+    """A cache entry that cannot be used: it is replaced by a fresh one."""
+
+
+STORE_CAP = 256 * 1024 * 1024  # bytes: a JSON store larger than this is not read
+
+
+def read_store(path: Path, notes: list[str]) -> Any:
+    """A sealed JSON store of the cache directory (the source hashes, the code scan): its
+    document, or None when absent, and when damaged or not this user's (then with a note)."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or not CheckCache.owned(info):
+                notes.append(f"cache: {path.name} is not a regular file of this user; it was not read")
+                return None
+            sealed = handle.read(STORE_CAP + 1)
+    except OSError:
+        return None
+    try:
+        return json.loads(unseal(sealed))
+    except (CacheEntryError, ValueError) as error:
+        notes.append(f"cache: {path.name} could not be used ({error}); it was rebuilt")
+        return None
+
+
+SNAPSHOT_CAP = 64 * 1024 * 1024  # bytes: a larger replay state is replayed again, never stored
+_STALE_TEMPORARY_SECONDS = 600  # a temporary file this old was left by a killed write
+
+
 class CheckCache:
-    """Entries are files named by their key; written atomically, pruned to the most recently used."""
+    """Entries are files named by their key, sealed (`seal`), written atomically, pruned to the most
+    recently used. `notes` says what went wrong with the cache in this run (a damaged entry that was
+    rebuilt, a directory that could not be trusted): the check command prints them."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.notes: list[str] = []
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / key
 
     def read(self, kind: str, key: str) -> bytes | None:
+        """The entry's data; None when absent, and when damaged (then it is removed, with a note)."""
         path = self._path(kind, key)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or not self.owned(info):
+                    self.damaged(kind, key, "it is not a regular file of this user")
+                    return None
+                sealed = handle.read(SNAPSHOT_CAP + 4096)
             os.utime(path)  # most recently used
         except OSError:
             return None
-        return data
+        try:
+            return unseal(sealed)
+        except CacheEntryError as error:
+            self.damaged(kind, key, str(error))
+            return None
+
+    @staticmethod
+    def owned(info: os.stat_result) -> bool:
+        getuid = getattr(os, "getuid", None)
+        return getuid is None or (info.st_uid == getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+    def damaged(self, kind: str, key: str, reason: str) -> None:
+        """Forget an unusable entry; the run goes on without it and a good one replaces it."""
+        with contextlib.suppress(OSError):
+            os.unlink(self._path(kind, key))
+        what = {"report": "stored report", "replay": "stored replay"}.get(kind, f"{kind} entry")
+        self.notes.append(f"cache: a {what} could not be used ({reason}); it was rebuilt")
 
     def has(self, kind: str, key: str) -> bool:
         return self._path(kind, key).is_file()
@@ -169,7 +299,8 @@ class CheckCache:
     def write(self, kind: str, key: str, data: bytes) -> None:
         folder = self.directory / kind
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"
             if not tag.exists():
                 tag.write_text(
@@ -177,7 +308,9 @@ class CheckCache:
                     encoding="utf-8",
                 )
             temporary = folder / f".{key}.{secrets.token_hex(4)}.tmp"
-            temporary.write_bytes(data)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(descriptor, "wb") as handle:
+                handle.write(seal(data))
             os.replace(temporary, folder / key)
             self._prune(folder, KEEP[kind])
         except OSError:
@@ -186,16 +319,21 @@ class CheckCache:
     @staticmethod
     def _prune(folder: Path, keep: int) -> None:
         entries = []
+        stale = time.time() - _STALE_TEMPORARY_SECONDS
         for entry in os.scandir(folder):
-            if entry.name.startswith("."):
-                continue
             try:
-                entries.append((entry.stat().st_mtime_ns, entry.path))
+                info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-        for _mtime, stale in sorted(entries, reverse=True)[keep:]:
+            if entry.name.startswith("."):
+                if entry.name.endswith(".tmp") and info.st_mtime < stale:  # left by a killed write
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                continue
+            entries.append((info.st_mtime_ns, entry.path))
+        for _mtime, old in sorted(entries, reverse=True)[keep:]:
             with contextlib.suppress(OSError):
-                os.unlink(stale)
+                os.unlink(old)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -320,8 +458,9 @@ class SourceHashes:
     JSON file of the cache directory; a file whose stat changed, or changed just before it was
     hashed, is read again. Any failure to read or write it only means reading the files."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, notes: list[str] | None = None) -> None:
         self.directory = directory
+        self.notes = notes if notes is not None else []
         self._known: dict[str, list[Any]] = self._read() if directory is not None else {}
         self._seen: dict[str, list[Any]] = {}
         self._recent = time.time() - _RACY_SECONDS
@@ -351,17 +490,18 @@ class SourceHashes:
         with contextlib.suppress(OSError):
             from grove_schema.files import write_atomically
 
-            self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.directory / HASHES_NAME, payload)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomically(self.directory / HASHES_NAME, seal(payload.encode()))
 
     def _read(self) -> dict[str, list[Any]]:
         assert self.directory is not None
+        data = read_store(self.directory / HASHES_NAME, self.notes)
         try:
-            data = json.loads((self.directory / HASHES_NAME).read_text(encoding="utf-8"))
-            if data.get("fingerprint") != CACHE_FORMAT:
+            if data is None or data.get("fingerprint") != CACHE_FORMAT:
                 return {}
             return {str(path): list(value) for path, value in data["files"].items() if len(value) == 4}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            self.notes.append(f"cache: {HASHES_NAME} could not be used ({type(error).__name__}); it was rebuilt")
             return {}
 
 
@@ -478,7 +618,7 @@ def cached_check(
     ignore: Sequence[str] = (),
 ) -> ProjectReplay | CachedReport:
     """`check_project` through the cache (or straight, when `cache` is None)."""
-    hashes = SourceHashes(cache.directory) if cache is not None and config.code is not None else None
+    hashes = SourceHashes(cache.directory, cache.notes) if cache is not None and config.code is not None else None
     before = report_inputs(config, databases, history, ignore, hashes) if cache is not None else None
     if hashes is not None:
         hashes.save()
@@ -487,8 +627,8 @@ def cached_check(
         if stored is not None:
             try:
                 return decode_report(stored, before.texts)
-            except (ValueError, KeyError, TypeError, IndexError):
-                pass  # a damaged entry is a miss
+            except (ValueError, KeyError, TypeError, IndexError) as error:
+                cache.damaged("report", before.key, f"{type(error).__name__}: {error}")
     from grove_schema.project import check_project
 
     if cache is None:
@@ -501,7 +641,7 @@ def cached_check(
         history=history,
         ignore=ignore,
         replay=functools.partial(replay_cached, cache),
-        code_cache=ScanCache(cache.directory / "scan") if config.code is not None else None,
+        code_cache=ScanCache(cache.directory / "scan", cache.notes) if config.code is not None else None,
     )
     after = report_inputs(config, databases, history, ignore, hashes)
     if hashes is not None:
@@ -518,9 +658,7 @@ def _options_key(database: str, options: ReplayOptions) -> bytes:
     lint = options.lint
     rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
     retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
-    settings = (
-        "replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired
-    )
+    settings = ("replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired)
     return hashlib.sha256(repr(settings).encode()).digest()
 
 
@@ -540,32 +678,46 @@ def prefix_keys(seed: bytes, files: Sequence[MigrationFile], texts: Sequence[str
     return keys
 
 
-class _SnapshotPickler(pickle.Pickler):
-    """Leaves out what is recomputed on demand from the source (tokens, sqlglot trees) and keeps
-    each finding's rule the registered object."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        from grove_schema.sql.lexer import RawStatement
-        from grove_schema.sql.parsing import Statement
-
-        if isinstance(obj, RuleInfo):
-            return _rule_info, (obj.code, obj.name, int(obj.severity), obj.summary, obj.doc)
-        if isinstance(obj, RawStatement):
-            return RawStatement, (obj.source, obj.start, obj.end, obj.terminated, obj.unterminated)
-        if isinstance(obj, Statement) and "ast" in vars(obj):
-            reduced = obj.__reduce_ex__(5)
-            assert isinstance(reduced, tuple)
-            state = {k: v for k, v in reduced[2].items() if k != "ast"}
-            return (reduced[0], reduced[1], state, *reduced[3:])
-        return NotImplemented
+_SNAPSHOT_MAGIC = b"grove-schema replay snapshot\n"
 
 
-def _dump_snapshot(snapshot: ReplaySnapshot) -> bytes:
-    import io
+def dump_snapshot(snapshot: ReplaySnapshot) -> bytes | None:
+    """The snapshot as data: replay_codec's JSON of the result, then SQLite's own serialization of
+    the dev database; None above SNAPSHOT_CAP (such a stream is replayed, not stored)."""
+    from grove_schema import replay_codec
 
-    buffer = io.BytesIO()
-    _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((CACHE_FORMAT, snapshot))
-    return buffer.getvalue()
+    body = replay_codec.encode(snapshot.result)
+    pages = snapshot.pages
+    if len(body) + len(pages or b"") > SNAPSHOT_CAP:
+        return None
+    header = json.dumps({"body": len(body), "pages": pages is not None}, separators=(",", ":")).encode()
+    return _SNAPSHOT_MAGIC + header + b"\n" + body + (pages or b"")
+
+
+def load_snapshot(data: bytes) -> ReplaySnapshot:
+    """What `dump_snapshot` wrote; CacheEntryError for anything else."""
+    from grove_schema import replay_codec
+    from grove_schema.replay import ReplaySnapshot, StreamReplay
+
+    if not data.startswith(_SNAPSHOT_MAGIC):
+        raise CacheEntryError("it is not a replay snapshot")
+    newline = data.find(b"\n", len(_SNAPSHOT_MAGIC))
+    try:
+        header = json.loads(data[len(_SNAPSHOT_MAGIC) : newline])
+        length, has_pages = int(header["body"]), bool(header["pages"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise CacheEntryError(f"its header is damaged ({type(error).__name__})") from None
+    start = newline + 1
+    body, pages = data[start : start + length], data[start + length :]
+    if len(body) != length or (not has_pages and pages):
+        raise CacheEntryError("its parts do not have the lengths its header says")
+    try:
+        result = replay_codec.decode(body)
+    except replay_codec.SnapshotFormatError as error:
+        raise CacheEntryError(str(error)) from None
+    if not isinstance(result, StreamReplay):
+        raise CacheEntryError("it does not hold a stream's replay")
+    return ReplaySnapshot(result, pages if has_pages else None)
 
 
 def replay_cached(
@@ -609,14 +761,12 @@ def replay_cached(
 
 
 def _store(cache: CheckCache, key: str, replayer: Replayer) -> None:
-    try:
-        snapshot = replayer.snapshot()
-        if snapshot is None:  # it could not hold all the state: never resume from it
-            return
-        data = _dump_snapshot(snapshot)
-    except Exception:  # whatever cannot be pickled is simply not cached
+    snapshot = replayer.snapshot()
+    if snapshot is None:  # it could not hold all the state: never resume from it
         return
-    cache.write("replay", key, data)
+    data = dump_snapshot(snapshot)
+    if data is not None:
+        cache.write("replay", key, data)
 
 
 def _restore(cache: CheckCache, key: str, replayer: Replayer) -> bool:
@@ -624,10 +774,13 @@ def _restore(cache: CheckCache, key: str, replayer: Replayer) -> bool:
     if data is None:
         return False
     try:
-        version, snapshot = pickle.loads(data)
-        if version != CACHE_FORMAT:
-            return False
+        snapshot = load_snapshot(data)
+    except CacheEntryError as error:
+        cache.damaged("replay", key, str(error))
+        return False
+    try:
         replayer.restore(snapshot)
-    except Exception:  # a damaged entry is a miss (the fresh dev database is untouched)
+    except ValueError as error:  # another option set: the fresh dev database is untouched
+        cache.damaged("replay", key, str(error))
         return False
     return True

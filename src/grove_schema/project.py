@@ -159,7 +159,7 @@ def audit_project_code(
 
     assert config.code is not None
     scan = scan_code(config.code, config.root, cache=cache)
-    verdicts = SqlVerdicts(cache.directory if cache is not None else None)
+    verdicts = SqlVerdicts(cache.directory, cache.notes) if cache is not None else SqlVerdicts()
     audit = audit_code(config, scan, streams, OwnershipMap(config), verdicts)
     verdicts.save()
     return audit

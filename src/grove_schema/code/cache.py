@@ -60,8 +60,10 @@ class _JsonStore(Generic[Entry]):
         fingerprint: Callable[[], str],
         encode: Callable[[Entry], Any],
         decode: Callable[[Any], Entry],
+        notes: list[str] | None = None,
     ) -> None:
         self.directory = directory
+        self.notes = notes if notes is not None else []  # a damaged store that was rebuilt
         self._name = name
         self._fingerprint = fingerprint
         self._encode = encode
@@ -94,10 +96,11 @@ class _JsonStore(Generic[Entry]):
         kept = {key: self._encode(entries[key]) for key in sorted(self._used) if key in entries}
         payload = json.dumps({"fingerprint": self._fingerprint(), "entries": kept}, separators=(",", ":"))
         with contextlib.suppress(OSError):
+            from grove_schema.cache import seal
             from grove_schema.files import write_atomically
 
-            self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.directory / self._name, payload)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomically(self.directory / self._name, seal(payload.encode()))
             self._dirty = False
 
     def _load(self) -> dict[str, Entry]:
@@ -107,20 +110,23 @@ class _JsonStore(Generic[Entry]):
 
     def _read(self) -> dict[str, Entry]:
         assert self.directory is not None
+        from grove_schema.cache import read_store
+
+        data = read_store(self.directory / self._name, self.notes)
         try:
-            data: Any = json.loads((self.directory / self._name).read_text(encoding="utf-8"))
-            if data.get("fingerprint") != self._fingerprint():
-                return {}
+            if data is None or data.get("fingerprint") != self._fingerprint():
+                return {}  # absent, damaged (noted), or of another version: rebuilt
             return {str(key): self._decode(value) for key, value in data["entries"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            self.notes.append(f"cache: {self._name} could not be used ({type(error).__name__}); it was rebuilt")
             return {}
 
 
 class ScanCache(_JsonStore[FileFacts]):
     """Facts by content hash. `hits` and `misses` count the lookups of this object's life."""
 
-    def __init__(self, directory: Path | None = None) -> None:
-        super().__init__(directory, STORE_NAME, fingerprint, FileFacts.to_json, FileFacts.from_json)
+    def __init__(self, directory: Path | None = None, notes: list[str] | None = None) -> None:
+        super().__init__(directory, STORE_NAME, fingerprint, FileFacts.to_json, FileFacts.from_json, notes)
         self.hits = 0
         self.misses = 0
 
@@ -155,8 +161,8 @@ class SqlVerdicts(_JsonStore[dict[str, Any]]):
     names that a database lacks (keyed by a digest of that database's schema). Call sites repeat
     their queries and a commit changes few of them, so a hook run parses only new SQL."""
 
-    def __init__(self, directory: Path | None = None) -> None:
-        super().__init__(directory, VERDICTS_NAME, verdicts_fingerprint, dict, _verdict_entry)
+    def __init__(self, directory: Path | None = None, notes: list[str] | None = None) -> None:
+        super().__init__(directory, VERDICTS_NAME, verdicts_fingerprint, dict, _verdict_entry, notes)
 
     @staticmethod
     def key(sql: str) -> str:

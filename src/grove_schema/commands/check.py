@@ -22,7 +22,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file: {path}")
-    outcome = _replayed(args, config)
+    outcome = _replayed(args, config, err)
     findings = outcome.findings
     if args.paths:
         findings = filter_to_paths(findings, args.paths, config)
@@ -41,9 +41,10 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
 
 
-def _replayed(args: argparse.Namespace, config: ProjectConfig) -> ProjectReplay | CachedReport:
-    """check_project, through the content-hash cache when it is on (docs/hooks.md)."""
-    from grove_schema.cache import CheckCache, cache_directory, cached_check
+def _replayed(args: argparse.Namespace, config: ProjectConfig, err: IO[str]) -> ProjectReplay | CachedReport:
+    """check_project, through the content-hash cache when it is on (docs/hooks.md); what went
+    wrong with the cache is said on standard error, never in the report."""
+    from grove_schema.cache import CheckCache, cache_directory, cached_check, unsafe_cache_reason
 
     use_cache = bool(args.paths) if args.cache is None else args.cache
     directory = cache_directory(config) if use_cache else None
@@ -51,5 +52,13 @@ def _replayed(args: argparse.Namespace, config: ProjectConfig) -> ProjectReplay 
         from grove_schema.cache import user_cache_directory
 
         directory = user_cache_directory()
+    if directory is not None:
+        reason = unsafe_cache_reason(directory)
+        if reason is not None:
+            print(f"grove-schema: not using the cache in {directory}: {reason}", file=err)
+            directory = None
     cache = CheckCache(directory) if directory is not None else None
-    return cached_check(config, cache, databases=args.database, history=args.history, ignore=args.ignore)
+    outcome = cached_check(config, cache, databases=args.database, history=args.history, ignore=args.ignore)
+    for note in cache.notes if cache is not None else []:
+        print(f"grove-schema: {note}", file=err)
+    return outcome
