@@ -399,10 +399,74 @@ def test_an_unknown_database_has_no_key(project: Path) -> None:
     assert report_inputs(config_of(project), ["nope"], False, ()) is None
 
 
-def test_the_inputs_carry_the_decoded_texts(project: Path) -> None:
-    inputs = report_inputs(config_of(project), None, False, ())
-    assert inputs is not None
-    assert {Path(path).name: text for path, text in inputs.texts.items()} == FILES
+def test_a_cached_report_reads_only_the_texts_its_findings_stand_in(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project({**LINTED, "0004_ok.sql": "CREATE TABLE fine (id INTEGER PRIMARY KEY);\n"})
+    (migrations(root) / "0003_bad.sql").write_bytes(b"\xef\xbb\xbf" + LINTED["0003_bad.sql"].encode())
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    cached_check(config_of(root), store)
+    hit = cached_check(config_of(root), store)
+    assert isinstance(hit, CachedReport)
+    texts = {Path(path).name: text for path, text in hit.texts().items()}
+    assert "0004_ok.sql" not in texts  # no finding there
+    assert texts["0003_bad.sql"] == LINTED["0003_bad.sql"]  # decoded as a migration: the BOM dropped
+
+
+def test_an_unchanged_file_is_not_read_again_for_the_key(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real = cache_module.regular_file_digest
+
+    def counting(path: str) -> str | None:
+        reads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(cache_module, "regular_file_digest", counting)
+    old = time.time() - 60  # settled, not "racy"
+    for path in migrations(project).iterdir():
+        os.utime(path, (old, old))
+    first = cache_module.SourceHashes(tmp_path / "cache")
+    before = report_inputs(config_of(project), None, False, (), first)
+    first.save()
+    assert sorted(reads) == sorted(FILES)
+    reads.clear()
+    again = report_inputs(config_of(project), None, False, (), cache_module.SourceHashes(tmp_path / "cache"))
+    assert reads == [] and again is not None and before is not None and again.key == before.key
+    (migrations(project) / "0002_posts.sql").write_text("CREATE TABLE posts (id INTEGER PRIMARY KEY);\n")
+    edited = report_inputs(config_of(project), None, False, (), cache_module.SourceHashes(tmp_path / "cache"))
+    assert reads == ["0002_posts.sql"] and edited is not None and edited.key != before.key
+
+
+def test_a_fifo_never_blocks_the_key(project: Path) -> None:
+    os.mkfifo(migrations(project) / "0009_pipe.sql")
+    os.mkfifo(migrations(project) / "NEXT_MIGRATION_NUMBER.txt")
+    before = key_of(project)  # returns: neither is opened for a blocking read
+    assert before == key_of(project)
+
+
+def test_a_linked_migration_is_keyed_by_its_targets_content(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.sql"
+    target.write_text("CREATE TABLE a (id INTEGER);\n", encoding="utf-8")
+    (migrations(project) / "0004_linked.sql").symlink_to(target)
+    before = key_of(project)
+    target.write_text("DROP TABLE users;\n", encoding="utf-8")
+    assert key_of(project) != before
+
+
+def test_the_fingerprint_follows_the_source_files(tmp_path: Path) -> None:
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "sql" / "b.py").write_text("y = 2\n")
+    (tmp_path / "notes.txt").write_text("not source\n")
+    first = cache_module.source_stamp(str(tmp_path))
+    assert b"a.py" in first and b"sql/b.py" in first and b"notes" not in first
+    (tmp_path / "notes.txt").write_text("changed\n")
+    assert cache_module.source_stamp(str(tmp_path)) == first
+    (tmp_path / "sql" / "b.py").write_text("y = 3 # longer\n")
+    assert cache_module.source_stamp(str(tmp_path)) != first
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -851,12 +915,15 @@ def test_the_snapshot_codec_refuses_classes_it_does_not_name() -> None:
     with pytest.raises(TypeError, match="cannot hold"):
         replay_codec.encode([Path("a"), subprocess.CompletedProcess(["x"], 0)])
     for planted in (
-        '[[], ["O", "Popen", "x"]]',
-        '[[], ["E", "Table", "x"]]',
-        '[[], ["O", "Location", "a", 1]]',  # a field missing
-        '[[], ["Z"]]',
-        '[[1], "x"]',
-        "[" * 100_000,
+        '[]\n{"\\u0000o": ["Popen", "x"]}',  # a class it does not name
+        '[]\n{"\\u0000o": ["CompletedProcess", ["ls"], 0]}',
+        '[]\n{"\\u0000e": ["Table", "x"]}',  # not an enumeration
+        '[]\n{"\\u0000o": ["Location", "a", 1]}',  # a field missing
+        '[]\n{"\\u0000z": 1}',  # an unknown tag
+        '[]\n{"\\u0000s": 3}',  # no such shared string
+        '[]\n{"\\u0000o": ["Location", "a", 1, 1], "x": 2}',  # two keys
+        '[1]\n"x"',  # shared strings that are not strings
+        "[]\n" + "[" * 100_000,
     ):
         with pytest.raises(replay_codec.SnapshotFormatError):
             replay_codec.decode(planted.encode())

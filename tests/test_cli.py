@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from grove_schema import cli
 
 from .conftest import REPO
 
@@ -148,3 +151,33 @@ def test_console_script_runs_as_a_process() -> None:
 def test_bad_command_lines_exit_2(run_cli, argv) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(*argv, cwd=REPO)
     assert result.code == 2
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("command", sorted(cli._COMMAND_OPTIONS))
+def test_a_parser_built_for_one_command_parses_and_helps_as_the_full_one(command: str) -> None:
+    full, one = cli.build_parser(), cli.build_parser(only=command)
+    assert list(_subparsers(one)) == [command]
+    assert _subparsers(one)[command].format_help() == _subparsers(full)[command].format_help()
+    assert _subparsers(one)[command].format_usage() == _subparsers(full)[command].format_usage()
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["check", "a.sql"], "check"),
+        (["--config", "check", "plan"], "plan"),  # a global option's value is not the command
+        (["--root", "x", "--config", "y.toml", "render", "curios"], "render"),
+        (["--version"], None),
+        (["nonsense"], None),
+        (["--", "check"], None),
+        (["--help", "check"], None),  # the global help lists every command
+        (["check", "--help"], "check"),
+    ],
+)
+def test_the_command_is_found_before_parsing(argv: list[str], command: str | None) -> None:
+    assert cli._command_named(argv) == command

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from grove_schema.model import Column, Index, IndexColumn, Provenance, Schema, SourceRef, Table, Trigger, key
+from grove_schema.sql import references
+from grove_schema.sql.parsing import parse_with_sqlglot
 from grove_schema.sql.references import (
     column_references,
     expression_columns,
@@ -99,6 +105,74 @@ def test_columns_of_an_expression() -> None:
     assert expression_columns("status IN ('a', 'b') AND length(code) = 6") == {"status", "code"}
     assert expression_columns("CASE WHEN x IS NULL THEN 0 ELSE y END") == {"x", "y"}
     assert expression_columns('"Quoted Name" > 0') == {"quoted name"}
+
+
+SIMPLE_EXPRESSIONS = [
+    "lower(email)",
+    "deleted_at IS NULL",
+    "status = 'active' AND tenant_id IS NOT NULL",
+    "json_extract(data, '$.kind')",
+    "name COLLATE NOCASE",
+    "coalesce(updated_at, created_at) > CURRENT_TIMESTAMP",
+    '"Quoted Name" > 0 OR [bracketed] < 2',
+    "score BETWEEN 1 AND 10",
+    "title LIKE '%x%' ESCAPE '\\'",
+    "a + b * -c / 2 || d",
+    "length(trim(code)) = 6 AND NOT archived",
+    "x ISNULL OR y NOTNULL",
+    "action = 'view'",  # a keyword SQLite also takes as a name
+    "key",
+    "abs(delta) >= 0.5e3 AND flags & 4",
+]
+NOT_SIMPLE = [
+    "CASE WHEN x IS NULL THEN 0 ELSE y END",
+    "CAST(amount AS INTEGER)",
+    "status IN ('a', 'b')",
+    "t.name = 'x'",
+    "id = ?",
+    "EXISTS (SELECT 1 FROM u)",
+    "RAISE(ABORT, 'no')",
+    "'unterminated",
+]
+
+
+@pytest.mark.parametrize("expression", SIMPLE_EXPRESSIONS)
+def test_a_simple_expression_is_read_without_sqlglot_and_agrees_with_it(expression: str) -> None:
+    fast = references._simple_expression_columns(expression)
+    assert fast is not None
+    assert fast == sqlglot_expression_columns(expression)
+
+
+@pytest.mark.parametrize("expression", NOT_SIMPLE)
+def test_anything_else_goes_to_sqlglot(expression: str) -> None:
+    assert references._simple_expression_columns(expression) is None
+
+
+def sqlglot_expression_columns(expression: str) -> set[str]:
+    from sqlglot import exp
+
+    tree = parse_with_sqlglot(f"SELECT {expression}")
+    assert tree is not None
+    return {c.name.lower() for c in tree.find_all(exp.Column) if c.name}
+
+
+def test_the_corpus_index_expressions_read_without_sqlglot_agree_with_it(corpus_root: Path) -> None:
+    from grove_schema.discovery import discover_stream
+    from grove_schema.replay import replay_stream
+    from grove_schema.sources import read_migration
+
+    files = discover_stream(corpus_root / "libs" / "engine" / "migrations")
+    schema = replay_stream("engine", files, read_migration).schema
+    expressions = [
+        text
+        for index in schema.indexes.values()
+        for text in [c.expression for c in index.columns if c.expression] + ([index.where] if index.where else [])
+    ]
+    assert len(expressions) >= 20
+    read_fast = [e for e in expressions if references._simple_expression_columns(e) is not None]
+    assert len(read_fast) >= len(expressions) // 2
+    for expression in read_fast:
+        assert references._simple_expression_columns(expression) == sqlglot_expression_columns(expression), expression
 
 
 def test_identifiers_in_text() -> None:

@@ -39,7 +39,6 @@ import functools
 import hashlib
 import json
 import os
-import secrets
 import stat
 import sys
 import time
@@ -53,26 +52,27 @@ from grove_schema.findings import Finding, Location, RuleInfo, Severity
 
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig
-    from grove_schema.layouts import MigrationFile, StreamLayout
+    from grove_schema.layouts import MigrationFile
     from grove_schema.project import ProjectReplay
     from grove_schema.replay import Replayer, ReplayOptions, ReplaySnapshot, StreamReplay, TextReader
 
 CACHE_DIR_ENV = "GROVE_SCHEMA_CACHE_DIR"
-CACHE_FORMAT = 3  # bump when what is stored changes shape
-KEEP = {"report": 64, "replay": 12}  # entries kept per kind, most recently used first
+CACHE_FORMAT = 4  # bump when what is stored changes shape
+KEEP = {"report": 64, "replay": 12, "config": 16}  # entries kept per kind, most recently used first
 _DEPENDENCIES = ("sqlglot", "apsw", "pydantic", "pydantic_core", "networkx")
 
 
 # --- where, and the tool's fingerprint ----------------------------------------------------------
 
 
-def cache_directory(config: ProjectConfig) -> Path | None:
+def cache_directory(config: ProjectConfig | Path) -> Path | None:
     """`$GROVE_SCHEMA_CACHE_DIR`, else `<git dir>/grove-schema/cache` for the repository holding the
-    configuration; None (no cache) outside a git repository."""
+    configuration (a ProjectConfig or the path of its file); None (no cache) outside a git repository."""
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured)
-    git_dir = find_git_dir(config.path.resolve().parent)
+    path = config if isinstance(config, Path) else config.path
+    git_dir = find_git_dir(path.resolve().parent)
     return git_dir / "grove-schema" / "cache" if git_dir is not None else None
 
 
@@ -146,15 +146,35 @@ def unsafe_cache_reason(directory: Path) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
-    """grove-schema's version and source, the dependencies' installed versions, Python's version."""
+    """grove-schema's version and source, the dependencies' installed versions, Python's version.
+
+    The source files count by name, size and modification time (as Python's own bytecode cache
+    judges them), not by content: reading them all would cost a warm hook more than its work."""
     digest = hashlib.sha256(f"grove-schema {__version__} cache {CACHE_FORMAT} {sys.version}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(source_stamp(os.path.dirname(os.path.abspath(__file__))))
     for name in _DEPENDENCIES:
         digest.update(f"\0{name}={_installed(name)}".encode())
     return digest.hexdigest()
+
+
+def source_stamp(package: str) -> bytes:
+    """The name, size and modification time of every `.py` file below `package`, in a stable order."""
+    stamp = []
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(package, relative)), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.name.endswith(".py") and entry.is_file():
+                info = entry.stat()
+                stamp.append(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0")
+            elif entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                pending.append(name)
+    return "".join(stamp).encode("utf-8", "surrogateescape")
 
 
 def _installed(name: str) -> str:
@@ -171,18 +191,23 @@ def _installed(name: str) -> str:
     origin = Path(spec.origin)
     site = origin.parent.parent if spec.submodule_search_locations else origin.parent
     wanted = _normalized(name)
-    try:
-        infos = sorted(
-            entry
-            for entry in os.listdir(site)
-            if entry.endswith(".dist-info") and _normalized(entry[: -len(".dist-info")].rsplit("-", 1)[0]) == wanted
-        )
-    except OSError:
-        infos = []
+    infos = sorted(
+        entry
+        for entry in _dist_infos(str(site))
+        if _normalized(entry[: -len(".dist-info")].rsplit("-", 1)[0]) == wanted
+    )
     if infos:
         return ",".join(infos)
     stat = origin.stat()
     return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+@functools.lru_cache(maxsize=8)
+def _dist_infos(site: str) -> tuple[str, ...]:
+    try:
+        return tuple(entry for entry in os.listdir(site) if entry.endswith(".dist-info"))
+    except OSError:
+        return ()
 
 
 def _normalized(name: str) -> str:
@@ -290,7 +315,9 @@ class CheckCache:
         """Forget an unusable entry; the run goes on without it and a good one replaces it."""
         with contextlib.suppress(OSError):
             os.unlink(self._path(kind, key))
-        what = {"report": "stored report", "replay": "stored replay"}.get(kind, f"{kind} entry")
+        what = {"report": "stored report", "replay": "stored replay", "config": "validated ownership.toml"}.get(
+            kind, f"{kind} entry"
+        )
         self.notes.append(f"cache: a {what} could not be used ({reason}); it was rebuilt")
 
     def has(self, kind: str, key: str) -> bool:
@@ -307,7 +334,7 @@ class CheckCache:
                     "Signature: 8a477f597d28d172789f06886806bc55\n# grove-schema's cache: safe to delete.\n",
                     encoding="utf-8",
                 )
-            temporary = folder / f".{key}.{secrets.token_hex(4)}.tmp"
+            temporary = folder / f".{key}.{os.urandom(4).hex()}.tmp"  # (secrets costs a hook 4 ms to import)
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with open(descriptor, "wb") as handle:
                 handle.write(seal(data))
@@ -336,6 +363,35 @@ class CheckCache:
                 os.unlink(old)
 
 
+# --- the validated configuration ---------------------------------------------------------------
+
+
+class ValidatedConfigs:
+    """ownership.toml's validated sections by the sha256 of its text and the tool's fingerprint
+    (`config.ValidatedSections`): a hook run on an unchanged map never imports pydantic."""
+
+    def __init__(self, cache: CheckCache) -> None:
+        self.cache = cache
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(f"config\0{tool_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, text: str) -> dict[str, Any] | None:
+        data = self.cache.read("config", self._key(text))
+        if data is None:
+            return None
+        try:
+            sections = json.loads(data)
+        except ValueError as error:
+            self.cache.damaged("config", self._key(text), str(error))
+            return None
+        return sections if isinstance(sections, dict) else None
+
+    def put(self, text: str, sections: dict[str, Any]) -> None:
+        self.cache.write("config", self._key(text), json.dumps(sections, separators=(",", ":")).encode())
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -356,19 +412,22 @@ class CachedReport:
     def texts(self) -> dict[str, str]:
         """The migrations' texts, and those of the other files findings stand in (source files: read
         only now, as only the terminal reporter quotes them)."""
+        from grove_schema.sources import decode_migration
+
         texts = dict(self.file_texts)
         for finding in self.findings:
             path = finding.location.path if finding.location is not None else None
             if path is not None and path not in texts:
-                with contextlib.suppress(OSError, UnicodeDecodeError):
-                    texts[path] = Path(path).read_text(encoding="utf-8")
+                with contextlib.suppress(OSError):
+                    text = decode_migration(Path(path).read_bytes(), path)
+                    if isinstance(text, str):
+                        texts[path] = text
         return texts
 
 
 @dataclass(frozen=True)
 class ReportInputs:
     key: str
-    texts: dict[str, str]  # path -> decoded text, for the terminal reporter
 
 
 def report_inputs(
@@ -384,9 +443,8 @@ def report_inputs(
     the options, the configuration (path, root, text), and for each database checked, every entry
     below its migrations directory (names, kinds, symlink targets, the content of every file: the
     stream, its lock, stray `.sql` files) and the reservation file. So it needs none of the replay's
-    modules: a hit imports little more than the configuration and the reporters."""
-    from grove_schema.sources import decode_migration
-
+    modules: a hit imports little more than the configuration and the reporters. `hashes` spares
+    reading a file whose size and modification time have not changed since it was last hashed."""
     digest = hashlib.sha256()
 
     def add(*parts: object) -> None:
@@ -394,23 +452,22 @@ def report_inputs(
             data = part if isinstance(part, bytes) else repr(part).encode()
             digest.update(len(data).to_bytes(8, "big") + data)
 
+    memo = hashes if hashes is not None else SourceHashes()
     add("report", tool_fingerprint(), os.getcwd(), list(databases or []), history, list(ignore))
     add(str(config.path), str(config.path.resolve()), str(config.root), config.text)
     keys = list(databases) if databases else sorted(config.databases)
     if any(key not in config.databases for key in keys):
         return None
-    texts: dict[str, str] = {}
     for key in keys:
         database = config.databases[key]
         add("database", key, str(database.migrations_dir))
-        _add_tree(database.migrations_dir, add, texts, decode_migration, database.layout)
+        _add_tree(str(database.migrations_dir), add, memo)
         add(_optional_bytes(database.reservation) if database.reservation is not None else "no reservation")
     if config.code is not None and not databases:  # the code is audited only when every database is
         add("code", [str(root) for root in config.code.roots], list(config.code.exclude))
-        memo = hashes if hashes is not None else SourceHashes()
         for root in config.code.roots:
             _add_code_tree(root, add, memo)
-    return ReportInputs(digest.hexdigest(), texts)
+    return ReportInputs(digest.hexdigest())
 
 
 # What the code audit may read: sources, wrangler configs, tsconfig/jsconfig, svelte.config.js.
@@ -470,17 +527,19 @@ class SourceHashes:
             info = entry.stat()
         except OSError:
             return None
-        stat = [info.st_size, info.st_mtime_ns, info.st_ino]
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev]
         known = self._known.get(entry.path)
-        if known is not None and known[:3] == stat:
+        if known is not None and known[:4] == stamp:
             self._seen[entry.path] = known
-            return str(known[3])
+            return str(known[4])
         try:
-            digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+            digest = regular_file_digest(entry.path)
         except OSError:
             return None
+        if digest is None:
+            return None
         if info.st_mtime < self._recent:  # settled: its stat will show the next edit
-            self._seen[entry.path] = [*stat, digest]
+            self._seen[entry.path] = [*stamp, digest]
         return digest
 
     def save(self) -> None:
@@ -499,23 +558,19 @@ class SourceHashes:
         try:
             if data is None or data.get("fingerprint") != CACHE_FORMAT:
                 return {}
-            return {str(path): list(value) for path, value in data["files"].items() if len(value) == 4}
+            return {str(path): list(value) for path, value in data["files"].items() if len(value) == 5}
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             self.notes.append(f"cache: {HASHES_NAME} could not be used ({type(error).__name__}); it was rebuilt")
             return {}
 
 
-def _add_tree(
-    folder: Path,
-    add: Callable[..., None],
-    texts: dict[str, str],
-    decode: Callable[[bytes, str], str | Finding],
-    layout: StreamLayout,
-) -> None:
+def _add_tree(folder: str, add: Callable[..., None], hashes: SourceHashes) -> None:
+    """Every entry below a migrations folder: names, kinds, where links point, and the content hash
+    of every file (a link's target too: wrangler follows links)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as error:
-        add("unlistable", str(folder), type(error).__name__)
+        add("unlistable", folder, type(error).__name__)
         return
     for entry in entries:
         if entry.is_symlink():
@@ -523,32 +578,38 @@ def _add_tree(
                 add("link", entry.name, os.readlink(entry.path))
             except OSError as error:
                 add("link", entry.name, type(error).__name__)
+            if entry.is_file():  # followed; a link to a folder is listed, not walked (no loops)
+                add("target", hashes.digest(entry) or "unreadable")
         elif entry.is_dir():
             add("dir", entry.name)
-            _add_tree(Path(entry.path), add, texts, decode, layout)
+            _add_tree(entry.path, add, hashes)
             add("end", entry.name)
         elif entry.is_file():
-            try:
-                data = Path(entry.path).read_bytes()
-            except OSError as error:
-                add("unreadable", entry.name, str(error))
-                continue
-            add("file", entry.name, hashlib.sha256(data).digest())
-            if layout.looks_like_migration(entry.name):
-                text = decode(data, entry.path)
-                if isinstance(text, str):
-                    texts[entry.path] = text
+            digest = hashes.digest(entry)
+            add("file", entry.name, digest if digest is not None else "unreadable")
         else:
             add("other", entry.name)
 
 
 def _optional_bytes(path: Path) -> bytes | str:
+    """The reservation's content hash for the key."""
     try:
-        return b"file" + path.read_bytes()
+        digest = regular_file_digest(str(path))
     except FileNotFoundError:
         return "missing"
     except OSError as error:
         return f"unreadable: {error}"
+    return b"file" + digest.encode() if digest is not None else "not a regular file"
+
+
+def regular_file_digest(path: str) -> str | None:
+    """sha256 of a regular file's content, streamed (any size); None for a FIFO, a device or a
+    folder, which are never read (opening without blocking: a FIFO would wait for a writer)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> RuleInfo:
@@ -618,7 +679,7 @@ def cached_check(
     ignore: Sequence[str] = (),
 ) -> ProjectReplay | CachedReport:
     """`check_project` through the cache (or straight, when `cache` is None)."""
-    hashes = SourceHashes(cache.directory, cache.notes) if cache is not None and config.code is not None else None
+    hashes = SourceHashes(cache.directory, cache.notes) if cache is not None else None
     before = report_inputs(config, databases, history, ignore, hashes) if cache is not None else None
     if hashes is not None:
         hashes.save()
@@ -626,7 +687,7 @@ def cached_check(
         stored = cache.read("report", before.key)
         if stored is not None:
             try:
-                return decode_report(stored, before.texts)
+                return decode_report(stored, {})
             except (ValueError, KeyError, TypeError, IndexError) as error:
                 cache.damaged("report", before.key, f"{type(error).__name__}: {error}")
     from grove_schema.project import check_project
@@ -764,7 +825,10 @@ def _store(cache: CheckCache, key: str, replayer: Replayer) -> None:
     snapshot = replayer.snapshot()
     if snapshot is None:  # it could not hold all the state: never resume from it
         return
-    data = dump_snapshot(snapshot)
+    try:
+        data = dump_snapshot(snapshot)
+    except TypeError:  # it holds something the codec cannot write: replayed next time instead
+        return
     if data is not None:
         cache.write("replay", key, data)
 

@@ -1,90 +1,20 @@
-"""ownership.toml: the databases of a D1 monorepo, their streams, and who owns which table."""
+"""ownership.toml: the databases of a D1 monorepo, their streams, and who owns which table.
+
+The file's sections are validated by `config_schema` (pydantic); a hook run whose ownership.toml
+has not changed since it was last validated takes the validated sections from the cache instead
+(`load_config(..., validated=...)`), so that it never imports pydantic."""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any, Protocol
 
 from grove_schema.errors import ConfigError
 from grove_schema.layouts import StreamLayout, layout_for
 
 CONFIG_FILE_NAME = "ownership.toml"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ProjectSection(_Section):
-    root: str = "."
-    default_database: str | None = None
-
-
-class DatabaseSection(_Section):
-    name: str
-    binding: str | None = None
-    migrations: str
-    reservation: str | None = None
-    grandfathered_collisions: list[str] = Field(default_factory=list)
-    file_pattern: str | None = None
-    tables: list[str] = Field(default_factory=list)
-    estimate: int | None = None
-
-    @field_validator("file_pattern")
-    @classmethod
-    def _pattern_has_number(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            compiled = re.compile(value)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        if "number" not in compiled.groupindex:
-            raise ValueError("needs a named group `(?P<number>...)`")
-        return value
-
-    @field_validator("grandfathered_collisions")
-    @classmethod
-    def _numbers(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not str(item).isdigit():
-                raise ValueError(f"{item!r} is not a migration number")
-        return value
-
-
-class RetiredSection(_Section):
-    tables: dict[str, str] = Field(default_factory=dict)
-    columns: dict[str, str] = Field(default_factory=dict)
-
-
-class RulesSection(_Section):
-    ignore: list[str] = Field(default_factory=list)  # rule codes or names
-    severity: dict[str, str] = Field(default_factory=dict)  # rule -> "error" | "warning" | "info"
-
-    @field_validator("severity")
-    @classmethod
-    def _severities(cls, value: dict[str, str]) -> dict[str, str]:
-        for rule, severity in value.items():
-            if severity not in ("error", "warning", "info"):
-                raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
-        return value
-
-
-class CodeSection(_Section):
-    roots: list[str] = Field(default_factory=lambda: ["."])  # relative to [project].root
-    exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
-
-
-class OwnershipFile(_Section):
-    project: ProjectSection = Field(default_factory=ProjectSection)
-    databases: dict[str, DatabaseSection]
-    retired: RetiredSection = Field(default_factory=RetiredSection)
-    rules: RulesSection = Field(default_factory=RulesSection)
-    code: CodeSection | None = None
 
 
 @dataclass(frozen=True)
@@ -151,11 +81,36 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
+class ValidatedSections(Protocol):
+    """Where validated sections are kept between runs, by the file's text (the cache implements
+    it); `get` returns None for a text never validated."""
+
+    def get(self, text: str) -> dict[str, Any] | None: ...
+
+    def put(self, text: str, sections: dict[str, Any]) -> None: ...
+
+
+def load_config(
+    path: Path, root_override: Path | None = None, validated: ValidatedSections | None = None
+) -> ProjectConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read the configuration: {error}", str(path)) from None
+    sections = validated.get(text) if validated is not None else None
+    if sections is None:
+        sections = validate_sections(text, path)
+        config = _resolve(sections, path, text, root_override)  # may refuse: then nothing is kept
+        if validated is not None:
+            validated.put(text, sections)
+        return config
+    return _resolve(sections, path, text, root_override)
+
+
+def validate_sections(text: str, path: Path) -> dict[str, Any]:
+    """The file's sections, validated and with every default filled in (plain data)."""
+    import tomllib  # only for a text not validated before
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -166,55 +121,56 @@ def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
         if where:
             message = f"{message[: where.start()].rstrip()} (column {where.group(2)})"
         raise ConfigError(f"malformed TOML: {message}", str(path), line) from None
-    try:
-        parsed = OwnershipFile.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        loc = tuple(str(part) for part in first["loc"])
-        dotted = ".".join(loc)
-        line = line_of_key(text, loc)
-        raise ConfigError(f"{dotted}: {first['msg']}", str(path), line) from None
-    return _resolve(parsed, path, text, root_override)
+    from grove_schema.config_schema import validate
+
+    problem = validate(data)
+    if isinstance(problem, dict):
+        return problem
+    loc, message = problem
+    raise ConfigError(f"{'.'.join(loc)}: {message}", str(path), line_of_key(text, loc))
 
 
-def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path | None) -> ProjectConfig:
+def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Path | None) -> ProjectConfig:
     base = path.parent
-    root = root_override if root_override is not None else (base / parsed.project.root)
+    project = sections["project"]
+    root = root_override if root_override is not None else (base / project["root"])
     root = root.resolve()
-    default = parsed.project.default_database
-    if default is not None and default not in parsed.databases:
-        known = ", ".join(sorted(parsed.databases)) or "none"
+    default = project["default_database"]
+    databases_sections: dict[str, dict[str, Any]] = sections["databases"]
+    if default is not None and default not in databases_sections:
+        known = ", ".join(sorted(databases_sections)) or "none"
         raise ConfigError(
             f"project.default_database names an unknown database {default!r} (configured: {known})",
             str(path),
             line_of_key(text, ("project", "default_database")),
         )
     databases = {}
-    for db_key, section in parsed.databases.items():
+    for db_key, section in databases_sections.items():
         databases[db_key] = DatabaseConfig(
             key=db_key,
-            name=section.name,
-            binding=section.binding,
-            migrations_dir=root / section.migrations,
-            reservation=(root / section.reservation) if section.reservation else None,
-            grandfathered_collisions=tuple(int(n) for n in section.grandfathered_collisions),
-            file_pattern=section.file_pattern,
-            tables=tuple(section.tables),
-            estimate=section.estimate,
+            name=section["name"],
+            binding=section["binding"],
+            migrations_dir=root / section["migrations"],
+            reservation=(root / section["reservation"]) if section["reservation"] else None,
+            grandfathered_collisions=tuple(int(n) for n in section["grandfathered_collisions"]),
+            file_pattern=section["file_pattern"],
+            tables=tuple(section["tables"]),
+            estimate=section["estimate"],
         )
+    code = sections["code"]
     return ProjectConfig(
         path=path,
         root=root,
         default_database=default,
         databases=databases,
-        retired_tables=dict(parsed.retired.tables),
-        retired_columns=dict(parsed.retired.columns),
+        retired_tables=dict(sections["retired"]["tables"]),
+        retired_columns=dict(sections["retired"]["columns"]),
         text=text,
-        rules_ignore=tuple(parsed.rules.ignore),
-        rules_severity=dict(parsed.rules.severity),
+        rules_ignore=tuple(sections["rules"]["ignore"]),
+        rules_severity=dict(sections["rules"]["severity"]),
         code=(
-            CodeConfig(roots=tuple(root / r for r in parsed.code.roots), exclude=tuple(parsed.code.exclude))
-            if parsed.code is not None
+            CodeConfig(roots=tuple(root / r for r in code["roots"]), exclude=tuple(code["exclude"]))
+            if code is not None
             else None
         ),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grove_schema.findings import Finding
-from grove_schema.locking import LOCK_FILE_NAME
+from grove_schema.layouts import LOCK_FILE_NAME
 
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grove_schema.errors import UsageError
 
+LOCK_FILE_NAME = "migrations.lock"  # beside the stream: what `grove-schema lock` records
 _LEADING_DIGITS = re.compile(r"^(\d+)")
 
 

@@ -22,9 +22,8 @@ from functools import cached_property
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
-from grove_schema.layouts import MigrationFile
+from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile
 
-LOCK_FILE_NAME = "migrations.lock"
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
     " written by `grove-schema lock`"

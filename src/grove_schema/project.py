@@ -17,8 +17,8 @@ from grove_schema.discovery import MigrationFile, discover_stream, stray_files
 from grove_schema.errors import ConfigError, UsageError
 from grove_schema.findings import Finding, Location, Severity
 from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
+from grove_schema.layouts import LOCK_FILE_NAME
 from grove_schema.locking import (
-    LOCK_FILE_NAME,
     Lock,
     applied_paths,
     as_applied_history,

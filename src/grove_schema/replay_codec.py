@@ -2,9 +2,11 @@
 
 The cache keeps the replay of a stream's prefix between hook runs, and a cache directory can be
 shared or planted; `pickle` would let such a file run any code on load. Here every value is a
-JSON scalar or a tagged list, and an object is rebuilt only when its class is one of the few this
-module names (the schema model, the parsed statements, findings, file layouts): anything else is
-refused. Long strings (a file's text is the source of every statement in it) are written once.
+JSON scalar, a list or a tagged object, and an object is rebuilt only when its class is one of the
+few dataclasses this module names (parsed statements, findings, file layouts): anything else is
+refused. The schema model is written as pydantic's JSON and read back through its validation.
+Long strings (a file's text is the source of every statement in it) are written once, and an
+object met again is written as a reference to the first.
 """
 
 from __future__ import annotations
@@ -28,26 +30,12 @@ class SnapshotFormatError(ValueError):
 @functools.lru_cache(maxsize=1)
 def _classes() -> dict[str, type]:
     """Every class a snapshot may hold, by name (the one place that widens what can be read)."""
-    from grove_schema import findings, layouts, model, replay, suppressions
+    from grove_schema import findings, layouts, replay, suppressions
     from grove_schema.sql import lexer, parsing
 
     allowed: list[type] = [
         replay.StreamReplay,
         replay.ReplayedStatement,
-        model.Schema,
-        model.SourceRef,
-        model.Provenance,
-        model.Column,
-        model.ForeignKey,
-        model.UniqueConstraint,
-        model.CheckConstraint,
-        model.PrimaryKey,
-        model.Table,
-        model.IndexColumn,
-        model.Index,
-        model.View,
-        model.Trigger,
-        model.VirtualTable,
         layouts.MigrationFile,
         suppressions.FileLayout,
         findings.Location,
@@ -82,20 +70,26 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 def _field_names(cls: type) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        if dataclasses.is_dataclass(cls):
-            names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
-        elif hasattr(cls, "model_fields"):  # a pydantic model
-            names = tuple(cls.model_fields)
-        else:
-            raise TypeError(f"{cls.__qualname__} is neither a dataclass nor a model")
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls.__qualname__} is not a dataclass")
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
         _FIELD_NAMES[cls] = names
     return names
+
+
+# Every JSON object of a snapshot is one of these tags and its payload: json's own parser calls
+# `_Decoder.hook` on each, innermost first, and never calls Python for a scalar or a list.
+_SHARED, _TUPLE, _DICT, _PATH, _ENUM, _RAW = "\0s", "\0t", "\0d", "\0p", "\0e", "\0r"
+_OBJECT, _AGAIN, _SCHEMA = "\0o", "\0a", "\0m"
 
 
 class _Encoder:
     def __init__(self) -> None:
         self.shared: list[str] = []
         self._shared_index: dict[str, int] = {}
+        # An object met again (every statement of a file holds the same MigrationFile) is written
+        # as a reference to its first writing, which the parser has finished by then.
+        self._written: dict[int, int] = {}
 
     def value(self, obj: Any) -> Any:
         if obj is None or (isinstance(obj, bool | int | float) and not isinstance(obj, enum.Enum)):
@@ -107,24 +101,33 @@ class _Encoder:
             if index is None:
                 index = self._shared_index[obj] = len(self.shared)
                 self.shared.append(obj)
-            return ["S", index]
+            return {_SHARED: index}
         if isinstance(obj, list):
-            return ["L", *map(self.value, obj)]
+            return [self.value(v) for v in obj]
         if isinstance(obj, tuple):
-            return ["T", *map(self.value, obj)]
+            return {_TUPLE: [self.value(v) for v in obj]}
         if isinstance(obj, dict):
-            return ["D", *(v for pair in obj.items() for v in map(self.value, pair))]
+            return {_DICT: [[self.value(k), self.value(v)] for k, v in obj.items()]}
         if isinstance(obj, Path):
-            return ["P", str(obj)]
+            return {_PATH: str(obj)}
         if isinstance(obj, enum.Enum):
-            return ["E", self._name(type(obj)), obj.name]
+            return {_ENUM: [self._name(type(obj)), obj.name]}
         from grove_schema.sql.lexer import RawStatement
 
         if isinstance(obj, RawStatement):
-            return ["R", self.value(obj.source), obj.start, obj.end, obj.terminated, self.value(obj.unterminated)]
+            return {_RAW: [self.value(obj.source), obj.start, obj.end, obj.terminated, self.value(obj.unterminated)]}
+        again = self._written.get(id(obj))
+        if again is not None:
+            return {_AGAIN: again}
+        from grove_schema.model import Schema
+
+        if type(obj) is Schema:  # pydantic writes and validates its own models fastest
+            return {_SCHEMA: obj.model_dump_json()}
         cls = type(obj)
         name = self._name(cls)
-        return ["O", name, *(self.value(getattr(obj, field)) for field in _field_names(cls))]
+        fields = [self.value(getattr(obj, field)) for field in _field_names(cls)]
+        number = self._written[id(obj)] = len(self._written)
+        return {_OBJECT: [name, number, *fields]}
 
     @staticmethod
     def _name(cls: type) -> str:
@@ -135,21 +138,25 @@ class _Encoder:
 
 
 def encode(obj: Any) -> bytes:
-    """`obj` as JSON; TypeError when it holds an object of a class this module does not name."""
+    """`obj` as JSON; TypeError when it holds an object of a class this module does not name.
+
+    Two JSON documents on two lines (compact JSON never holds a raw newline): the shared strings,
+    then the value, so that the decoder knows every shared string before it meets a reference."""
     encoder = _Encoder()
-    body = encoder.value(obj)
-    return json.dumps([encoder.shared, body], separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8", "surrogatepass"
-    )
+    body = json.dumps(encoder.value(obj), separators=(",", ":"), ensure_ascii=False)
+    shared = json.dumps(encoder.shared, separators=(",", ":"), ensure_ascii=False)
+    return f"{shared}\n{body}".encode("utf-8", "surrogatepass")
 
 
 def decode(data: bytes) -> Any:
     """What `encode` wrote; SnapshotFormatError for anything else."""
     try:
-        shared, body = json.loads(data.decode("utf-8", "surrogatepass"))
+        text = data.decode("utf-8", "surrogatepass")
+        shared_text, _newline, body_text = text.partition("\n")
+        shared = json.loads(shared_text)
         if not isinstance(shared, list) or not all(isinstance(s, str) for s in shared):
             raise SnapshotFormatError("the shared strings are not a list of strings")
-        return _Decoder(shared).value(body)
+        return json.loads(body_text, object_hook=_Decoder(shared).hook)
     except SnapshotFormatError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
@@ -157,48 +164,55 @@ def decode(data: bytes) -> Any:
 
 
 class _Decoder:
+    """Rebuilds each tagged object as json's parser meets it, innermost first."""
+
     def __init__(self, shared: list[str]) -> None:
         self.shared = shared
         self.classes = _classes()
+        self.built: dict[int, Any] = {}
 
-    def value(self, item: Any) -> Any:
-        if not isinstance(item, list):
-            if item is None or isinstance(item, bool | int | float | str):
-                return item
-            raise SnapshotFormatError(f"unexpected JSON value {type(item).__name__}")
-        tag = item[0]
-        if tag == "S":
-            return self.shared[item[1]]
-        if tag == "L":
-            return [self.value(v) for v in item[1:]]
-        if tag == "T":
-            return tuple(self.value(v) for v in item[1:])
-        if tag == "D":
-            values = [self.value(v) for v in item[1:]]
-            return dict(zip(values[0::2], values[1::2], strict=True))
-        if tag == "P":
-            return Path(_text(item[1]))
-        if tag == "E":
-            cls = self._class(item[1])
+    def hook(self, obj: dict[str, Any]) -> Any:
+        if len(obj) != 1:
+            raise SnapshotFormatError("an object of a snapshot has exactly one tag")
+        ((tag, payload),) = obj.items()
+        if tag == _OBJECT:
+            cls = self._class(payload[0])
+            if len(payload) - 2 != len(_field_names(cls)):
+                raise SnapshotFormatError(f"{payload[0]} has {len(_field_names(cls))} fields, not {len(payload) - 2}")
+            built = cls(*payload[2:])  # a dataclass: its fields in their order
+            if cls is RuleInfo:
+                built = self._registered(built)
+            self.built[_int(payload[1])] = built
+            return built
+        if tag == _AGAIN:
+            return self.built[_int(payload)]
+        if tag == _SHARED:
+            return self.shared[_int(payload)]
+        if tag == _SCHEMA:
+            from pydantic import ValidationError
+
+            from grove_schema.model import Schema
+
+            try:
+                return Schema.model_validate_json(_text(payload))
+            except ValidationError as error:
+                raise SnapshotFormatError(f"the schema does not validate: {error.error_count()} errors") from None
+        if tag == _TUPLE:
+            return tuple(_list(payload))
+        if tag == _DICT:
+            return {key: value for key, value in _list(payload)}
+        if tag == _ENUM:
+            cls = self._class(payload[0])
             if not issubclass(cls, enum.Enum):
-                raise SnapshotFormatError(f"{item[1]} is not an enumeration")
-            return cls[_text(item[2])]
-        if tag == "R":
+                raise SnapshotFormatError(f"{payload[0]} is not an enumeration")
+            return cls[_text(payload[1])]
+        if tag == _RAW:
             from grove_schema.sql.lexer import RawStatement
 
-            source, start, end, terminated, unterminated = item[1:]
-            return RawStatement(
-                _text(self.value(source)), _int(start), _int(end), bool(terminated), self.value(unterminated)
-            )
-        if tag == "O":
-            cls = self._class(item[1])
-            names = _field_names(cls)
-            if len(item) - 2 != len(names):
-                raise SnapshotFormatError(f"{item[1]} has {len(names)} fields, the data {len(item) - 2}")
-            fields = dict(zip(names, (self.value(v) for v in item[2:]), strict=True))
-            construct = getattr(cls, "model_construct", None)  # a pydantic model: the data is its own
-            obj = construct(**fields) if construct is not None else cls(**fields)
-            return self._registered(obj) if cls is RuleInfo else obj
+            source, start, end, terminated, unterminated = payload
+            return RawStatement(_text(source), _int(start), _int(end), bool(terminated), unterminated)
+        if tag == _PATH:
+            return Path(_text(payload))
         raise SnapshotFormatError(f"unknown tag {tag!r}")
 
     @staticmethod
@@ -219,6 +233,12 @@ class _Decoder:
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise SnapshotFormatError("expected a string")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise SnapshotFormatError("expected a list")
     return value
 
 

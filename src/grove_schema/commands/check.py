@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import IO, TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
 
 from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
 from grove_schema.errors import UsageError
 
 if TYPE_CHECKING:
-    from grove_schema.cache import CachedReport
-    from grove_schema.config import ProjectConfig
+    from grove_schema.cache import CachedReport, CheckCache
+    from grove_schema.config import ProjectConfig, ValidatedSections
     from grove_schema.project import ProjectReplay
 
 
@@ -41,13 +42,15 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
 
 
-def _replayed(args: argparse.Namespace, config: ProjectConfig, err: IO[str]) -> ProjectReplay | CachedReport:
-    """check_project, through the content-hash cache when it is on (docs/hooks.md); what went
-    wrong with the cache is said on standard error, never in the report."""
-    from grove_schema.cache import CheckCache, cache_directory, cached_check, unsafe_cache_reason
+def open_cache(args: argparse.Namespace, config_path: Path, err: IO[str]) -> CheckCache | None:
+    """The content-hash cache this run uses (docs/hooks.md), or None; opened once per run, before the
+    configuration is loaded (an unchanged ownership.toml is not validated again)."""
+    if "cache_store" in vars(args):
+        return cast("CheckCache | None", args.cache_store)
+    from grove_schema.cache import CheckCache, cache_directory, unsafe_cache_reason
 
     use_cache = bool(args.paths) if args.cache is None else args.cache
-    directory = cache_directory(config) if use_cache else None
+    directory = cache_directory(config_path) if use_cache else None
     if use_cache and directory is None and args.cache:
         from grove_schema.cache import user_cache_directory
 
@@ -57,7 +60,26 @@ def _replayed(args: argparse.Namespace, config: ProjectConfig, err: IO[str]) -> 
         if reason is not None:
             print(f"grove-schema: not using the cache in {directory}: {reason}", file=err)
             directory = None
-    cache = CheckCache(directory) if directory is not None else None
+    args.cache_store = CheckCache(directory) if directory is not None else None
+    return cast("CheckCache | None", args.cache_store)
+
+
+def validated_sections(args: argparse.Namespace, config_path: Path, err: IO[str]) -> ValidatedSections | None:
+    """For the command line: where this run finds ownership.toml already validated."""
+    cache = open_cache(args, config_path, err)
+    if cache is None:
+        return None
+    from grove_schema.cache import ValidatedConfigs
+
+    return ValidatedConfigs(cache)
+
+
+def _replayed(args: argparse.Namespace, config: ProjectConfig, err: IO[str]) -> ProjectReplay | CachedReport:
+    """check_project, through the content-hash cache when it is on; what went wrong with the cache
+    is said on standard error, never in the report."""
+    from grove_schema.cache import cached_check
+
+    cache = open_cache(args, config.path, err)
     outcome = cached_check(config, cache, databases=args.database, history=args.history, ignore=args.ignore)
     for note in cache.notes if cache is not None else []:
         print(f"grove-schema: {note}", file=err)

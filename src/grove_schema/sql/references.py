@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from grove_schema.model import Index, Schema, Trigger, key
 from grove_schema.sql.lexer import Token, TokenKind, tokenize
 from grove_schema.sql.parsing import parse_with_sqlglot
+from grove_schema.sql.quoting import RESERVED_WORDS
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -371,10 +372,49 @@ def _candidates(sources: dict[str, _Source], schema: Schema, name: str) -> tuple
 # --- columns of one table's expression -------------------------------------------------------------
 
 
+# The words a simple expression may hold besides names: `expression_columns` reads such an
+# expression with the lexer alone; any other keyword (CASE, CAST, a subquery...) goes to sqlglot.
+_SIMPLE_EXPRESSION_WORDS = frozenset(
+    """AND OR NOT NULL IS ISNULL NOTNULL LIKE GLOB BETWEEN TRUE FALSE ESCAPE COLLATE
+    CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP""".split()
+)
+
+
+def _simple_expression_columns(expression: str) -> set[str] | None:
+    """The columns of an expression made only of names, literals, operators, function calls and
+    the words above (`lower(email)`, `deleted_at IS NULL AND kind = 'x'`); None for anything else."""
+    tokens = _significant_tokens(expression)
+    names: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.kind is TokenKind.VARIABLE or token.unterminated or token.is_punct(".") or token.is_punct(";"):
+            return None  # a parameter, a qualified name, a broken text: sqlglot's to judge
+        if token.kind not in (TokenKind.WORD, TokenKind.QUOTED):
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        previous = tokens[index - 1] if index > 0 else None
+        if previous is not None and previous.is_word("COLLATE"):
+            continue  # a collation's name
+        if token.kind is TokenKind.WORD:
+            if following is not None and following.is_punct("("):
+                if token.upper in RESERVED_WORDS:
+                    return None  # RAISE(...), CAST(...), EXISTS (...), IN (...)
+                continue  # a function's name
+            if token.upper in _SIMPLE_EXPRESSION_WORDS:
+                continue
+            if token.upper in RESERVED_WORDS:
+                return None  # CASE, CAST, IN (...), SELECT...: sqlglot's to read
+        names.add(key(token.identifier))
+    return names
+
+
 def expression_columns(expression: str) -> set[str]:
     """Keys of the column names an expression of one table mentions (a CHECK, an index term or
     WHERE, a generated column): sqlglot's columns, not keywords, function names nor RAISE's action.
-    When sqlglot cannot read the expression, every name the text mentions (`identifiers_in`)."""
+    A simple expression is read with the lexer alone (sqlglot costs a hook its import); when
+    sqlglot cannot read the expression, every name the text mentions (`identifiers_in`)."""
+    simple = _simple_expression_columns(expression)
+    if simple is not None:
+        return simple
     from sqlglot import exp
 
     tree = parse_with_sqlglot(f"SELECT {expression}")

@@ -1,0 +1,93 @@
+"""The schema of ownership.toml's sections, validated by pydantic.
+
+Imported only to validate a file's text that has not been validated before (`config.load_config`):
+a hook run on an unchanged ownership.toml takes the validated sections from the cache."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectSection(_Section):
+    root: str = "."
+    default_database: str | None = None
+
+
+class DatabaseSection(_Section):
+    name: str
+    binding: str | None = None
+    migrations: str
+    reservation: str | None = None
+    grandfathered_collisions: list[str] = Field(default_factory=list)
+    file_pattern: str | None = None
+    tables: list[str] = Field(default_factory=list)
+    estimate: int | None = None
+
+    @field_validator("file_pattern")
+    @classmethod
+    def _pattern_has_number(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            compiled = re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        if "number" not in compiled.groupindex:
+            raise ValueError("needs a named group `(?P<number>...)`")
+        return value
+
+    @field_validator("grandfathered_collisions")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not str(item).isdigit():
+                raise ValueError(f"{item!r} is not a migration number")
+        return value
+
+
+class RetiredSection(_Section):
+    tables: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+class RulesSection(_Section):
+    ignore: list[str] = Field(default_factory=list)  # rule codes or names
+    severity: dict[str, str] = Field(default_factory=dict)  # rule -> "error" | "warning" | "info"
+
+    @field_validator("severity")
+    @classmethod
+    def _severities(cls, value: dict[str, str]) -> dict[str, str]:
+        for rule, severity in value.items():
+            if severity not in ("error", "warning", "info"):
+                raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
+        return value
+
+
+class CodeSection(_Section):
+    roots: list[str] = Field(default_factory=lambda: ["."])  # relative to [project].root
+    exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
+
+
+class OwnershipFile(_Section):
+    project: ProjectSection = Field(default_factory=ProjectSection)
+    databases: dict[str, DatabaseSection]
+    retired: RetiredSection = Field(default_factory=RetiredSection)
+    rules: RulesSection = Field(default_factory=RulesSection)
+    code: CodeSection | None = None
+
+
+def validate(data: dict[str, Any]) -> dict[str, Any] | tuple[tuple[str, ...], str]:
+    """The sections with every default filled in, as plain data; else the first problem's key
+    path and message."""
+    try:
+        return OwnershipFile.model_validate(data).model_dump(mode="json")
+    except ValidationError as error:
+        first = error.errors()[0]
+        return tuple(str(part) for part in first["loc"]), str(first["msg"])
