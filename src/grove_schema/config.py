@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from grove_schema.discovery import is_within
 from grove_schema.errors import ConfigError
-from grove_schema.layouts import StreamLayout, layout_for
+from grove_schema.files import read_bounded
+from grove_schema.layouts import (
+    MAX_NUMBER_DIGITS,
+    FilePatternError,
+    StreamLayout,
+    compile_file_pattern,
+    layout_for,
+    parse_number,
+)
 
 CONFIG_FILE_NAME = "ownership.toml"
 
@@ -40,19 +51,20 @@ class DatabaseSection(_Section):
         if value is None:
             return value
         try:
-            compiled = re.compile(value)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        if "number" not in compiled.groupindex:
-            raise ValueError("needs a named group `(?P<number>...)`")
+            compile_file_pattern(value)
+        except FilePatternError as error:
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("grandfathered_collisions")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
         for item in value:
-            if not str(item).isdigit():
-                raise ValueError(f"{item!r} is not a migration number")
+            if parse_number(str(item)) is None:
+                shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
+                raise ValueError(
+                    f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})"
+                )
         return value
 
 
@@ -99,7 +111,7 @@ class DatabaseConfig:
     tables: tuple[str, ...]
     estimate: int | None
 
-    @property
+    @cached_property
     def layout(self) -> StreamLayout:
         """How this database's stream is laid out: wrangler's, or its `file_pattern`."""
         return layout_for(self.file_pattern)
@@ -153,11 +165,15 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the configuration: {error}", str(path)) from None
+        text = read_bounded(path).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"cannot read the configuration: not UTF-8 (byte offset {error.start})", str(path)) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the configuration: {error.strerror or error}", str(path)) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError("malformed TOML: arrays or tables nested too deeply", str(path)) from None
     except tomllib.TOMLDecodeError as error:
         # Python 3.11's error carries the position only in its text: "... (at line 2, column 8)".
         message = str(error)
@@ -166,6 +182,11 @@ def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
         if where:
             message = f"{message[: where.start()].rstrip()} (column {where.group(2)})"
         raise ConfigError(f"malformed TOML: {message}", str(path), line) from None
+    except ValueError as error:  # e.g. an integer of over 4,300 digits
+        raise ConfigError(f"malformed TOML: {error}", str(path)) from None
+    depth = _nesting_depth(data)
+    if depth > MAX_NESTING:
+        raise ConfigError(f"malformed TOML: values nested {depth} deep (at most {MAX_NESTING})", str(path))
     try:
         parsed = OwnershipFile.model_validate(data)
     except ValidationError as error:
@@ -177,10 +198,43 @@ def load_config(path: Path, root_override: Path | None = None) -> ProjectConfig:
     return _resolve(parsed, path, text, root_override)
 
 
+# No ownership.toml nests values deeper than a few levels; the cap keeps validation cheap and bounded.
+MAX_NESTING = 32
+
+
+def _nesting_depth(value: object) -> int:
+    """How deeply arrays and tables nest in `value` (iterative: no recursion limit to hit)."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _inside_root(root: Path, value: str, key: tuple[str, ...], path: Path, text: str) -> Path:
+    """`root / value`, refused (a configuration error naming the key) when it leaves the project's
+    root: `..`, an absolute path elsewhere, or a symbolic link that leads out."""
+    target = root / value
+    if not is_within(target, root):
+        raise ConfigError(
+            f"{'.'.join(key)}: {value!r} leaves the project root ({root}); paths in {path.name} must stay inside it",
+            str(path),
+            line_of_key(text, key),
+        )
+    return target
+
+
 def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path | None) -> ProjectConfig:
     base = path.parent
     root = root_override if root_override is not None else (base / parsed.project.root)
-    root = root.resolve()
+    root = Path(os.path.realpath(root))
     default = parsed.project.default_database
     if default is not None and default not in parsed.databases:
         known = ", ".join(sorted(parsed.databases)) or "none"
@@ -195,9 +249,13 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
             key=db_key,
             name=section.name,
             binding=section.binding,
-            migrations_dir=root / section.migrations,
-            reservation=(root / section.reservation) if section.reservation else None,
-            grandfathered_collisions=tuple(int(n) for n in section.grandfathered_collisions),
+            migrations_dir=_inside_root(root, section.migrations, ("databases", db_key, "migrations"), path, text),
+            reservation=(
+                _inside_root(root, section.reservation, ("databases", db_key, "reservation"), path, text)
+                if section.reservation
+                else None
+            ),
+            grandfathered_collisions=tuple(int(n) for n in section.grandfathered_collisions),  # validated above
             file_pattern=section.file_pattern,
             tables=tuple(section.tables),
             estimate=section.estimate,
@@ -213,7 +271,10 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         rules_ignore=tuple(parsed.rules.ignore),
         rules_severity=dict(parsed.rules.severity),
         code=(
-            CodeConfig(roots=tuple(root / r for r in parsed.code.roots), exclude=tuple(parsed.code.exclude))
+            CodeConfig(
+                roots=tuple(_inside_root(root, r, ("code", "roots"), path, text) for r in parsed.code.roots),
+                exclude=tuple(parsed.code.exclude),
+            )
             if parsed.code is not None
             else None
         ),
