@@ -37,9 +37,7 @@ migrations = "libs/engine/migrations"
 # - dev: a tenth of the examples, for a quick local run (HYPOTHESIS_PROFILE=dev).
 # The generated tests are marked `slow`; `-m "not slow"` leaves them out.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-    "ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True
-)
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name())
 

@@ -56,7 +56,14 @@ def test_follows_what_wrangler_applies(tmp_path: Path) -> None:
 
 def test_names_that_are_not_plain_digits_take_wranglers_places(tmp_path: Path) -> None:
     touch(tmp_path, "0001_a.sql", "0002_b.sql", "-1_x.sql", "+3_x.sql", "\u0660\u0660\u0663_x.sql", "0x10_hex.sql")
-    assert names(tmp_path) == ["-1_x.sql", "0001_a.sql", "0002_b.sql", "+3_x.sql", "0x10_hex.sql", "\u0660\u0660\u0663_x.sql"]
+    assert names(tmp_path) == [
+        "-1_x.sql",
+        "0001_a.sql",
+        "0002_b.sql",
+        "+3_x.sql",
+        "0x10_hex.sql",
+        "\u0660\u0660\u0663_x.sql",
+    ]
     surprising = sorted(name for name, code, _ in codes(tmp_path) if code == "surprising-order")
     assert surprising == sorted(["-1_x.sql", "+3_x.sql", "0x10_hex.sql", "\u0660\u0660\u0663_x.sql"])
 

@@ -366,7 +366,13 @@ def test_parents_come_first_and_a_cycle_is_broken_alphabetically() -> None:
 
 def test_names_are_quoted_only_when_sqlite_needs_it() -> None:
     assert [quote_name(n) for n in ("action", "key", "order", "group", "my col", "2fa", 'a"b')] == [
-        "action", "key", '"order"', '"group"', '"my col"', '"2fa"', '"a""b"'
+        "action",
+        "key",
+        '"order"',
+        '"group"',
+        '"my col"',
+        '"2fa"',
+        '"a""b"',
     ]
 
 

@@ -518,9 +518,7 @@ def _options_key(database: str, options: ReplayOptions) -> bytes:
     lint = options.lint
     rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
     retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
-    settings = (
-        "replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired
-    )
+    settings = ("replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired)
     return hashlib.sha256(repr(settings).encode()).digest()
 
 

@@ -619,7 +619,7 @@ $ ls -l libs/engine/migrations
 
 **Fix**: replace the link by a copy of the SQL, so the migration is reviewed and locked as text.
 ```console
-$ cp --remove-destination "$(readlink -f libs/engine/migrations/0085_cleanup.sql)" libs/engine/migrations/0085_cleanup.sql
+$ cd libs/engine/migrations && cp --remove-destination "$(readlink -f 0085_cleanup.sql)" 0085_cleanup.sql
 ```""",
 )
 HIDDEN_MIGRATION = RuleInfo(

@@ -62,9 +62,7 @@ class DatabaseSection(_Section):
         for item in value:
             if parse_number(str(item)) is None:
                 shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
-                raise ValueError(
-                    f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})"
-                )
+                raise ValueError(f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})")
         return value
 
 

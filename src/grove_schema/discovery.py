@@ -66,7 +66,9 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
         linked = os.path.islink(path)
         problem = _unappliable(path)
         if problem is not None:
-            findings.append(make_finding(UNAPPLIABLE_ENTRY, f"{_shown(migration.name)} is {problem}" + _stops(later), at))
+            findings.append(
+                make_finding(UNAPPLIABLE_ENTRY, f"{_shown(migration.name)} is {problem}" + _stops(later), at)
+            )
             continue
         if linked:
             target = os.path.realpath(path)
@@ -101,7 +103,8 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
             findings.append(
                 make_finding(
                     SURPRISING_ORDER,
-                    f"{_shown(migration.name)}: {surprise}; wrangler applies it {_ordinal(index + 1)} of {len(ordered)}",
+                    f"{_shown(migration.name)}: {surprise}; "
+                    f"wrangler applies it {_ordinal(index + 1)} of {len(ordered)}",
                     at,
                 )
             )

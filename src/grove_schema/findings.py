@@ -89,7 +89,9 @@ def printable(text: str) -> str:
         if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape: the raw byte code - 0xDC00
             out.append(f"\\x{code - 0xDC00:02x}")
         elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or char in _BIDI_CONTROLS:
-            out.append(char.encode("unicode_escape").decode("ascii") if code > 0xFF or code < 0x7F else f"\\x{code:02x}")
+            out.append(
+                char.encode("unicode_escape").decode("ascii") if code > 0xFF or code < 0x7F else f"\\x{code:02x}"
+            )
         else:
             out.append(char)
     return "".join(out)

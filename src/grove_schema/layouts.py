@@ -104,7 +104,9 @@ class StreamLayout:
                 )
             return f"wrangler reads the number {_js_number(read)} from it (JavaScript's parseInt), not a plain number"
         if read != migration.number:
-            return f"wrangler reads the number {_js_number(read)} from it (JavaScript's parseInt), not {migration.number}"
+            return (
+                f"wrangler reads the number {_js_number(read)} from it (JavaScript's parseInt), not {migration.number}"
+            )
         return None
 
     def next_file_name(self, number: int, width: int, slug: str) -> str:

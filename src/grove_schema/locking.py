@@ -108,7 +108,7 @@ def render_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str]) -> st
         try:
             migration.name.encode("utf-8")
         except UnicodeEncodeError:
-            raise ConfigError(f"cannot lock a file whose name is not UTF-8: {ascii(migration.name)}") from None
+            raise ConfigError(f"cannot lock a file whose name is not UTF-8: {migration.name!a}") from None
         number = (migration.number_text or str(migration.number)) if migration.number is not None else "-"
         lines.append(f"{number} {migration.name} {hashes[migration.name]}")
     return "\n".join(lines) + "\n"

@@ -258,7 +258,7 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
                 make_finding(
                     FILENAME,
                     f"the ' in {migration.name} broke wrangler's bookkeeping INSERT before 4.105 "
-                    "(`near \"s\": syntax error`): rename it before it is applied",
+                    '(`near "s": syntax error`): rename it before it is applied',
                     at,
                 )
             )

@@ -7,16 +7,16 @@ what `grove-schema lock` and `grove-schema new` produce.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grove_schema.codes import UNREADABLE_BOOKKEEPING
 from grove_schema.config import DatabaseConfig, ProjectConfig
 from grove_schema.discovery import MigrationFile, StreamSurvey, stray_files, survey_stream
 from grove_schema.errors import ConfigError, UsageError
-from grove_schema.codes import UNREADABLE_BOOKKEEPING
 from grove_schema.files import RefusedRead, read_bounded
 from grove_schema.findings import Finding, Location, Severity, make_finding, printable
 from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from grove_schema.code.audit import CodeAudit
     from grove_schema.code.scan import ScanCache
     from grove_schema.ownership import OwnershipReport
+
 
 @dataclass
 class ProjectReplay:
@@ -268,7 +269,9 @@ def read_stream_state(
         reservation=reservation,
         lock=lock,
         ignored=stray_files(
-            database.migrations_dir, files, claimed if claimed is not None else _claimed_directories(config),
+            database.migrations_dir,
+            files,
+            claimed if claimed is not None else _claimed_directories(config),
             database.layout,
         ),
     )
@@ -299,14 +302,14 @@ class _Unreadable(ConfigError):
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"cannot read {printable(str(path))}: {reason}")
-        self.path = path
+        self.file = path
         self.reason = reason
 
     def finding(self) -> Finding:
         return make_finding(
             UNREADABLE_BOOKKEEPING,
-            f"{printable(self.path.name)} is not read ({self.reason}): the checks that need it are skipped",
-            Location(str(self.path), 1, 1),
+            f"{printable(self.file.name)} is not read ({self.reason}): the checks that need it are skipped",
+            Location(str(self.file), 1, 1),
         )
 
 

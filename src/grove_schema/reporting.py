@@ -22,7 +22,9 @@ def _relative_path(path: str, cwd: Path | None = None) -> str:
     only the directories are compared by their real paths."""
     absolute = os.path.abspath(path)
     for base in dict.fromkeys((os.path.abspath(cwd or os.getcwd()), os.path.realpath(cwd or os.getcwd()))):
-        for candidate in dict.fromkeys((absolute, os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute)))):
+        for candidate in dict.fromkeys(
+            (absolute, os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute)))
+        ):
             if candidate == base or candidate.startswith(base.rstrip(os.sep) + os.sep):
                 return os.path.relpath(candidate, base)
     return absolute
@@ -49,9 +51,7 @@ def finding_line(finding: Finding, cwd: Path | None = None) -> str:
     return f"{display_path(loc.path, cwd)}:{loc.line}:{loc.column}: {head}"
 
 
-def summary_line(
-    files: int, statements: int, tables: Mapping[str, int], findings: list[Finding]
-) -> str:
+def summary_line(files: int, statements: int, tables: Mapping[str, int], findings: list[Finding]) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in findings:
         counts[finding.severity] += 1
@@ -71,7 +71,11 @@ def write_plain(findings: list[Finding], summary: str, out: IO[str], notes: list
 
 
 def write_rich(
-    findings: list[Finding], summary: str, out: IO[str], texts: Mapping[str, str], notes: list[str] = ()  # type: ignore[assignment]
+    findings: list[Finding],
+    summary: str,
+    out: IO[str],
+    texts: Mapping[str, str],
+    notes: list[str] = (),  # type: ignore[assignment]
 ) -> None:
     """Grouped by file, coloured, with the offending source line under each finding."""
     from rich.console import Console

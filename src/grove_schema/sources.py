@@ -6,12 +6,14 @@ from pathlib import Path
 
 from grove_schema.codes import UNREADABLE_FILE
 from grove_schema.d1 import MAX_STATEMENT_BYTES
-from grove_schema.files import read_bounded
+from grove_schema.files import read_bounded as read_bounded
 from grove_schema.findings import Finding, Location, make_finding
 
-# D1 refuses a statement over 100,000 bytes; a migration a hundred times that (10 MB) is not a
-# migration anyone reviews. The cap bounds what one file can cost in memory.
-MAX_MIGRATION_BYTES = 100 * MAX_STATEMENT_BYTES
+# D1 refuses a statement over 100,000 bytes, so a file of 32 MiB holds at least 335 statements at
+# D1's maximum: far beyond any migration anyone reviews (a 10 MB seed still replays), while the cap
+# bounds what one file costs in memory (a growing file or /dev/zero behind a name stops here).
+MAX_MIGRATION_BYTES = 32 * 1024 * 1024
+assert MAX_MIGRATION_BYTES > 300 * MAX_STATEMENT_BYTES
 
 
 def decode_migration(data: bytes, path: str) -> str | Finding:

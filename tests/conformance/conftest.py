@@ -31,6 +31,7 @@ def d1_engine() -> Engine:
 @pytest.fixture(scope="session")
 def conformance_report(d1_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> RunReport:
     root = tmp_path_factory.mktemp("d1-conformance")
+
     def log(line: str) -> None:
         sys.stderr.write(f"\n[conformance] {line}\n")
 
