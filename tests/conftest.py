@@ -83,13 +83,22 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def corpus_absent() -> None:
+    """Skip (with the reason) when ../shared/corpora is absent; under CI (`$CI` set) fail instead:
+    CI must never pass without having read the real corpus."""
+    message = f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set: the corpus tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def corpus_root(tmp_path: Path) -> Path:
     """A temporary root whose libs/engine/migrations holds a copy of the real Grove corpus.
 
     Copied, not linked: wrangler (and so discovery) ignores symlinked migration files."""
     if not CORPUS.is_dir():
-        pytest.skip(f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI")
+        corpus_absent()
     root = tmp_path / "corpus-root"
     migrations = root / "libs" / "engine" / "migrations"
     migrations.mkdir(parents=True)

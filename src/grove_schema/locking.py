@@ -21,7 +21,7 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable
 from grove_schema.layouts import MigrationFile, parse_number
 
 LOCK_FILE_NAME = "migrations.lock"
@@ -108,7 +108,7 @@ def render_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str]) -> st
         try:
             migration.name.encode("utf-8")
         except UnicodeEncodeError:
-            raise ConfigError(f"cannot lock a file whose name is not UTF-8: {migration.name!a}") from None
+            raise ConfigError(f"cannot lock a file whose name is not UTF-8: {printable(migration.name)}") from None
         number = (migration.number_text or str(migration.number)) if migration.number is not None else "-"
         lines.append(f"{number} {migration.name} {hashes[migration.name]}")
     return "\n".join(lines) + "\n"
