@@ -96,7 +96,8 @@ def corpus_absent() -> None:
 def corpus_root(tmp_path: Path) -> Path:
     """A temporary root whose libs/engine/migrations holds a copy of the real Grove corpus.
 
-    Copied, not linked: wrangler (and so discovery) ignores symlinked migration files."""
+    Copied, not linked: wrangler (and so discovery) follows symlinked migration files, and each
+    link is a `symlinked-migration` finding."""
     if not CORPUS.is_dir():
         corpus_absent()
     root = tmp_path / "corpus-root"
