@@ -631,8 +631,9 @@ HIDDEN_MIGRATION = RuleInfo(
 a migration whose name starts with a dot
 
 **Problem**: wrangler applies every name that ends in `.sql`, dot-files included, and a name
-such as `.0003_x.sql` has no number, so it lands wherever its neighbours put it (first, in real
-local D1). `ls`, most editors and many review tools hide dot-files: SQL that D1 runs and nobody sees.
+such as `.0003_x.sql` has no number, so it lands wherever its neighbours put it (in real
+local D1 it ran first beside plain numbers, fifth among `-1_`, `+3_` and plain names). `ls`,
+most editors and many review tools hide dot-files: SQL that D1 runs and nobody sees.
 
 **Anti-pattern**:
 ```console
