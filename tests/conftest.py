@@ -37,9 +37,7 @@ migrations = "libs/engine/migrations"
 # - dev: a tenth of the examples, for a quick local run (HYPOTHESIS_PROFILE=dev).
 # The generated tests are marked `slow`; `-m "not slow"` leaves them out.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-    "ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True
-)
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name())
 
@@ -85,13 +83,23 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def corpus_absent() -> None:
+    """Skip (with the reason) when ../shared/corpora is absent; under CI (`$CI` set) fail instead:
+    CI must never pass without having read the real corpus."""
+    message = f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set: the corpus tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def corpus_root(tmp_path: Path) -> Path:
     """A temporary root whose libs/engine/migrations holds a copy of the real Grove corpus.
 
-    Copied, not linked: wrangler (and so discovery) ignores symlinked migration files."""
+    Copied, not linked: wrangler (and so discovery) follows symlinked migration files, and each
+    link is a `symlinked-migration` finding."""
     if not CORPUS.is_dir():
-        pytest.skip(f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI")
+        corpus_absent()
     root = tmp_path / "corpus-root"
     migrations = root / "libs" / "engine" / "migrations"
     migrations.mkdir(parents=True)

@@ -131,14 +131,16 @@ def test_unreadable_file(run_cli, make_project, monkeypatch) -> None:  # type: i
     locked = root / "libs" / "engine" / "migrations" / "002_locked.sql"
     if os.geteuid() == 0:
         # root reads through any mode bits: make the read fail the way it does for users.
-        original = Path.read_bytes
+        import grove_schema.sources
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "002_locked.sql":
-                raise PermissionError(13, "Permission denied", str(self))
-            return original(self)
+        original = grove_schema.sources.read_bounded
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        def read_bounded(path: Path, limit: int) -> bytes:
+            if path.name == "002_locked.sql":
+                raise PermissionError(13, "Permission denied", str(path))
+            return original(path, limit)
+
+        monkeypatch.setattr(grove_schema.sources, "read_bounded", read_bounded)
     else:
         locked.chmod(0)
     result = run_cli("check", cwd=root)

@@ -68,9 +68,7 @@ def test_an_unknown_table_is_found(run_cli: RunCli, example_copy: Path) -> None:
     line = plant(example_copy, PULSE, "DELETE FROM pulse_events WHERE", "DELETE FROM pulse_event WHERE")
     result = run_cli("check", "--format", "json", cwd=example_copy)
     warnings = [f for f in findings(result) if f["severity"] == "warning"]
-    assert [(f["name"], f["path"], f["line"]) for f in warnings] == [
-        ("unknown-table", f"examples/grove/{PULSE}", line)
-    ]
+    assert [(f["name"], f["path"], f["line"]) for f in warnings] == [("unknown-table", f"examples/grove/{PULSE}", line)]
 
 
 def test_a_binding_the_workers_config_does_not_declare(run_cli: RunCli, example_copy: Path) -> None:

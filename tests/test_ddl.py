@@ -88,9 +88,9 @@ def test_create_table_text() -> None:
     schema = replay_files(MIGRATION).schema
     assert create_table_sql(schema.tables["line"]) == (
         "CREATE TABLE line (\n"
-        "  order_id  INTEGER NOT NULL REFERENCES \"order\" (id) ON DELETE CASCADE,\n"
+        '  order_id  INTEGER NOT NULL REFERENCES "order" (id) ON DELETE CASCADE,\n'
         "  n         INTEGER NOT NULL,\n"
-        "  \"my note\" TEXT,\n"
+        '  "my note" TEXT,\n'
         "  added     TEXT    DEFAULT 'x',\n"
         "  PRIMARY KEY (order_id, n DESC),\n"
         "  CONSTRAINT positive CHECK (n > 0)\n"

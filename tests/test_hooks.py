@@ -209,7 +209,11 @@ def test_this_repositorys_pre_commit_config_passes_on_the_bundled_example(tmp_pa
     copy.git("add", "-A")
     done = subprocess.run(
         [str(PRE_COMMIT), "run", "grove-schema", "--all-files"],
-        cwd=copy.root, env=copy.env, capture_output=True, text=True, timeout=180,
+        cwd=copy.root,
+        env=copy.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, output(done)
     assert re.search(r"grove-schema.*Passed", done.stdout), done.stdout
@@ -575,9 +579,7 @@ def test_no_snapshot_covers_a_file_that_may_set_connection_state(  # type: ignor
 ) -> None:
     cache = tmp_path / "cache"
     monkeypatch.setenv("GROVE_SCHEMA_CACHE_DIR", str(cache))
-    root = make_project(
-        {"001_a.sql": TENANTS, "002_b.sql": "PRAGMA defer_foreign_keys = on;\n", "003_c.sql": GOOD}
-    )
+    root = make_project({"001_a.sql": TENANTS, "002_b.sql": "PRAGMA defer_foreign_keys = on;\n", "003_c.sql": GOOD})
     expected = run_cli("check", "--no-cache", cwd=root)
     assert run_cli("check", "--cache", cwd=root).out == expected.out
     assert not (cache / "replay").exists()  # 002 comes before the last file: nothing may be kept

@@ -109,6 +109,7 @@ def test_create_table_as_reads_column_types_and_names_through_views() -> None:
         "CREATE TABLE t4 AS SELECT A, * FROM f1;\n"
     )
     try:
+
         def columns(name: str) -> list[tuple[str, str]]:
             table = replayer.schema.table(name)
             assert table is not None
@@ -190,7 +191,7 @@ def test_create_table_as_names_a_double_quoted_string_by_its_text() -> None:
 
 def test_the_catalog_spells_standard_type_names_in_capitals() -> None:
     replayer = replay(
-        "CREATE TABLE t1 (a integer primary key, b text, c varchar(20), d Int, e \"my type\");\n"
+        'CREATE TABLE t1 (a integer primary key, b text, c varchar(20), d Int, e "my type");\n'
         "ALTER TABLE t1 ADD COLUMN f real;\n"
     )
     try:

@@ -290,9 +290,7 @@ CORPUS_CONFIG = MINIMAL_CONFIG + (
 def test_real_corpus_numbering(run_cli, corpus_root: Path) -> None:  # type: ignore[no-untyped-def]
     (corpus_root / "ownership.toml").write_text(CORPUS_CONFIG)
     numbering = numbering_only(findings(run_cli, corpus_root))
-    assert [(f["name"], f["path"], f["line"]) for f in numbering] == [
-        ("reservation-missing", "ownership.toml", 9)
-    ]
+    assert [(f["name"], f["path"], f["line"]) for f in numbering] == [("reservation-missing", "ownership.toml", 9)]
     assert "create it holding 085" in numbering[0]["message"]
     # Once the reservation exists, the 87 files have no numbering finding at all.
     (corpus_root / "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt").write_text("085\n")

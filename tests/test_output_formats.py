@@ -163,6 +163,7 @@ def test_sarif_findings_without_a_file_are_attached_to_the_config(run_cli, make_
     assert code == 1  # foreign-table-change is an error
     assert_github_code_scanning_accepts(document)
     results = document["runs"][0]["results"]
+
     def uri(result: dict[str, Any]) -> str:
         return str(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
 

@@ -36,7 +36,11 @@ def test_plan_on_the_bundled_example(run_cli) -> None:  # type: ignore[no-untype
         "idx_onboarding_ls_subscription",
     ]
     assert document["reservations"][1] == {
-        "database": "curios", "path": None, "reserved": None, "highest": None, "state": "not configured"
+        "database": "curios",
+        "path": None,
+        "reserved": None,
+        "highest": None,
+        "state": "not configured",
     }
     engine = next(r for r in document["reservations"] if r["database"] == "engine")
     assert (engine["reserved"], engine["highest"], engine["state"]) == ("085", 84, "ok")

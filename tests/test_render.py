@@ -27,7 +27,7 @@ from grove_schema.sql.lexer import split_statements
 from grove_schema.sql.quoting import quote_name
 from grove_schema.sql.references import expression_columns, statement_references, trigger_references
 
-from .conftest import CORPUS, REPO
+from .conftest import CORPUS, REPO, corpus_absent
 
 DATABASES = ("engine", "curios", "obs", "pantry")
 
@@ -56,7 +56,7 @@ def copy_project(source: str, target: Path) -> Path:
         shutil.copytree(REPO / "examples" / "grove" / "libs", target / "libs")
     else:
         if not CORPUS.is_dir():
-            pytest.skip(f"the real migration corpus is absent ({CORPUS}); it ships beside the repository in CI")
+            corpus_absent()
         migrations.mkdir(parents=True)
         for path in sorted(CORPUS.glob("*.sql")):
             shutil.copy2(path, migrations / path.name)
@@ -366,7 +366,13 @@ def test_parents_come_first_and_a_cycle_is_broken_alphabetically() -> None:
 
 def test_names_are_quoted_only_when_sqlite_needs_it() -> None:
     assert [quote_name(n) for n in ("action", "key", "order", "group", "my col", "2fa", 'a"b')] == [
-        "action", "key", '"order"', '"group"', '"my col"', '"2fa"', '"a""b"'
+        "action",
+        "key",
+        '"order"',
+        '"group"',
+        '"my col"',
+        '"2fa"',
+        '"a""b"',
     ]
 
 

@@ -23,14 +23,7 @@ def no_sqlite_error(result: StreamReplay) -> None:
     assert found(result, "sqlite-error") == [], [f.message for f in result.findings]
 
 
-TABLE = (
-    "CREATE TABLE t (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  a TEXT,\n"
-    "  b TEXT,\n"
-    "  c TEXT\n"
-    ");\n"
-)
+TABLE = "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  a TEXT,\n  b TEXT,\n  c TEXT\n);\n"
 
 
 # --- GS401 drop-column-dependency -----------------------------------------------------------
@@ -40,10 +33,18 @@ TABLE = (
     ("setup", "column", "expected", "sqlite_says"),
     [
         ("CREATE INDEX idx_t_b ON t(b);", "b", "index idx_t_b uses t.b (as a column)", "error in index idx_t_b"),
-        ("CREATE INDEX idx_t_a ON t(a) WHERE b IS NOT NULL;", "b", "index idx_t_a uses t.b (in its WHERE)",
-         "after drop column"),
-        ("CREATE INDEX idx_t_lower ON t(lower(b));", "b", "index idx_t_lower uses t.b (in an expression)",
-         "after drop column"),
+        (
+            "CREATE INDEX idx_t_a ON t(a) WHERE b IS NOT NULL;",
+            "b",
+            "index idx_t_a uses t.b (in its WHERE)",
+            "after drop column",
+        ),
+        (
+            "CREATE INDEX idx_t_lower ON t(lower(b));",
+            "b",
+            "index idx_t_lower uses t.b (in an expression)",
+            "after drop column",
+        ),
     ],
 )
 def test_drop_column_used_by_an_index_names_the_index_and_the_drop_index_fix(
@@ -64,23 +65,55 @@ def test_drop_column_used_by_an_index_names_the_index_and_the_drop_index_fix(
 @pytest.mark.parametrize(
     ("create", "column", "expected", "sqlite_says"),
     [
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);", "id", "part of the PRIMARY KEY",
-         "cannot drop PRIMARY KEY column"),
-        ("CREATE TABLE t (id INTEGER, a TEXT, b TEXT, PRIMARY KEY (id, a));", "a", "part of the PRIMARY KEY",
-         "cannot drop PRIMARY KEY column"),
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE, a TEXT);", "email", "has a UNIQUE constraint",
-         "cannot drop UNIQUE column"),
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, UNIQUE (a, b));", "b", "is in UNIQUE(a, b)",
-         "after drop column"),
-        ("CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
-         "CREATE TABLE t (id INTEGER PRIMARY KEY, pid INTEGER, a TEXT, FOREIGN KEY (pid) REFERENCES p(id));",
-         "pid", "table-level FOREIGN KEY (pid) REFERENCES p", "after drop column"),
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER CHECK (b > a));", "a",
-         "the CHECK on column b of t uses t.a", "after drop column"),
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, CHECK (a < b));", "b",
-         "a table CHECK of t uses t.b", "after drop column"),
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, g INTEGER AS (a * 2));", "a",
-         "generated column t.g is computed from t.a", "after drop column"),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+            "id",
+            "part of the PRIMARY KEY",
+            "cannot drop PRIMARY KEY column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER, a TEXT, b TEXT, PRIMARY KEY (id, a));",
+            "a",
+            "part of the PRIMARY KEY",
+            "cannot drop PRIMARY KEY column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE, a TEXT);",
+            "email",
+            "has a UNIQUE constraint",
+            "cannot drop UNIQUE column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, UNIQUE (a, b));",
+            "b",
+            "is in UNIQUE(a, b)",
+            "after drop column",
+        ),
+        (
+            "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, pid INTEGER, a TEXT, FOREIGN KEY (pid) REFERENCES p(id));",
+            "pid",
+            "table-level FOREIGN KEY (pid) REFERENCES p",
+            "after drop column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER CHECK (b > a));",
+            "a",
+            "the CHECK on column b of t uses t.a",
+            "after drop column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, CHECK (a < b));",
+            "b",
+            "a table CHECK of t uses t.b",
+            "after drop column",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, g INTEGER AS (a * 2));",
+            "a",
+            "generated column t.g is computed from t.a",
+            "after drop column",
+        ),
     ],
 )
 def test_drop_column_named_by_a_constraint(create: str, column: str, expected: str, sqlite_says: str) -> None:
@@ -157,10 +190,14 @@ def test_column_references_resolve_scopes_like_sqlite() -> None:
     )
     assert refs == {("t", "a"), ("t", "id"), ("u", "b"), ("u", "t_id"), ("t", "c")}
     assert column_references("INSERT INTO t(a, b) VALUES (new.x, 1)", schema, trigger_table="u") == {
-        ("t", "a"), ("t", "b"), ("u", "x")
+        ("t", "a"),
+        ("t", "b"),
+        ("u", "x"),
     }
     assert column_references("UPDATE OR IGNORE t SET a = 1 WHERE b = old.b", schema, trigger_table="u") == {
-        ("t", "a"), ("t", "b"), ("u", "b")
+        ("t", "a"),
+        ("t", "b"),
+        ("u", "b"),
     }
     assert column_references("WITH w AS (SELECT b FROM u) SELECT b FROM w", schema) == {("u", "b")}
     assert column_references("SELECT RAISE(ABORT, 'no')", Schema()) == set()
@@ -188,8 +225,13 @@ def test_add_not_null_column_on_a_table_with_rows_quotes_sqlite_once() -> None:
 
 
 @pytest.mark.parametrize(
-    "column", ["region TEXT NOT NULL DEFAULT 'eu'", "region TEXT", "n INTEGER NOT NULL DEFAULT (0)",
-               "g INTEGER AS (id * 2) NOT NULL"],
+    "column",
+    [
+        "region TEXT NOT NULL DEFAULT 'eu'",
+        "region TEXT",
+        "n INTEGER NOT NULL DEFAULT (0)",
+        "g INTEGER AS (id * 2) NOT NULL",
+    ],
 )
 def test_add_column_not_null_passes(column: str) -> None:
     result = lint(TABLE + "INSERT INTO t (a) VALUES ('x');", f"ALTER TABLE t ADD COLUMN {column};")
@@ -202,8 +244,16 @@ def test_add_column_not_null_passes(column: str) -> None:
 
 @pytest.mark.parametrize(
     "default",
-    ["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "(unixepoch())", "(datetime('now'))", "(1 + 1)",
-     "('a' || 'b')", "(abs(-1))"],
+    [
+        "CURRENT_TIMESTAMP",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "(unixepoch())",
+        "(datetime('now'))",
+        "(1 + 1)",
+        "('a' || 'b')",
+        "(abs(-1))",
+    ],
 )
 def test_add_column_with_nonconstant_default_fails_statically(default: str) -> None:
     result = lint(TABLE, f"ALTER TABLE t ADD COLUMN updated_at INTEGER DEFAULT {default};")
@@ -224,8 +274,10 @@ def test_add_column_with_nonconstant_default_on_rows_quotes_sqlite_once() -> Non
     assert 'SQLite: "Cannot add a column with non-constant default"' in result.findings[0].message
 
 
-@pytest.mark.parametrize("default", ["0", "(0)", "(-1)", "-1", "'x'", "('x')", "NULL", "TRUE", "x'00'",
-                                     "(CAST(1 AS TEXT))", "abc", "+1", "(-(1))"])
+@pytest.mark.parametrize(
+    "default",
+    ["0", "(0)", "(-1)", "-1", "'x'", "('x')", "NULL", "TRUE", "x'00'", "(CAST(1 AS TEXT))", "abc", "+1", "(-(1))"],
+)
 def test_add_column_with_constant_default_passes(default: str) -> None:
     result = lint(TABLE + "INSERT INTO t (a) VALUES ('x');", f"ALTER TABLE t ADD COLUMN n TEXT DEFAULT {default};")
     assert found(result, "add-column-nonconstant-default") == []
@@ -234,9 +286,32 @@ def test_add_column_with_constant_default_passes(default: str) -> None:
 
 @pytest.mark.parametrize(
     "default",
-    ["0", "(0)", "(-1)", "- 1", "'x'", "('x')", "NULL", "(NULL)", "TRUE", "FALSE", "x'00'", "abc", "\"abc\"",
-     "(CAST(1 AS TEXT))", "(1) COLLATE nocase", "CURRENT_TIMESTAMP", "(unixepoch())", "(datetime('now'))",
-     "(1 + 1)", "('a' || 'b')", "(abs(-1))", "(-(1))", "(random())", "(CAST(unixepoch() AS TEXT))"],
+    [
+        "0",
+        "(0)",
+        "(-1)",
+        "- 1",
+        "'x'",
+        "('x')",
+        "NULL",
+        "(NULL)",
+        "TRUE",
+        "FALSE",
+        "x'00'",
+        "abc",
+        '"abc"',
+        "(CAST(1 AS TEXT))",
+        "(1) COLLATE nocase",
+        "CURRENT_TIMESTAMP",
+        "(unixepoch())",
+        "(datetime('now'))",
+        "(1 + 1)",
+        "('a' || 'b')",
+        "(abs(-1))",
+        "(-(1))",
+        "(random())",
+        "(CAST(unixepoch() AS TEXT))",
+    ],
 )
 def test_constant_default_agrees_with_sqlite(default: str) -> None:
     """The classifier against SQLite itself, on a table with a row."""
@@ -291,8 +366,12 @@ def test_add_column_with_a_constraint(column: str, expected: str, with_rows: boo
 
 @pytest.mark.parametrize(
     "column",
-    ["g INTEGER AS (id * 2) VIRTUAL", "pid INTEGER REFERENCES p(id)", "pid INTEGER REFERENCES p(id) DEFAULT NULL",
-     "handle TEXT"],
+    [
+        "g INTEGER AS (id * 2) VIRTUAL",
+        "pid INTEGER REFERENCES p(id)",
+        "pid INTEGER REFERENCES p(id) DEFAULT NULL",
+        "handle TEXT",
+    ],
 )
 def test_add_column_without_a_forbidden_constraint_passes(column: str) -> None:
     result = lint(

@@ -24,10 +24,6 @@ MY_RULES = {rule.name for rule in RULES}
 TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, j TEXT);\n"
 
 
-
-
-
-
 def mine(result: StreamReplay) -> list[Finding]:
     return [f for f in result.findings if f.name in MY_RULES]
 
@@ -102,7 +98,7 @@ def test_pragma_not_allowed(sql: str, says: str) -> None:
     finding = only(lint(TABLE + sql + "\n"), "pragma-not-allowed")
     assert finding.severity is Severity.ERROR and line(finding) == 2
     assert says in finding.message
-    assert "(SQLite: \"not authorized: D1 does not allow PRAGMA" in finding.message
+    assert '(SQLite: "not authorized: D1 does not allow PRAGMA' in finding.message
 
 
 @pytest.mark.parametrize(
@@ -149,8 +145,16 @@ def test_begin_transaction_exact_text_passes_locally_but_fails_remotely() -> Non
 
 @pytest.mark.parametrize(
     "sql",
-    ["begin transaction;", "BEGIN;", "BEGIN IMMEDIATE;", "END;", "ROLLBACK;", "SAVEPOINT s1;", "RELEASE s1;",
-     "COMMIT TRANSACTION;"],
+    [
+        "begin transaction;",
+        "BEGIN;",
+        "BEGIN IMMEDIATE;",
+        "END;",
+        "ROLLBACK;",
+        "SAVEPOINT s1;",
+        "RELEASE s1;",
+        "COMMIT TRANSACTION;",
+    ],
 )
 def test_explicit_transaction_statements(sql: str) -> None:
     finding = only(lint(TABLE + sql + "\n"), "explicit-transaction")
@@ -304,21 +308,91 @@ def test_fts5_and_fts5vocab_pass() -> None:
 # --- GS414 function-not-allowed -----------------------------------------------------------------
 
 COMMON_CALLS = (
-    "lower(a)", "upper(a)", "coalesce(a, 'x')", "ifnull(a, 'x')", "length(a)", "substr(a, 1, 2)",
-    "substring(a, 1, 2)", "replace(a, 'x', 'y')", "trim(a)", "ltrim(a, 'x')", "rtrim(a)",
-    "json_extract(j, '$.a')", "json_object('a', 1)", "json_array(1, 2)", "json_set(j, '$.a', 1)",
-    "json_remove(j, '$.a')", "json_valid(j)", "json_type(j)", "json_array_length(j)", "j -> '$.a'", "j ->> '$.a'",
-    "datetime('now')", "date('now')", "time('now')", "julianday('now')", "unixepoch()", "unixepoch('now')",
-    "strftime('%s', 'now')", "printf('%d', b)", "format('%d', b)", "iif(b > 0, 1, 2)", "abs(b)", "random()",
-    "randomblob(4)", "hex(a)", "unhex('41')", "instr(a, 'x')", "quote(a)", "round(1.5)", "typeof(a)",
-    "nullif(a, 'x')", "char(65)", "unicode(a)", "zeroblob(2)", "likely(b)", "unlikely(b)",
-    "likelihood(b, 0.5)", "max(b, 1)", "min(b, 1)", "concat(a, 'x')", "concat_ws(',', a, 'x')",
-    "octet_length(a)", "sign(b)", "ceil(1.5)", "floor(1.5)", "sqrt(4)", "pow(2, 3)", "mod(5, 2)", "pi()",
-    "log(8)", "ln(2)", "exp(1)", "CAST(a AS TEXT)", "a LIKE 'x%'", "a GLOB 'x*'", "like('x%', a)",
-    "glob('x*', a)", "CURRENT_TIMESTAMP", "changes()", "last_insert_rowid()", "total_changes()",
+    "lower(a)",
+    "upper(a)",
+    "coalesce(a, 'x')",
+    "ifnull(a, 'x')",
+    "length(a)",
+    "substr(a, 1, 2)",
+    "substring(a, 1, 2)",
+    "replace(a, 'x', 'y')",
+    "trim(a)",
+    "ltrim(a, 'x')",
+    "rtrim(a)",
+    "json_extract(j, '$.a')",
+    "json_object('a', 1)",
+    "json_array(1, 2)",
+    "json_set(j, '$.a', 1)",
+    "json_remove(j, '$.a')",
+    "json_valid(j)",
+    "json_type(j)",
+    "json_array_length(j)",
+    "j -> '$.a'",
+    "j ->> '$.a'",
+    "datetime('now')",
+    "date('now')",
+    "time('now')",
+    "julianday('now')",
+    "unixepoch()",
+    "unixepoch('now')",
+    "strftime('%s', 'now')",
+    "printf('%d', b)",
+    "format('%d', b)",
+    "iif(b > 0, 1, 2)",
+    "abs(b)",
+    "random()",
+    "randomblob(4)",
+    "hex(a)",
+    "unhex('41')",
+    "instr(a, 'x')",
+    "quote(a)",
+    "round(1.5)",
+    "typeof(a)",
+    "nullif(a, 'x')",
+    "char(65)",
+    "unicode(a)",
+    "zeroblob(2)",
+    "likely(b)",
+    "unlikely(b)",
+    "likelihood(b, 0.5)",
+    "max(b, 1)",
+    "min(b, 1)",
+    "concat(a, 'x')",
+    "concat_ws(',', a, 'x')",
+    "octet_length(a)",
+    "sign(b)",
+    "ceil(1.5)",
+    "floor(1.5)",
+    "sqrt(4)",
+    "pow(2, 3)",
+    "mod(5, 2)",
+    "pi()",
+    "log(8)",
+    "ln(2)",
+    "exp(1)",
+    "CAST(a AS TEXT)",
+    "a LIKE 'x%'",
+    "a GLOB 'x*'",
+    "like('x%', a)",
+    "glob('x*', a)",
+    "CURRENT_TIMESTAMP",
+    "changes()",
+    "last_insert_rowid()",
+    "total_changes()",
 )
-AGGREGATES = ("count(*)", "count(a)", "sum(b)", "total(b)", "avg(b)", "max(b)", "min(b)",
-              "group_concat(a, ',')", "string_agg(a, ',')", "json_group_array(a)", "json_group_object(a, b)")
+AGGREGATES = (
+    "count(*)",
+    "count(a)",
+    "sum(b)",
+    "total(b)",
+    "avg(b)",
+    "max(b)",
+    "min(b)",
+    "group_concat(a, ',')",
+    "string_agg(a, ',')",
+    "json_group_array(a)",
+    "json_group_object(a, b)",
+)
 
 
 def test_common_allowed_functions_pass_in_every_position() -> None:
@@ -371,7 +445,7 @@ def test_every_allowed_name_is_never_a_candidate() -> None:
         ("UPDATE t SET a = my_slugify(a) WHERE b > 0;", "my_slugify()", 18),
         ("SELECT power(2, 3);", "power()", 8),
         ("SELECT if(b > 0, 1, 2) FROM t;", "if()", 8),
-        ("SELECT \"my_fn\"(1);", "my_fn()", 8),
+        ('SELECT "my_fn"(1);', "my_fn()", 8),
     ],
 )
 def test_functions_d1_refuses_in_dml(sql: str, name: str, column: int) -> None:
@@ -406,7 +480,11 @@ def test_functions_in_ddl_expressions() -> None:
     )
     findings = found(result, "function-not-allowed")
     assert [(Path(f.location.path).name, line(f)) for f in findings if f.location] == [
-        ("002_m.sql", 2), ("002_m.sql", 7), ("002_m.sql", 10), ("002_m.sql", 12), ("002_m.sql", 14),
+        ("002_m.sql", 2),
+        ("002_m.sql", 7),
+        ("002_m.sql", 10),
+        ("002_m.sql", 12),
+        ("002_m.sql", 14),
     ]
     assert findings[0].message.startswith("my_check(), sqlite_source_id(), gen_fn() are not among")
     assert "the view is created, and fails each time it is read" in findings[2].message

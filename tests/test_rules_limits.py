@@ -22,10 +22,6 @@ from .replaying import found, lint
 MY_RULES = {rule.name for rule in RULES}
 
 
-
-
-
-
 def at(finding: Finding) -> tuple[int, int]:
     assert finding.location is not None
     return finding.location.line, finding.location.column
@@ -66,8 +62,12 @@ def test_add_column_that_makes_the_101st() -> None:
 
 
 def test_one_hundred_columns_pass() -> None:
-    clean(lint(f"CREATE TABLE wide ({columns(100)});\n", f"CREATE TABLE w2 ({columns(99)});\n"
-               "ALTER TABLE w2 ADD COLUMN c99 TEXT;\n"))
+    clean(
+        lint(
+            f"CREATE TABLE wide ({columns(100)});\n",
+            f"CREATE TABLE w2 ({columns(99)});\nALTER TABLE w2 ADD COLUMN c99 TEXT;\n",
+        )
+    )
 
 
 # --- GS416 statement-too-long -------------------------------------------------------------------
@@ -84,8 +84,9 @@ def test_statement_over_100000_bytes_is_this_rule_not_sqlite_error() -> None:
 
 def test_bytes_not_characters_count() -> None:
     # 60,000 two-byte characters: 120,000 bytes, though fewer than 100,000 characters.
-    finding = only(lint("CREATE TABLE t (v TEXT);\nINSERT INTO t (v) VALUES ('" + "é" * 60_000 + "');\n"),
-                   "statement-too-long")
+    finding = only(
+        lint("CREATE TABLE t (v TEXT);\nINSERT INTO t (v) VALUES ('" + "é" * 60_000 + "');\n"), "statement-too-long"
+    )
     assert "120,029 bytes" in finding.message
 
 
@@ -155,8 +156,7 @@ PATTERN_50 = "%" + "x" * 48 + "%"
 
 def test_a_like_pattern_of_51_bytes() -> None:
     result = lint(
-        "CREATE TABLE t (v TEXT);\nINSERT INTO t (v) VALUES ('b');\n"
-        f"DELETE FROM t\nWHERE v LIKE '{PATTERN_51}';\n"
+        f"CREATE TABLE t (v TEXT);\nINSERT INTO t (v) VALUES ('b');\nDELETE FROM t\nWHERE v LIKE '{PATTERN_51}';\n"
     )
     finding = only(result, "like-pattern-too-long")
     assert at(finding) == (4, 14)  # the literal

@@ -118,11 +118,14 @@ def test_genuine_rename_of_a_referenced_table_and_rename_of_an_unreferenced_one_
 
 
 def test_drop_table_and_drop_column_are_warnings() -> None:
-    result = lint(PARENT + "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT);",
-                  "ALTER TABLE notes DROP COLUMN extra;\nDROP TABLE notes;")
+    result = lint(
+        PARENT + "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT);",
+        "ALTER TABLE notes DROP COLUMN extra;\nDROP TABLE notes;",
+    )
     findings = found(result, "destructive-change")
     assert [(line_of(f), f.severity) for f in findings] == [
-        (("002_m.sql", 1), Severity.WARNING), (("002_m.sql", 2), Severity.WARNING)
+        (("002_m.sql", 1), Severity.WARNING),
+        (("002_m.sql", 2), Severity.WARNING),
     ]
     assert "notes.extra" in findings[0].message and "[retired] columns" in findings[0].message
     assert "DROP TABLE notes" in findings[1].message and "[retired] tables" in findings[1].message
@@ -264,7 +267,6 @@ def test_destructive_change_is_info_for_a_table_the_map_moves(make_project, run_
 
 def test_a_deferred_failure_at_commit_is_the_rules_not_a_second_sqlite_error() -> None:
     from pathlib import Path
-
 
     replayer = Replayer("engine", ReplayOptions(lint=LintSettings.default()))
     replayer.apply_file(

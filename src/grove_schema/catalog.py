@@ -42,9 +42,7 @@ def database_catalog(db: Queryable) -> dict[str, Any]:
         quoted = _quote(name)
         columns: list[ColumnRow] = [
             (col_name, col_type, int(notnull), default, int(pk), int(hidden))
-            for _cid, col_name, col_type, notnull, default, pk, hidden in db.query(
-                f"PRAGMA main.table_xinfo({quoted})"
-            )
+            for _cid, col_name, col_type, notnull, default, pk, hidden in db.query(f"PRAGMA main.table_xinfo({quoted})")
         ]
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in db.query(f"PRAGMA main.foreign_key_list({quoted})"):
@@ -91,8 +89,7 @@ def model_catalog(schema: Schema) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for table_key, table in schema.tables.items():
         columns: list[ColumnRow] = [
-            (c.name, reported_type(c.type), int(c.not_null), c.default, c.primary_key, c.hidden)
-            for c in table.columns
+            (c.name, reported_type(c.type), int(c.not_null), c.default, c.primary_key, c.hidden) for c in table.columns
         ]
         foreign_keys: list[ForeignKeyRow] = [
             (

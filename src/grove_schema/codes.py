@@ -529,9 +529,9 @@ FILENAME = RuleInfo(
 a migration file name wrangler mishandles or ignores
 
 **Problem**: wrangler applies only `*.sql` files directly in the migrations directory: a `.SQL`
-name or a file in a sub-folder is never applied. A file with no number sorts after every numbered
-one. A `'` in the name broke wrangler's bookkeeping INSERT before 4.105
-(`near "s": syntax error`).
+name or a file in a sub-folder is never applied. A file with no number has no place of its own:
+wrangler's comparator calls it equal to every file, so where it runs depends on its neighbours.
+A `'` in the name broke wrangler's bookkeeping INSERT before 4.105 (`near "s": syntax error`).
 
 **Anti-pattern**:
 ```console
@@ -598,6 +598,130 @@ $ git mv libs/engine/migrations/012_post_tags.sql libs/engine/migrations/012_tag
 )
 
 # Suppressions (GS5xx).
+SYMLINKED_MIGRATION = RuleInfo(
+    "GS309",
+    "symlinked-migration",
+    Severity.WARNING,
+    "a migration that is a symbolic link",
+    doc="""\
+a migration that is a symbolic link
+
+**Problem**: wrangler follows symbolic links: a `*.sql` link in the migrations directory is
+applied like a file, with the SQL of whatever it points to. A review of the pull request sees a
+one-line link, not the SQL that D1 will run; a link that points outside the project (an error)
+runs SQL that the repository does not even hold, and grove-schema does not read it.
+
+**Anti-pattern**:
+```console
+$ ls -l libs/engine/migrations
+0085_cleanup.sql -> ../../../shared/cleanup.sql
+```
+
+**Fix**: replace the link by a copy of the SQL, so the migration is reviewed and locked as text.
+```console
+$ cd libs/engine/migrations && cp --remove-destination "$(readlink -f 0085_cleanup.sql)" 0085_cleanup.sql
+```""",
+)
+HIDDEN_MIGRATION = RuleInfo(
+    "GS310",
+    "hidden-migration",
+    Severity.WARNING,
+    "a migration whose name starts with a dot",
+    doc="""\
+a migration whose name starts with a dot
+
+**Problem**: wrangler applies every name that ends in `.sql`, dot-files included, and a name
+such as `.0003_x.sql` has no number, so it lands wherever its neighbours put it (in real
+local D1 it ran first beside plain numbers, fifth among `-1_`, `+3_` and plain names). `ls`,
+most editors and many review tools hide dot-files: SQL that D1 runs and nobody sees.
+
+**Anti-pattern**:
+```console
+$ ls -a libs/engine/migrations
+.  ..  .0003_hidden.sql  0001_init.sql  0002_users.sql
+```
+
+**Fix**: give the file a visible name and the next number, or delete it if it is not meant to run.
+```console
+$ git mv libs/engine/migrations/.0003_hidden.sql libs/engine/migrations/0003_hidden.sql
+```""",
+)
+UNAPPLIABLE_ENTRY = RuleInfo(
+    "GS311",
+    "unappliable-entry",
+    Severity.ERROR,
+    "a `.sql` name wrangler lists but cannot read (a directory, a FIFO, a broken link)",
+    doc="""\
+a `.sql` name wrangler lists but cannot read (a directory, a FIFO, a broken link)
+
+**Problem**: wrangler takes every directory entry whose name ends in `.sql`. When it reaches one
+that is not a readable file it stops: a directory crashes the apply with `EISDIR`, a broken or
+looping symbolic link with `ENOENT` or `ELOOP`, and a FIFO blocks it. The migrations before it are
+applied, the ones after it never are. grove-schema cannot replay such an entry either.
+
+**Anti-pattern**:
+```console
+$ ls -F libs/engine/migrations
+0001_init.sql  0002_backup.sql/  0003_users.sql
+```
+
+**Fix**: rename or move the entry so that its name no longer ends in `.sql`.
+```console
+$ git mv libs/engine/migrations/0002_backup.sql libs/engine/backups/0002_backup
+```""",
+)
+SURPRISING_ORDER = RuleInfo(
+    "GS312",
+    "surprising-order",
+    Severity.WARNING,
+    "a file name whose place in wrangler's order is not what its name suggests",
+    doc="""\
+a file name whose place in wrangler's order is not what its name suggests
+
+**Problem**: wrangler orders migrations by JavaScript's `parseInt` of the text before the first
+`_`, so `-1_x.sql` is -1 and runs first, `+3_x.sql` is 3, `0x10_x.sql` is 16, and a name that
+starts with digits that are not ASCII (`٠٠٣_x.sql`, Arabic-Indic) has no number at all: its place
+then depends on the files around it. Numbers of over 15 digits are rounded. The stream runs in
+an order that no reader of the names would guess.
+
+**Anti-pattern**:
+```console
+$ ls libs/engine/migrations
++3_add_flags.sql  -1_fixup.sql  0001_init.sql  0002_users.sql
+```
+
+**Fix**: plain ASCII digits at the start of every name, the next number for a new file.
+```console
+$ grove-schema new fixup
+libs/engine/migrations/0003_fixup.sql
+```""",
+)
+UNREADABLE_BOOKKEEPING = RuleInfo(
+    "GS313",
+    "unreadable-bookkeeping",
+    Severity.ERROR,
+    "a lock or reservation file that is not a small regular UTF-8 file",
+    doc="""\
+a lock or reservation file that is not a small regular UTF-8 file
+
+**Problem**: `migrations.lock` and the reservation file (`NEXT_MIGRATION_NUMBER.txt`) are a few
+lines of text. grove-schema refuses to read one that is a directory, a FIFO, a device or larger
+than 1 MiB (a FIFO would block every hook run, a device or a huge file exhaust memory), or that
+is not UTF-8; the checks that need it (edited and out-of-order migrations, the next number) are
+then skipped for that stream.
+
+**Anti-pattern**:
+```console
+$ ls -l libs/engine/migrations/migrations.lock
+prw-r--r-- 1 dev dev 0 Mar  1 12:00 libs/engine/migrations/migrations.lock
+```
+
+**Fix**: replace it by a regular file: `grove-schema lock` writes the lock again; the reservation
+holds the next number.
+```console
+$ rm libs/engine/migrations/migrations.lock && grove-schema lock
+```""",
+)
 SUPPRESSION_MALFORMED = RuleInfo(
     "GS501",
     "suppression-malformed",
@@ -863,6 +987,11 @@ CODES: tuple[RuleInfo, ...] = (
     FILENAME,
     EDITED_MIGRATION,
     MISSING_MIGRATION,
+    SYMLINKED_MIGRATION,
+    HIDDEN_MIGRATION,
+    UNAPPLIABLE_ENTRY,
+    SURPRISING_ORDER,
+    UNREADABLE_BOOKKEEPING,
     SUPPRESSION_MALFORMED,
     SUPPRESSION_UNUSED,
     WRONG_BINDING,

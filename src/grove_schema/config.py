@@ -6,12 +6,16 @@ has not changed since it was last validated takes the validated sections from th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from grove_schema.discovery import is_within
 from grove_schema.errors import ConfigError
+from grove_schema.files import read_bounded
 from grove_schema.layouts import StreamLayout, layout_for
 
 CONFIG_FILE_NAME = "ownership.toml"
@@ -29,7 +33,7 @@ class DatabaseConfig:
     tables: tuple[str, ...]
     estimate: int | None
 
-    @property
+    @cached_property
     def layout(self) -> StreamLayout:
         """How this database's stream is laid out: wrangler's, or its `file_pattern`."""
         return layout_for(self.file_pattern)
@@ -94,9 +98,11 @@ def load_config(
     path: Path, root_override: Path | None = None, validated: ValidatedSections | None = None
 ) -> ProjectConfig:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the configuration: {error}", str(path)) from None
+        text = read_bounded(path).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"cannot read the configuration: not UTF-8 (byte offset {error.start})", str(path)) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the configuration: {error.strerror or error}", str(path)) from None
     sections = validated.get(text) if validated is not None else None
     if sections is None:
         sections = validate_sections(text, path)
@@ -113,6 +119,8 @@ def validate_sections(text: str, path: Path) -> dict[str, Any]:
 
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError("malformed TOML: arrays or tables nested too deeply", str(path)) from None
     except tomllib.TOMLDecodeError as error:
         # Python 3.11's error carries the position only in its text: "... (at line 2, column 8)".
         message = str(error)
@@ -121,6 +129,11 @@ def validate_sections(text: str, path: Path) -> dict[str, Any]:
         if where:
             message = f"{message[: where.start()].rstrip()} (column {where.group(2)})"
         raise ConfigError(f"malformed TOML: {message}", str(path), line) from None
+    except ValueError as error:  # e.g. an integer of over 4,300 digits
+        raise ConfigError(f"malformed TOML: {error}", str(path)) from None
+    depth = _nesting_depth(data)
+    if depth > MAX_NESTING:
+        raise ConfigError(f"malformed TOML: values nested {depth} deep (at most {MAX_NESTING})", str(path))
     from grove_schema.config_schema import validate
 
     problem = validate(data)
@@ -130,29 +143,66 @@ def validate_sections(text: str, path: Path) -> dict[str, Any]:
     raise ConfigError(f"{'.'.join(loc)}: {message}", str(path), line_of_key(text, loc))
 
 
+# No ownership.toml nests values deeper than a few levels; the cap keeps validation cheap and bounded.
+MAX_NESTING = 32
+
+
+def _nesting_depth(value: object) -> int:
+    """How deeply arrays and tables nest in `value` (iterative: no recursion limit to hit)."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _inside_root(root: Path, value: str, key: tuple[str, ...], path: Path, text: str) -> Path:
+    """`root / value`, refused (a configuration error naming the key) when it leaves the project's
+    root: `..`, an absolute path elsewhere, or a symbolic link that leads out."""
+    target = root / value
+    if not is_within(target, root):
+        raise ConfigError(
+            f"{'.'.join(key)}: {value!r} leaves the project root ({root}); paths in {path.name} must stay inside it",
+            str(path),
+            line_of_key(text, key),
+        )
+    return target
+
+
 def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Path | None) -> ProjectConfig:
     base = path.parent
     project = sections["project"]
     root = root_override if root_override is not None else (base / project["root"])
-    root = root.resolve()
+    root = Path(os.path.realpath(root))
     default = project["default_database"]
-    databases_sections: dict[str, dict[str, Any]] = sections["databases"]
-    if default is not None and default not in databases_sections:
-        known = ", ".join(sorted(databases_sections)) or "none"
+    database_sections: dict[str, dict[str, Any]] = sections["databases"]
+    if default is not None and default not in database_sections:
+        known = ", ".join(sorted(database_sections)) or "none"
         raise ConfigError(
             f"project.default_database names an unknown database {default!r} (configured: {known})",
             str(path),
             line_of_key(text, ("project", "default_database")),
         )
     databases = {}
-    for db_key, section in databases_sections.items():
+    for db_key, section in database_sections.items():
         databases[db_key] = DatabaseConfig(
             key=db_key,
             name=section["name"],
             binding=section["binding"],
-            migrations_dir=root / section["migrations"],
-            reservation=(root / section["reservation"]) if section["reservation"] else None,
-            grandfathered_collisions=tuple(int(n) for n in section["grandfathered_collisions"]),
+            migrations_dir=_inside_root(root, section["migrations"], ("databases", db_key, "migrations"), path, text),
+            reservation=(
+                _inside_root(root, section["reservation"], ("databases", db_key, "reservation"), path, text)
+                if section["reservation"]
+                else None
+            ),
+            grandfathered_collisions=tuple(int(n) for n in section["grandfathered_collisions"]),  # validated
             file_pattern=section["file_pattern"],
             tables=tuple(section["tables"]),
             estimate=section["estimate"],
@@ -169,7 +219,10 @@ def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Pat
         rules_ignore=tuple(sections["rules"]["ignore"]),
         rules_severity=dict(sections["rules"]["severity"]),
         code=(
-            CodeConfig(roots=tuple(root / r for r in code["roots"]), exclude=tuple(code["exclude"]))
+            CodeConfig(
+                roots=tuple(_inside_root(root, r, ("code", "roots"), path, text) for r in code["roots"]),
+                exclude=tuple(code["exclude"]),
+            )
             if code is not None
             else None
         ),

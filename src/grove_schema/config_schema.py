@@ -5,10 +5,11 @@ a hook run on an unchanged ownership.toml takes the validated sections from the 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from grove_schema.layouts import MAX_NUMBER_DIGITS, FilePatternError, compile_file_pattern, parse_number
 
 
 class _Section(BaseModel):
@@ -36,19 +37,18 @@ class DatabaseSection(_Section):
         if value is None:
             return value
         try:
-            compiled = re.compile(value)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        if "number" not in compiled.groupindex:
-            raise ValueError("needs a named group `(?P<number>...)`")
+            compile_file_pattern(value)
+        except FilePatternError as error:
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("grandfathered_collisions")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
         for item in value:
-            if not str(item).isdigit():
-                raise ValueError(f"{item!r} is not a migration number")
+            if parse_number(str(item)) is None:
+                shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
+                raise ValueError(f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})")
         return value
 
 

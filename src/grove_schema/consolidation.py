@@ -431,9 +431,7 @@ def _add_provenance(split: _Split, result: Consolidation) -> None:
     result.migrations = _migrations_folded(result, split.streams, split.order)
 
 
-def _without_retired_columns(
-    table: Table, retired: Mapping[tuple[str, str], str]
-) -> tuple[Table, list[LeftOut]]:
+def _without_retired_columns(table: Table, retired: Mapping[tuple[str, str], str]) -> tuple[Table, list[LeftOut]]:
     """The table without its retired columns and the constraints that name them."""
     t = key(table.name)
     gone = {key(c.name) for c in table.columns if (t, key(c.name)) in retired}
@@ -618,5 +616,3 @@ def _header(c: Consolidation, command: str) -> list[str]:
     )
     _listed(lines, f"Retired columns left out, with what uses them ({len(c.left_out_retired)}):", c.left_out_retired)
     return lines
-
-

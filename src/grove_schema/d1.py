@@ -84,7 +84,7 @@ ALLOWED_FUNCTIONS = frozenset(
 ALLOWED_VIRTUAL_TABLE_MODULES = frozenset({"fts5", "fts5vocab"})
 
 TRANSACTION_REFUSAL = (
-    "D1 refuses explicit transactions: \"To execute a transaction, please use the "
+    'D1 refuses explicit transactions: "To execute a transaction, please use the '
     "state.storage.transaction() ... APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT "
     'statements"'
 )

@@ -1,30 +1,154 @@
-"""Which files make up a database's migration stream, in the order its layout applies them, and
+"""Which files make up a database's migration stream, in the order wrangler applies them, and
 which `.sql`-looking files near it are never applied. The I/O half of `layouts`: it lists the
-directories, the layout judges the names."""
+directories, the layout judges the names.
+
+wrangler takes every directory entry whose name ends in `.sql`: symbolic links (followed),
+dot-files, and entries it then cannot read (a directory crashes the apply with EISDIR). So does
+`survey_stream`, with a finding for each case a reviewer would not expect."""
 
 from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grove_schema.codes import HIDDEN_MIGRATION, SURPRISING_ORDER, SYMLINKED_MIGRATION, UNAPPLIABLE_ENTRY
+from grove_schema.findings import Finding, Location, Severity, make_finding
 from grove_schema.layouts import WRANGLER_LAYOUT, MigrationFile, StreamLayout
 
-__all__ = ["Ignored", "IgnoredFile", "MigrationFile", "discover_stream", "stray_files"]
+__all__ = [
+    "Ignored",
+    "IgnoredFile",
+    "MigrationFile",
+    "StreamSurvey",
+    "discover_stream",
+    "is_within",
+    "stray_files",
+    "survey_stream",
+]
+
+
+@dataclass(frozen=True)
+class StreamSurvey:
+    """A migrations directory as wrangler sees it."""
+
+    files: list[MigrationFile]  # what grove-schema replays, in wrangler's order
+    findings: list[Finding] = field(default_factory=list)  # links, dot-files, unreadable entries, odd names
+    applied: list[str] = field(default_factory=list)  # every name wrangler lists, in its order
+
+
+def is_within(path: str | Path, root: str | Path) -> bool:
+    """Whether `path`, with every link resolved, lies in `root` (also resolved). Never raises on a loop."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def discover_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT) -> list[MigrationFile]:
-    """The layout's files directly in `directory` (sub-folders, dot-files and symlinks are not
-    part of a stream), in the layout's order."""
-    found = []
-    for path in directory.iterdir():
-        name = path.name
-        if name.startswith(".") or path.is_symlink() or not path.is_file():
+    """The files grove-schema replays for `directory`, in wrangler's order (see `survey_stream`)."""
+    return survey_stream(directory, layout).files
+
+
+def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root: Path | None = None) -> StreamSurvey:
+    """Every entry of `directory` the layout takes, as wrangler takes them: symbolic links followed,
+    dot-files included, in wrangler's order. Entries that are not readable files (a directory, a
+    FIFO, a broken or looping link) and links that leave `root` are not replayed: each is an error
+    finding. Symbolic links, dot-files and names whose order surprises are warnings."""
+    candidates = [layout.migration(directory / name) for name in os.listdir(directory) if layout.is_migration(name)]
+    ordered = layout.ordered(candidates)
+    files: list[MigrationFile] = []
+    findings: list[Finding] = []
+    for index, migration in enumerate(ordered):
+        path = migration.path
+        at = Location(str(path), 1, 1)
+        later = [m.name for m in ordered[index + 1 :]]
+        linked = os.path.islink(path)
+        problem = _unappliable(path)
+        if problem is not None:
+            findings.append(
+                make_finding(UNAPPLIABLE_ENTRY, f"{_shown(migration.name)} is {problem}" + _stops(later), at)
+            )
             continue
-        if layout.is_migration(name):
-            found.append(layout.migration(path))
-    return layout.ordered(found)
+        if linked:
+            target = os.path.realpath(path)
+            if root is not None and not is_within(target, root):
+                message = (
+                    f"{_shown(migration.name)} is a symbolic link that leaves the project ({_shown(str(root))}): "
+                    "wrangler applies the SQL it points to, which grove-schema does not read or check; "
+                    "replace the link by a copy of the SQL"
+                )
+                findings.append(replace(make_finding(SYMLINKED_MIGRATION, message, at), severity=Severity.ERROR))
+                continue
+            shown_target = os.path.relpath(target, os.path.realpath(root)) if root is not None else target
+            findings.append(
+                make_finding(
+                    SYMLINKED_MIGRATION,
+                    f"{_shown(migration.name)} is a symbolic link to {_shown(shown_target)}: wrangler applies the SQL "
+                    "it points to; a review sees only the link (replace it by a copy of the SQL)",
+                    at,
+                )
+            )
+        if migration.name.startswith("."):
+            findings.append(
+                make_finding(
+                    HIDDEN_MIGRATION,
+                    f"{_shown(migration.name)} starts with a dot: wrangler applies it (here "
+                    f"{_ordinal(index + 1)} of {len(ordered)}), but ls and most review tools hide it",
+                    at,
+                )
+            )
+        surprise = layout.order_surprise(migration)
+        if surprise is not None:
+            findings.append(
+                make_finding(
+                    SURPRISING_ORDER,
+                    f"{_shown(migration.name)}: {surprise}; "
+                    f"wrangler applies it {_ordinal(index + 1)} of {len(ordered)}",
+                    at,
+                )
+            )
+        files.append(migration)
+    return StreamSurvey(files, findings, [m.name for m in ordered])
+
+
+def _unappliable(path: Path) -> str | None:
+    """Why wrangler cannot read the entry as a migration (it stops there), or None."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        if os.path.islink(path):
+            return f"a symbolic link that leads nowhere ({error.strerror or error}): wrangler stops here"
+        return f"unreadable ({error.strerror or error}): wrangler stops here"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return "a directory: wrangler stops here with EISDIR"
+    if stat.S_ISFIFO(info.st_mode):
+        return "a FIFO: wrangler's read blocks here until something writes to it"
+    return "not a regular file: wrangler cannot apply it"
+
+
+def _stops(later: list[str]) -> str:
+    if not later:
+        return "; grove-schema cannot replay it: rename it so that its name does not end in `.sql`"
+    shown = ", ".join(_shown(name) for name in later[:3]) + (f" and {len(later) - 3} more" if len(later) > 3 else "")
+    return (
+        f", so the {len(later)} file(s) after it ({shown}) are never applied; grove-schema replays them but "
+        "cannot replay this entry: rename it so that its name does not end in `.sql`"
+    )
+
+
+def _shown(text: str) -> str:
+    """A name fit for a message: control characters and undecodable bytes escaped."""
+    from grove_schema.findings import printable
+
+    return printable(text)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class Ignored(enum.Enum):
@@ -41,31 +165,44 @@ class IgnoredFile:
 
 
 def stray_files(
-    directory: Path, files: list[MigrationFile], claimed: set[Path], layout: StreamLayout = WRANGLER_LAYOUT
+    directory: Path, files: list[MigrationFile], claimed: set[str], layout: StreamLayout = WRANGLER_LAYOUT
 ) -> list[IgnoredFile]:
     """`.sql`-looking files near the stream that are never applied: names the layout does not take
-    (`.SQL`), and such files in sub-folders that no database claims as its own migrations directory."""
+    (`.SQL`), and such files in sub-folders that no database claims as its own migrations directory
+    (`claimed` holds real paths). Links to folders are not followed (wrangler does not read sub-folders)."""
     in_stream = {migration.name for migration in files}
     found = []
-    for entry in sorted(directory.iterdir()):
-        if entry.name.startswith(".") or entry.is_symlink():
+    for entry in sorted(os.scandir(directory), key=lambda entry: entry.name):
+        path = Path(entry.path)
+        if _is_uppercase_stray(entry.name, in_stream, layout):
+            if os.path.isfile(path):  # follows a link; False (never raises) for a loop
+                found.append(IgnoredFile(path, Ignored.UPPERCASE))
             continue
-        if entry.is_file():
-            name = entry.name
-            if layout.looks_like_migration(name) and not name.endswith(".sql") and name not in in_stream:
-                found.append(IgnoredFile(entry, Ignored.UPPERCASE))
-        elif entry.is_dir() and entry.resolve() not in claimed:
-            found.extend(IgnoredFile(path, Ignored.SUBFOLDER) for path in _sql_files_below(entry, claimed, layout))
+        if entry.is_symlink():
+            continue
+        if _is_dir(entry) and not entry.name.startswith(".") and os.path.realpath(path) not in claimed:
+            found.extend(IgnoredFile(below, Ignored.SUBFOLDER) for below in _sql_files_below(path, claimed, layout))
     return found
 
 
-def _sql_files_below(folder: Path, claimed: set[Path], layout: StreamLayout) -> list[Path]:
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_uppercase_stray(name: str, in_stream: set[str], layout: StreamLayout) -> bool:
+    return layout.looks_like_migration(name) and not name.endswith(".sql") and name not in in_stream
+
+
+def _sql_files_below(folder: Path, claimed: set[str], layout: StreamLayout) -> list[Path]:
     found: list[Path] = []
     for current, subfolders, names in os.walk(folder):
         base = Path(current)
         # A claimed folder is another database's stream, checked on its own; dot-folders are tooling.
         subfolders[:] = sorted(
-            name for name in subfolders if not name.startswith(".") and (base / name).resolve() not in claimed
+            name for name in subfolders if not name.startswith(".") and os.path.realpath(base / name) not in claimed
         )
         found.extend(base / name for name in sorted(names) if layout.looks_like_migration(name) and name[0] != ".")
     return found

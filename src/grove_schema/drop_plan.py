@@ -293,9 +293,7 @@ def _retired_columns(
             hit = used & retired_keys
             if hit:
                 names = tuple(c.name for c in retired if key(c.name) in hit)
-                others = tuple(
-                    sorted(c.name for c in table.columns if key(c.name) in used and key(c.name) not in hit)
-                )
+                others = tuple(sorted(c.name for c in table.columns if key(c.name) in used and key(c.name) not in hit))
                 indexes[key(index.name)] = DroppedIndex(index.name, table.name, names, others)
     plan.indexes = [indexes[k] for k in sorted(indexes)]
 

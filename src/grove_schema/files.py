@@ -1,7 +1,10 @@
-"""Writing generated files: atomically, so readers never see half a file."""
+"""Writing generated files atomically, so readers never see half a file; reading the small files
+grove-schema trusts (configuration, lock, reservation, migrations) with a bound, so a FIFO, a device
+or a huge file is a clear refusal, never a hang or a MemoryError."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -31,3 +34,55 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+# The configuration, the lock and the reservation are a few kilobytes; 1 MiB is far above any real one.
+MAX_SMALL_FILE_BYTES = 1 << 20
+
+
+class RefusedRead(OSError):
+    """A file grove-schema will not read: not a regular file, or above its size cap."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EINVAL, reason)
+
+
+def read_bounded(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them.
+
+    Opened non-blocking (a FIFO does not wait for a writer) and checked with fstat before reading:
+    a directory, a FIFO, a socket or a device (`/dev/zero`) raises `RefusedRead`, and so does a file
+    above `limit` (also when it grows while being read). Other failures are the usual `OSError`."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedRead(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise RefusedRead(f"{info.st_size:,} bytes, above the {limit:,}-byte cap")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(descriptor, min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise RefusedRead(f"above the {limit:,}-byte cap")
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"

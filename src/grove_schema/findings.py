@@ -70,3 +70,28 @@ class Finding:
 
 def make_finding(rule: RuleInfo, message: str, location: Location | None) -> Finding:
     return Finding(rule=rule, message=message, location=location, severity=rule.severity)
+
+
+# Characters never printed raw: C0 and C1 controls (line breaks and ANSI escapes among them), DEL,
+# lone surrogates (Python's stand-ins for bytes that are not UTF-8) and the bidirectional overrides.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character, bidirectional override and undecodable byte escaped
+    (`\\n`, `\\x1b`, `\\u202e`; a byte that is not UTF-8 as `\\xff`), so a file name or a line of
+    SQL can never move the cursor, colour the terminal, forge a line of output or break an encoder."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape: the raw byte code - 0xDC00
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or char in _BIDI_CONTROLS:
+            out.append(
+                char.encode("unicode_escape").decode("ascii") if code > 0xFF or code < 0x7F else f"\\x{code:02x}"
+            )
+        else:
+            out.append(char)
+    return "".join(out)

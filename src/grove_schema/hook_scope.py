@@ -17,9 +17,7 @@ WRANGLER_CONFIG_NAMES = frozenset({"wrangler.toml", "wrangler.json", "wrangler.j
 REPOSITORY_CODE_PREFIX = "GS3"  # numbering, reservation and lock (GS301-GS308): about the stream, not one file
 
 
-def filter_to_paths(
-    findings: list[Finding], paths: list[Path], config: ProjectConfig | None = None
-) -> list[Finding]:
+def filter_to_paths(findings: list[Finding], paths: list[Path], config: ProjectConfig | None = None) -> list[Finding]:
     """The findings located in `paths`, plus the repository-level ones wherever they are located.
 
     Repository-level: findings with no location; numbering, reservation and lock findings (GS3xx:

@@ -21,8 +21,8 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
-from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable
+from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
 
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
@@ -70,7 +70,7 @@ def parse_lock(text: str, path: str) -> Lock:
     """The lock's entries; a malformed line is a configuration error at its line (exit code 2)."""
     entries: list[LockEntry] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for line_number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -79,20 +79,22 @@ def parse_lock(text: str, path: str) -> Lock:
                 "unresolved merge conflict: two branches added migrations; keep the lines of the migrations "
                 "that are really applied, or restore one side and run `grove-schema lock` after the release",
                 path,
-                number,
+                line_number,
             )
         head, _, rest = line.partition(" ")
         name, _, digest = rest.rstrip().rpartition(" ")
-        if not (head == "-" or head.isdigit()) or not name or not _HASH.fullmatch(digest):
+        number = parse_number(head)
+        if not (head == "-" or number is not None) or not name or not _HASH.fullmatch(digest):
             raise ConfigError(
-                "malformed lock line (expected `NUMBER NAME sha256:HEX`); regenerate it with `grove-schema lock`",
+                "malformed lock line (expected `NUMBER NAME sha256:HEX`, the number in ASCII digits); "
+                "regenerate it with `grove-schema lock`",
                 path,
-                number,
+                line_number,
             )
         if name in seen:
-            raise ConfigError(f"{name} is listed twice (first at line {seen[name]})", path, number)
-        seen[name] = number
-        entries.append(LockEntry(int(head) if head.isdigit() else None, name, digest, number))
+            raise ConfigError(f"{name} is listed twice (first at line {seen[name]})", path, line_number)
+        seen[name] = line_number
+        entries.append(LockEntry(number, name, digest, line_number))
     return Lock(path, tuple(entries))
 
 
@@ -102,7 +104,11 @@ def render_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str]) -> st
     for migration in files:
         if "\n" in migration.name or "\r" in migration.name:
             raise ConfigError(f"cannot lock a file whose name holds a line break: {migration.name!r}")
-        number = migration.number_text or (str(migration.number) if migration.number is not None else "-")
+        try:
+            migration.name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"cannot lock a file whose name is not UTF-8: {printable(migration.name)}") from None
+        number = (migration.number_text or str(migration.number)) if migration.number is not None else "-"
         lines.append(f"{number} {migration.name} {hashes[migration.name]}")
     return "\n".join(lines) + "\n"
 

@@ -25,7 +25,7 @@ from grove_schema.codes import (
 )
 from grove_schema.discovery import Ignored, IgnoredFile
 from grove_schema.findings import Finding, Location, make_finding
-from grove_schema.layouts import MigrationFile
+from grove_schema.layouts import MAX_NUMBER_DIGITS, MigrationFile, parse_number
 from grove_schema.locking import Lock
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
@@ -69,7 +69,8 @@ def parse_reservation(text: str) -> ReservedNumber | None:
     for line in text.splitlines():
         stripped = line.strip()
         if stripped:
-            return ReservedNumber(int(stripped), len(stripped)) if stripped.isdigit() else None
+            number = parse_number(stripped)
+            return ReservedNumber(number, len(stripped)) if number is not None else None
     return None
 
 
@@ -172,7 +173,10 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         if first.startswith(_CONFLICT_MARKERS):
             why = "has unresolved merge conflict markers: two branches took the same number"
         else:
-            why = f"holds {first!r}, not a number" if first else "is empty"
+            shown = repr(first) if len(first) <= 40 else f"{first[:20]!r}... ({len(first)} characters)"
+            why = (
+                f"holds {shown}, not a number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})" if first else "is empty"
+            )
         return [
             make_finding(
                 RESERVATION_MISMATCH,
@@ -230,6 +234,11 @@ def _out_of_order(stream: StreamFacts) -> list[Finding]:
     return findings
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _file_names(stream: StreamFacts) -> list[Finding]:
     findings = []
     for migration in stream.files:
@@ -238,7 +247,8 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
             findings.append(
                 make_finding(
                     FILENAME,
-                    f"{migration.name} has no number: wrangler applies it after every numbered file; "
+                    f"{migration.name} has no number: wrangler's order gives it no place of its own (here it runs "
+                    f"{_ordinal(stream.files.index(migration) + 1)} of {len(stream.files)}); "
                     "give it the next number (`grove-schema new NAME`)",
                     at,
                 )
@@ -248,7 +258,7 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
                 make_finding(
                     FILENAME,
                     f"the ' in {migration.name} broke wrangler's bookkeeping INSERT before 4.105 "
-                    "(`near \"s\": syntax error`): rename it before it is applied",
+                    '(`near "s": syntax error`): rename it before it is applied',
                     at,
                 )
             )

@@ -39,6 +39,11 @@ class Claim:
     pattern: str
 
 
+def is_literal(pattern: str) -> bool:
+    """Whether a `tables` pattern has no fnmatch wildcard (`*`, `?`, `[`)."""
+    return not any(char in pattern for char in "*?[")
+
+
 class OwnershipMap:
     """Resolves a table's owner from ownership.toml. A table claimed by two databases is a
     configuration error naming both patterns."""
@@ -48,6 +53,15 @@ class OwnershipMap:
         self.claims: list[Claim] = [
             Claim(db, pattern) for db in sorted(config.databases) for pattern in config.databases[db].tables
         ]
+        # A pattern without a wildcard is a name: looked up, not matched against every table
+        # (a thousand databases would otherwise cost a million fnmatch calls).
+        self._literal: dict[str, list[int]] = {}
+        self._wildcards: list[int] = []
+        for index, claim in enumerate(self.claims):
+            if is_literal(claim.pattern):
+                self._literal.setdefault(key(claim.pattern), []).append(index)
+            else:
+                self._wildcards.append(index)
         self._owners: dict[str, str | None] = {}
         self.retired_tables = {key(name): reason for name, reason in config.retired_tables.items()}
         self.retired_columns: dict[tuple[str, str], str] = {}
@@ -63,7 +77,10 @@ class OwnershipMap:
 
     def claims_of(self, table: str) -> list[Claim]:
         name = key(table)
-        return [c for c in self.claims if fnmatch.fnmatchcase(name, key(c.pattern))]
+        hits = self._literal.get(name, []) + [
+            i for i in self._wildcards if fnmatch.fnmatchcase(name, key(self.claims[i].pattern))
+        ]
+        return [self.claims[i] for i in sorted(hits)]
 
     def owner_of(self, table: str) -> str | None:
         # Asked once per statement by the lint rules: remember each name's answer.
@@ -388,7 +405,10 @@ def _unmatched_patterns(config: ProjectConfig, ownership: OwnershipMap, schemas:
         database = config.databases[claim.database]
         if not database.migrations_dir.is_dir():
             continue  # a database planned, not yet created: its tables still live elsewhere or nowhere
-        if any(fnmatch.fnmatchcase(name, key(claim.pattern)) for name in names):
+        if is_literal(claim.pattern):
+            if key(claim.pattern) in names:
+                continue
+        elif any(fnmatch.fnmatchcase(name, key(claim.pattern)) for name in names):
             continue
         findings.append(
             make_finding(

@@ -7,15 +7,18 @@ what `grove-schema lock` and `grove-schema new` produce.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grove_schema.codes import UNREADABLE_BOOKKEEPING
 from grove_schema.config import DatabaseConfig, ProjectConfig
-from grove_schema.discovery import MigrationFile, discover_stream, stray_files
+from grove_schema.discovery import MigrationFile, StreamSurvey, stray_files, survey_stream
 from grove_schema.errors import ConfigError, UsageError
-from grove_schema.findings import Finding, Location, Severity
+from grove_schema.files import RefusedRead, read_bounded
+from grove_schema.findings import Finding, Location, Severity, make_finding, printable
 from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
 from grove_schema.layouts import LOCK_FILE_NAME
 from grove_schema.locking import (
@@ -31,13 +34,14 @@ from grove_schema.locking import (
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
 from grove_schema.replay import LintSettings, ReplayOptions, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
-from grove_schema.sources import read_migration
+from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration
 from grove_schema.suppressions import apply_suppressions
 
 if TYPE_CHECKING:
     from grove_schema.code.audit import CodeAudit
     from grove_schema.code.scan import ScanCache
     from grove_schema.ownership import OwnershipReport
+
 
 @dataclass
 class ProjectReplay:
@@ -68,19 +72,25 @@ class ProjectReplay:
         return merged
 
 
-def stream_files(database: DatabaseConfig, is_default: bool) -> list[MigrationFile]:
+def stream_files(database: DatabaseConfig, is_default: bool, root: Path | None = None) -> list[MigrationFile]:
     """The database's stream; a missing directory is an error only for the default database."""
+    return survey_database(database, is_default, root).files
+
+
+def survey_database(database: DatabaseConfig, is_default: bool, root: Path | None = None) -> StreamSurvey:
+    """The database's stream as wrangler lists it, with the findings about its entries (links
+    leaving `root`, dot-files, directories named `.sql`...)."""
     directory = database.migrations_dir
     if not directory.is_dir():
         if is_default:
             raise ConfigError(
-                f"the migrations directory of database {database.key!r} does not exist: {directory}"
+                f"the migrations directory of database {database.key!r} does not exist: {printable(str(directory))}"
             )
-        return []
+        return StreamSurvey([])
     try:
-        return discover_stream(directory, database.layout)
+        return survey_stream(directory, database.layout, root)
     except OSError as error:
-        raise ConfigError(f"cannot list {directory}: {error.strerror or error}") from None
+        raise ConfigError(f"cannot list {printable(str(directory))}: {error.strerror or error}") from None
 
 
 def check_project(
@@ -110,15 +120,19 @@ def check_project(
     options = ReplayOptions(dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
     outcome = ProjectReplay(config)
     applied: set[str] = set()
+    claimed = _claimed_directories(config)  # once: every stream's stray check asks it
     for key in keys:
         database = config.databases[key]
-        files = stream_files(database, is_default=(key == config.default_database))
+        survey = survey_database(database, is_default=(key == config.default_database), root=config.root)
+        files = survey.files
         stream = replay(key, files, read, options)
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
+        outcome.findings.extend(survey.findings)
         if not database.migrations_dir.is_dir():
             continue  # a planned database: no stream yet, nothing to number
-        state = read_stream_state(config, database, files)
+        state = read_stream_state(config, database, files, claimed)
+        outcome.findings.extend(state.findings)
         outcome.findings.extend(check_numbering(state.facts))
         if state.lock is None:
             outcome.notes.append(_no_lock_note(config, key))
@@ -216,15 +230,23 @@ class StreamState:
     facts: StreamFacts
     hashes: dict[str, str]  # file name -> sha256; a file that cannot be read is absent
     lock: Lock | None
+    findings: list[Finding] = field(default_factory=list)  # a lock or reservation grove-schema will not read
 
 
 def lock_path(database: DatabaseConfig) -> Path:
     return database.migrations_dir / LOCK_FILE_NAME
 
 
-def read_stream_state(config: ProjectConfig, database: DatabaseConfig, files: list[MigrationFile]) -> StreamState:
-    lock = read_lock(database)
-    config_path = str(config.path.resolve())
+def read_stream_state(
+    config: ProjectConfig, database: DatabaseConfig, files: list[MigrationFile], claimed: set[str] | None = None
+) -> StreamState:
+    findings: list[Finding] = []
+    try:
+        lock = read_lock(database)
+    except _Unreadable as problem:
+        lock = None
+        findings.append(problem.finding())
+    config_path = os.path.realpath(config.path)
 
     def config_location(field_name: str) -> Location | None:
         line = config.line_of("databases", database.key, field_name)
@@ -232,21 +254,30 @@ def read_stream_state(config: ProjectConfig, database: DatabaseConfig, files: li
 
     reservation = None
     if database.reservation is not None:
-        reservation = Reservation(
-            database.reservation, _read_optional_text(database.reservation), config_location("reservation")
-        )
+        try:
+            reservation = Reservation(
+                database.reservation, _read_optional_text(database.reservation), config_location("reservation")
+            )
+        except _Unreadable as problem:
+            findings.append(problem.finding())
     facts = StreamFacts(
         directory=database.migrations_dir,
         files=files,
         grandfathered=database.grandfathered_collisions,
-        grandfathered_at=config_location("grandfathered_collisions"),
+        # Locating a key scans ownership.toml: only when there is something to point at.
+        grandfathered_at=config_location("grandfathered_collisions") if database.grandfathered_collisions else None,
         reservation=reservation,
         lock=lock,
-        ignored=stray_files(database.migrations_dir, files, _claimed_directories(config), database.layout),
+        ignored=stray_files(
+            database.migrations_dir,
+            files,
+            claimed if claimed is not None else _claimed_directories(config),
+            database.layout,
+        ),
     )
     # Hashing every file is needed only to compare with a lock.
     hashes = file_hashes(files) if lock is not None else {}
-    return StreamState(facts, hashes, lock)
+    return StreamState(facts, hashes, lock, findings)
 
 
 def read_lock(database: DatabaseConfig) -> Lock | None:
@@ -259,25 +290,46 @@ def file_hashes(files: list[MigrationFile]) -> dict[str, str]:
     hashes = {}
     for migration in files:
         try:
-            hashes[migration.name] = sha256_of(migration.path.read_bytes())
+            hashes[migration.name] = sha256_of(read_bounded(migration.path, MAX_MIGRATION_BYTES))
         except OSError:
             continue  # the replay reports the unreadable file
     return hashes
 
 
+class _Unreadable(ConfigError):
+    """A lock or reservation that is not a small regular UTF-8 file: a finding in `check`, a
+    configuration error (exit 2) for the commands that would write it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot read {printable(str(path))}: {reason}")
+        self.file = path
+        self.reason = reason
+
+    def finding(self) -> Finding:
+        return make_finding(
+            UNREADABLE_BOOKKEEPING,
+            f"{printable(self.file.name)} is not read ({self.reason}): the checks that need it are skipped",
+            Location(str(self.file), 1, 1),
+        )
+
+
 def _read_optional_text(path: Path) -> str | None:
-    """The file's text, or None when it does not exist; any other failure is a configuration error."""
+    """The file's text, or None when it does not exist. A FIFO, a device, a directory, a file above
+    `files.MAX_SMALL_FILE_BYTES` or one that is not UTF-8 raises `_Unreadable` (never a hang)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bounded(path).decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ConfigError(f"cannot read {path}: {reason}") from None
+    except RefusedRead as error:
+        raise _Unreadable(path, error.strerror or str(error)) from None
+    except UnicodeDecodeError as error:
+        raise _Unreadable(path, f"not UTF-8 (byte offset {error.start})") from None
+    except OSError as error:
+        raise _Unreadable(path, error.strerror or str(error)) from None
 
 
-def _claimed_directories(config: ProjectConfig) -> set[Path]:
-    return {database.migrations_dir.resolve() for database in config.databases.values()}
+def _claimed_directories(config: ProjectConfig) -> set[str]:
+    return {os.path.realpath(database.migrations_dir) for database in config.databases.values()}
 
 
 @dataclass(frozen=True)
@@ -302,7 +354,7 @@ def write_locks(config: ProjectConfig, databases: list[str] | None = None, *, fo
         database = config.databases[key]
         if not database.migrations_dir.is_dir():
             continue
-        files = stream_files(database, is_default=(key == config.default_database))
+        files = stream_files(database, is_default=(key == config.default_database), root=config.root)
         hashes = file_hashes(files)
         unreadable = [m.name for m in files if m.name not in hashes]
         if unreadable:
@@ -335,7 +387,7 @@ def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
     directory = database.migrations_dir
     if not directory.is_dir():
         raise UsageError(f"the migrations directory of database {key!r} does not exist: {directory}")
-    files = stream_files(database, is_default=True)
+    files = stream_files(database, is_default=True, root=config.root)
     reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
     plan = plan_new_migration(
         directory,

@@ -163,9 +163,7 @@ class Replayer:
         result.layouts.append(
             FileLayout(
                 path=path,
-                comments=tuple(
-                    (*lines.position(c.start), c.text) for c in split.comments if c.text.startswith("--")
-                ),
+                comments=tuple((*lines.position(c.start), c.text) for c in split.comments if c.text.startswith("--")),
                 statements=tuple(
                     (lines.position(r.start)[0], lines.position(max(r.end - 1, r.start))[0]) for r in split.statements
                 ),
@@ -211,7 +209,8 @@ class Replayer:
         if not split.statements:
             findings.append(
                 make_finding(
-                    EMPTY_MIGRATION, "the file holds no SQL statement (wrangler records it as applied)",
+                    EMPTY_MIGRATION,
+                    "the file holds no SQL statement (wrangler records it as applied)",
                     Location(path, 1, 1),
                 )
             )
@@ -225,8 +224,10 @@ class Replayer:
                     location(token.start),
                 )
             )
-        if split.statements and not split.statements[-1].terminated and (
-            token is None or token.kind is TokenKind.COMMENT
+        if (
+            split.statements
+            and not split.statements[-1].terminated
+            and (token is None or token.kind is TokenKind.COMMENT)
         ):
             last = split.statements[-1]
             findings.append(
@@ -300,9 +301,7 @@ class Replayer:
             if isinstance(plan, Refusal):
                 result.divergences.append(f"{where}: the model refused ({plan.message}) but SQLite accepted")
                 if statement.kind is Kind.CREATE_TABLE_AS:
-                    result.findings.append(
-                        make_finding(UNSUPPORTED_STATEMENT, f"not modelled: {plan.message}", where)
-                    )
+                    result.findings.append(make_finding(UNSUPPORTED_STATEMENT, f"not modelled: {plan.message}", where))
             elif isinstance(plan, Change):
                 plan.apply(result.schema)
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))

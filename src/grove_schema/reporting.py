@@ -8,21 +8,38 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import IO, Any
 from urllib.parse import quote
 
-from grove_schema.findings import Finding, Location, RuleInfo, Severity
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, printable
+
+
+def _relative_path(path: str, cwd: Path | None = None) -> str:
+    """Relative to the current directory when below it, absolute otherwise. Links are not
+    followed (a symlinked migration is shown where it is listed, and a link loop cannot raise);
+    only the directories are compared by their real paths."""
+    absolute = os.path.abspath(path)
+    for base in dict.fromkeys((os.path.abspath(cwd or os.getcwd()), os.path.realpath(cwd or os.getcwd()))):
+        for candidate in dict.fromkeys(
+            (absolute, os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute)))
+        ):
+            if candidate == base or candidate.startswith(base.rstrip(os.sep) + os.sep):
+                return os.path.relpath(candidate, base)
+    return absolute
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:
-    """Relative to the current directory when below it, absolute otherwise."""
-    base = (cwd or Path.cwd()).resolve()
-    try:
-        return str(Path(path).resolve().relative_to(base))
-    except ValueError:
-        return str(Path(path).resolve())
+    """Relative to the current directory when below it, absolute otherwise; printable (control
+    characters and bytes that are not UTF-8 escaped)."""
+    return printable(_relative_path(path, cwd))
+
+
+def printable_finding(finding: Finding) -> Finding:
+    """The finding with its message escaped (`findings.printable`); the path is escaped when shown."""
+    message = printable(finding.message)
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 def finding_line(finding: Finding, cwd: Path | None = None) -> str:
@@ -34,9 +51,7 @@ def finding_line(finding: Finding, cwd: Path | None = None) -> str:
     return f"{display_path(loc.path, cwd)}:{loc.line}:{loc.column}: {head}"
 
 
-def summary_line(
-    files: int, statements: int, tables: Mapping[str, int], findings: list[Finding]
-) -> str:
+def summary_line(files: int, statements: int, tables: Mapping[str, int], findings: list[Finding]) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in findings:
         counts[finding.severity] += 1
@@ -56,7 +71,11 @@ def write_plain(findings: list[Finding], summary: str, out: IO[str], notes: list
 
 
 def write_rich(
-    findings: list[Finding], summary: str, out: IO[str], texts: Mapping[str, str], notes: list[str] = ()  # type: ignore[assignment]
+    findings: list[Finding],
+    summary: str,
+    out: IO[str],
+    texts: Mapping[str, str],
+    notes: list[str] = (),  # type: ignore[assignment]
 ) -> None:
     """Grouped by file, coloured, with the offending source line under each finding."""
     from rich.console import Console
@@ -85,7 +104,7 @@ def write_rich(
         if source is not None:
             lines = source.splitlines()
             if 0 < loc.line <= len(lines):
-                text = lines[loc.line - 1].expandtabs(4)
+                text = printable(lines[loc.line - 1].expandtabs(4))
                 console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}")
                 console.print(f"    [dim]     |[/] {' ' * (loc.column - 1)}[{style[sev]}]^[/]")
     for note in notes:
@@ -169,14 +188,15 @@ def _sarif_rule(info: RuleInfo) -> dict[str, Any]:
 def _artifact_location(path: str, cwd: Path | None) -> dict[str, str]:
     """A relative URI (forward slashes, percent-encoded) against %SRCROOT% below the current
     directory; a `file://` URI otherwise."""
-    shown = PurePath(display_path(path, cwd))
+    shown = PurePath(_relative_path(path, cwd))
     if shown.is_absolute():
         return {"uri": Path(shown).as_uri()}
-    return {"uri": quote(shown.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # The name's bytes, percent-encoded: exact even for a name that is not UTF-8.
+    return {"uri": quote(os.fsencode(shown.as_posix()), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _directory_uri(directory: Path) -> str:
-    uri = directory.resolve().as_uri()
+    uri = Path(os.path.realpath(directory)).as_uri()
     return uri if uri.endswith("/") else uri + "/"
 
 
@@ -316,8 +336,15 @@ class Report:
     def summary(self) -> str:
         return summary_line(self.file_count, self.statement_count, self.tables, self.findings)
 
+    def printable(self) -> Report:
+        """The report with every message and note escaped: what each reporter writes."""
+        return replace(
+            self, findings=[printable_finding(f) for f in self.findings], notes=[printable(n) for n in self.notes]
+        )
+
 
 def report_text(report: Report, out: IO[str]) -> None:
+    report = report.printable()
     """Coloured and grouped on a terminal (unless NO_COLOR), plain lines otherwise."""
     if use_colour(out):
         write_rich(report.findings, report.summary(), out, report.texts(), report.notes)
@@ -326,12 +353,14 @@ def report_text(report: Report, out: IO[str]) -> None:
 
 
 def report_json(report: Report, out: IO[str]) -> None:
+    report = report.printable()
     document = findings_json(report.findings, report.file_count, report.statement_count, report.tables)
     document["summary"]["notes"] = list(report.notes)
     write_json(document, out)
 
 
 def report_sarif(report: Report, out: IO[str]) -> None:
+    report = report.printable()
     from grove_schema import __version__
     from grove_schema.registry import all_rules  # SARIF lists every rule, so ruleIndex is stable
 
@@ -342,10 +371,12 @@ def report_sarif(report: Report, out: IO[str]) -> None:
 
 
 def report_github(report: Report, out: IO[str]) -> None:
+    report = report.printable()
     write_github(report.findings, report.summary(), out, report.notes)
 
 
 def report_gcc(report: Report, out: IO[str]) -> None:
+    report = report.printable()
     write_gcc(report.findings, out)
 
 

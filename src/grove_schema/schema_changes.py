@@ -199,8 +199,7 @@ def _add_column_constraints(stmt: CreateTable, found: _TableConstraints) -> Refu
         for clause in column_def.references:
             if len(clause.ref_columns) > 1:
                 return Refusal(
-                    f"foreign key on {column_def.name} should reference only one column of table "
-                    f"{clause.ref_table}"
+                    f"foreign key on {column_def.name} should reference only one column of table {clause.ref_table}"
                 )
             found.foreign_keys.append(_foreign_key((column_def.name,), clause, None, column_level=True))
     return None
@@ -234,8 +233,7 @@ def _add_table_constraints(stmt: CreateTable, found: _TableConstraints) -> Refus
             clause = constraint.references
             if clause.ref_columns and len(clause.ref_columns) != len(constraint.columns):
                 return Refusal(
-                    "number of columns in foreign key does not match the number of columns in "
-                    "the referenced table"
+                    "number of columns in foreign key does not match the number of columns in the referenced table"
                 )
             found.foreign_keys.append(_foreign_key(constraint.columns, clause, constraint.name))
     return None
@@ -257,15 +255,11 @@ def _table_columns(stmt: CreateTable, primary_key: PrimaryKey | None, ref_at: Re
             if declared not in STRICT_TYPES:
                 shown = column_def.type
                 return Refusal(f'unknown datatype for {stmt.name}.{column_def.name}: "{shown}"')
-        columns.append(
-            _column(column_def, position, ref_at, not_null_pk=stmt.without_rowid and position > 0)
-        )
+        columns.append(_column(column_def, position, ref_at, not_null_pk=stmt.without_rowid and position > 0))
     return columns
 
 
-def _foreign_key(
-    columns: tuple[str, ...], clause: object, name: str | None, column_level: bool = False
-) -> ForeignKey:
+def _foreign_key(columns: tuple[str, ...], clause: object, name: str | None, column_level: bool = False) -> ForeignKey:
     from grove_schema.sql.parsing import ForeignKeyClause
 
     assert isinstance(clause, ForeignKeyClause)
@@ -329,9 +323,7 @@ def _table_from_select(schema: Schema, stmt: CreateTable, ref_at: RefAt) -> Tabl
     if isinstance(names, Refusal):
         return names
     created = Provenance(created=ref_at(stmt.start))
-    columns = [
-        Column(name=name, type=declared, definition=declared, provenance=created) for name, declared in names
-    ]
+    columns = [Column(name=name, type=declared, definition=declared, provenance=created) for name, declared in names]
     return Table(name=stmt.name, columns=tuple(columns), provenance=created)
 
 
@@ -472,7 +464,7 @@ def _altered_table(schema: Schema, name: str, action: str) -> Table | Refusal:
         if action == "add":
             return Refusal("Cannot add a column to a view")
         if action == "drop":
-            return Refusal(f"cannot drop column from view \"{name}\"")
+            return Refusal(f'cannot drop column from view "{name}"')
         if action == "rename column":
             return Refusal(f'cannot rename columns of view "{name}"')
         return Refusal(f"view {name} may not be altered")

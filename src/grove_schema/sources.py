@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from grove_schema.codes import UNREADABLE_FILE
+from grove_schema.d1 import MAX_STATEMENT_BYTES
+from grove_schema.files import read_bounded as read_bounded
 from grove_schema.findings import Finding, Location, make_finding
+
+# D1 refuses a statement over 100,000 bytes, so a file of 32 MiB holds at least 335 statements at
+# D1's maximum: far beyond any migration anyone reviews (a 10 MB seed still replays), while the cap
+# bounds what one file costs in memory (a growing file or /dev/zero behind a name stops here).
+MAX_MIGRATION_BYTES = 32 * 1024 * 1024
+assert MAX_MIGRATION_BYTES > 300 * MAX_STATEMENT_BYTES
 
 
 def decode_migration(data: bytes, path: str) -> str | Finding:
@@ -33,7 +41,7 @@ def decode_migration(data: bytes, path: str) -> str | Finding:
 
 def read_migration(path: Path) -> str | Finding:
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_MIGRATION_BYTES)
     except OSError as error:
         reason = error.strerror or str(error)
         return make_finding(UNREADABLE_FILE, f"cannot read the file: {reason}", Location(str(path), 1, 1))

@@ -328,7 +328,7 @@ def audit_code(
                             UNRESOLVED_CALL_SITE,
                             f"{use.binding} reaches no database of {config.path.name} (no wrangler config governs "
                             f"{relative_path(use.position.path, config.root)} and no database has binding = "
-                            f"\"{use.binding}\"): the query is not judged",
+                            f'"{use.binding}"): the query is not judged',
                             use.position,
                         )
                     )
@@ -378,7 +378,7 @@ def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[F
             f"{', '.join(tables)} {'are' if plural else 'is'} not in {judge.label(database)}, the database "
             f"{first.use.binding} reaches: {'they live' if plural else 'it lives'} in {judge.label(home)}; "
             f"the {'queries' if len(places) > 1 else 'query'}{' at ' + queries if queries else ''} fail"
-            f"{'' if len(places) > 1 else 's'} with \"no such table\"; {hint}",
+            f'{"" if len(places) > 1 else "s"} with "no such table"; {hint}',
             position,
         )
 
@@ -530,7 +530,7 @@ def _unknown_tables(judge: _Judge, site: CallSite, tables: StatementTables) -> I
         why = f"; it is retired ({retired})" if retired else ""
         yield _finding(
             UNKNOWN_TABLE,
-            f"{table} is a table no migration stream creates{why}: D1 answers \"no such table: {table}\"; fix the "
+            f'{table} is a table no migration stream creates{why}: D1 answers "no such table: {table}"; fix the '
             "name, or remove the code left behind by the DROP",
             site.sql_position or site.position,
         )
@@ -554,9 +554,7 @@ def _binding_findings(
         if lives_here:
             assert owner is not None
             target = judge.binding_to(owner, reach)
-            audit.switches.append(
-                BindingSwitch(use, site, table, database, owner, use.binding, target, reach.config)
-            )
+            audit.switches.append(BindingSwitch(use, site, table, database, owner, use.binding, target, reach.config))
             continue  # reported once per binding expression, by _pending_moves
         if owned_here and not judge.streams_with_files.get(database):
             continue  # the database has no migrations here yet: its schema is unknown, so not judged
@@ -565,7 +563,7 @@ def _binding_findings(
                 WRONG_BINDING,
                 f"{use.binding} reaches {judge.label(database)}, which owns {table} but does not hold it yet (no "
                 f"migration of its stream creates it; today it lives in {', '.join(sorted(holders))}): the query"
-                f"{where} fails with \"no such table: {table}\" until that migration is applied",
+                f'{where} fails with "no such table: {table}" until that migration is applied',
                 use.position,
                 Severity.WARNING,
             )
@@ -580,7 +578,7 @@ def _unknown_columns(judge: _Judge, site: CallSite, database: str) -> Iterable[F
         yield _finding(
             UNKNOWN_COLUMN,
             f"{table}.{column} does not exist in {judge.label(database)} (as its migrations leave it): D1 fails "
-            f"with \"no such column: {column}\"; use the column's current name, or stop reading a dropped one",
+            f'with "no such column: {column}"; use the column\'s current name, or stop reading a dropped one',
             site.sql_position or site.position,
         )
 
@@ -607,7 +605,7 @@ def _cross_database(judge: _Judge, site: CallSite, tables: StatementTables) -> F
     return _finding(
         CROSS_DATABASE_QUERY,
         f"this statement reads tables of two databases ({parts}): D1 runs a statement in one database, so it "
-        "fails with \"no such table\"; query each database through its own binding and join in the application",
+        'fails with "no such table"; query each database through its own binding and join in the application',
         site.sql_position or site.position,
     )
 
@@ -622,7 +620,7 @@ def _undeclared(judge: _Judge, use: BindingUse, reach: Reach, site: CallSite) ->
         UNDECLARED_BINDING,
         f"{use.binding} is not a D1 binding of {governing} (it declares {listed}): env.{use.binding} is "
         f"undefined at run time, so the {site.method.value}{where} throws; "
-        f"add a [[d1_databases]] entry with binding = \"{use.binding}\" to that config",
+        f'add a [[d1_databases]] entry with binding = "{use.binding}" to that config',
         use.position,
     )
 

@@ -47,8 +47,7 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
         if k in {key(n) for n in unique.columns}:
             what = "has a UNIQUE constraint" if unique.column_level else f"is in UNIQUE({', '.join(unique.columns)})"
             found.append(
-                f"{qualified} {what}: SQLite cannot drop a column that a UNIQUE constraint uses; "
-                + _rebuild_hint(t, c)
+                f"{qualified} {what}: SQLite cannot drop a column that a UNIQUE constraint uses; " + _rebuild_hint(t, c)
             )
     for index in schema.indexes_of(t):
         where = []
@@ -81,9 +80,7 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
             )
     for other in table.columns:
         if other is not column and other.generated_expr and k in expression_columns(other.generated_expr):
-            fix = (
-                f"drop the generated column first (`ALTER TABLE {t} DROP COLUMN {other.name};`)"
-            )
+            fix = f"drop the generated column first (`ALTER TABLE {t} DROP COLUMN {other.name};`)"
             found.append(f"generated column {t}.{other.name} is computed from {qualified}: {fix}")
     for child, fk in schema.referencing_foreign_keys(t):
         if key(child.name) == key(t):
@@ -153,8 +150,10 @@ class DropColumnDependency(Rule):
         table = context.schema.table(statement.table)
         if table is None:
             return []
-        return [Violation(f"cannot drop {table.name}.{statement.column_name}: {m}") for m in
-                column_dependencies(context.schema, table, statement.column_name)]
+        return [
+            Violation(f"cannot drop {table.name}.{statement.column_name}: {m}")
+            for m in column_dependencies(context.schema, table, statement.column_name)
+        ]
 
 
 # --- ADD COLUMN ------------------------------------------------------------------------------------

@@ -97,9 +97,7 @@ class PragmaForeignKeys(Rule):
         value = _unquoted(statement.value)
         written = f"PRAGMA foreign_keys = {value}"
         if value.lower().startswith(("on", "true", "yes", "1")):
-            yield Violation(
-                f"{written} has no effect in D1: foreign keys are always enforced there; remove it"
-            )
+            yield Violation(f"{written} has no effect in D1: foreign keys are always enforced there; remove it")
             return
         if value.lower().startswith(("off", "false", "no", "0")):
             yield Violation(
@@ -189,9 +187,7 @@ class PragmaNotAllowed(Rule):
             "optional number": "takes at most a number (a bit mask)",
             "optional number or name": "takes at most a number or the name of a table, not a _cf_ one",
         }.get(signature, "takes another argument")
-        yield Violation(
-            f"{written}: D1 refuses this argument ('not authorized'): PRAGMA {statement.name} {needs}"
-        )
+        yield Violation(f"{written}: D1 refuses this argument ('not authorized'): PRAGMA {statement.name} {needs}")
 
 
 # --- GS409 explicit-transaction --------------------------------------------------------------
@@ -306,7 +302,7 @@ class AttachOrVacuum(Rule):
                 return
             yield Violation(
                 "VACUUM cannot run in a D1 migration: D1 runs each migration file as one transaction "
-                "and SQLite refuses VACUUM inside one (\"cannot VACUUM from within a transaction\"); "
+                'and SQLite refuses VACUUM inside one ("cannot VACUUM from within a transaction"); '
                 "remove it: D1 manages the database file and its free space"
             )
             return
@@ -494,7 +490,7 @@ class ReservedName(Rule):
         elif is_reserved_name(name):
             yield Violation(
                 f"{verb} {name}: SQLite reserves names starting with sqlite_ for internal use and refuses "
-                "it (\"object name reserved for internal use\"); choose another name"
+                'it ("object name reserved for internal use"); choose another name'
             )
 
 
@@ -568,7 +564,7 @@ class VirtualTableModule(Rule):
 # Functions in D1's list that still never work there.
 _NEVER_WORKS = {
     "load_extension": (
-        "load_extension() is on D1's list of functions but always fails there (\"not authorized\"): "
+        'load_extension() is on D1\'s list of functions but always fails there ("not authorized"): '
         "D1 disables extension loading; remove the call, D1 cannot load extensions"
     ),
 }
@@ -593,15 +589,18 @@ _EQUIVALENTS = {
 }
 
 # Words SQLite's grammar puts before "(" that are not function calls.
-_NOT_CALLS = frozenset(
-    """
+_NOT_CALLS = (
+    frozenset(
+        """
     abort all and as between by case cast check collate conflict constraint default delete distinct
     do else end escape except exists fail filter from generated glob groups having ignore in index
     insert intersect into is join key like limit match not null of offset on or order over partition
     primary raise range references regexp replace returning rollback rows select set table then union
     unique update using values view when where window with
     """.split()
-) - ALLOWED_FUNCTIONS
+    )
+    - ALLOWED_FUNCTIONS
+)
 
 _CALL = re.compile(r"""(?:"([^"]+)"|`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_$]*))\s*\(""")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z_]+)\s*\Z")
@@ -860,4 +859,3 @@ __all__ = [
     "TempObject",
     "VirtualTableModule",
 ]
-

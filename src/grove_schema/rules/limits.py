@@ -58,7 +58,7 @@ class TooManyColumns(Rule):
             if count > MAX_COLUMNS:
                 yield Violation(
                     f"CREATE TABLE {statement.name} declares {count} columns: D1 allows at most {MAX_COLUMNS} "
-                    f"per table and fails with \"too many columns on {statement.name}\"; {fix}"
+                    f'per table and fails with "too many columns on {statement.name}"; {fix}'
                 )
         elif isinstance(statement, AlterTable) and statement.column is not None:
             table = context.schema.table(statement.table)
@@ -67,7 +67,7 @@ class TooManyColumns(Rule):
             count = len(table.columns) + 1
             yield Violation(
                 f"ADD COLUMN {statement.column.name} would give {table.name} {count} columns: D1 allows at "
-                f"most {MAX_COLUMNS} per table and fails with \"too many columns on {table.name}\"; {fix}"
+                f'most {MAX_COLUMNS} per table and fails with "too many columns on {table.name}"; {fix}'
             )
 
 
@@ -168,7 +168,7 @@ class CompoundSelectLimit(Rule):
             }.get(statement.kind, "")
             yield Violation(
                 f"compound SELECT of {terms} terms: D1 allows at most {MAX_COMPOUND_TERMS} and fails with "
-                f"\"too many terms in compound SELECT\"{where}; use a multi-row VALUES (...), (...) list, "
+                f'"too many terms in compound SELECT"{where}; use a multi-row VALUES (...), (...) list, '
                 f"or split it into compounds of at most {MAX_COMPOUND_TERMS} terms in subqueries",
                 context.locate(token.start),
             )
@@ -242,7 +242,7 @@ class LikePatternTooLong(Rule):
         for operator, literal, size in _long_patterns(raw.tokens):
             yield Violation(
                 f"{operator} pattern of {size} bytes: D1 limits LIKE and GLOB patterns to "
-                f"{MAX_LIKE_PATTERN_BYTES} bytes and fails with \"LIKE or GLOB pattern too complex\" when "
+                f'{MAX_LIKE_PATTERN_BYTES} bytes and fails with "LIKE or GLOB pattern too complex" when '
                 "it runs; shorten the pattern, or test a fixed part with instr() or substr()",
                 context.locate(literal.start),
             )
@@ -278,4 +278,3 @@ RULES: tuple[Rule, ...] = (
     CompoundSelectLimit(),
     LikePatternTooLong(),
 )
-

@@ -109,9 +109,7 @@ def _reads_star(select: exp.Expression, table: str) -> bool:
         parent = star.parent
         if isinstance(parent, exp.Column):
             if parent.table and key(parent.table) != table:
-                owner = next(
-                    (t for t in select.find_all(exp.Table) if key(t.alias_or_name) == key(parent.table)), None
-                )
+                owner = next((t for t in select.find_all(exp.Table) if key(t.alias_or_name) == key(parent.table)), None)
                 if owner is None or key(owner.name) != table:
                     continue
             return True
@@ -384,8 +382,10 @@ class DestructiveChange(Rule):
         reason = context.retired_columns.get((key(table.name), key(column.name)))
         if reason is not None:
             return [
-                Violation(f"DROP COLUMN {qualified} deletes its data: planned, retired in ownership.toml ({reason})",
-                          severity=Severity.INFO)
+                Violation(
+                    f"DROP COLUMN {qualified} deletes its data: planned, retired in ownership.toml ({reason})",
+                    severity=Severity.INFO,
+                )
             ]
         return [
             Violation(
@@ -405,8 +405,10 @@ class DestructiveChange(Rule):
         reason = context.retired_tables.get(key(name))
         if reason is not None:
             return [
-                Violation(f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml "
-                          f"({reason})", severity=Severity.INFO)
+                Violation(
+                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
+                    severity=Severity.INFO,
+                )
             ]
         destination = context.moving_to(name)
         if destination is not None:
@@ -473,7 +475,10 @@ def _normalized(text: str | None) -> str | None:
             break
         tokens = tokens[1:-1]
     return " ".join(
-        t.text if t.kind in (TokenKind.STRING, TokenKind.BLOB) else key(t.identifier) if t.kind is TokenKind.QUOTED
+        t.text
+        if t.kind in (TokenKind.STRING, TokenKind.BLOB)
+        else key(t.identifier)
+        if t.kind is TokenKind.QUOTED
         else t.text.lower()
         for t in tokens
     )

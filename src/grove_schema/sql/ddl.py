@@ -242,4 +242,3 @@ def create_trigger_sql(trigger: Trigger) -> str:
         head += f" WHEN {one_line(trigger.when)}"
     body = "\n".join(f"  {statement.strip()};" for statement in trigger.body)
     return f"{head}\nBEGIN\n{body}\nEND;"
-

@@ -154,9 +154,7 @@ class RawStatement:
 
     __slots__ = ("_tokens", "end", "source", "start", "terminated", "unterminated")
 
-    def __init__(
-        self, source: str, start: int, end: int, terminated: bool, unterminated: Token | None = None
-    ) -> None:
+    def __init__(self, source: str, start: int, end: int, terminated: bool, unterminated: Token | None = None) -> None:
         self.source = source
         self.start = start  # offset of the first token
         self.end = end  # offset just past the last token (before any `;`)
@@ -172,9 +170,7 @@ class RawStatement:
     def tokens(self) -> list[Token]:
         """The statement's tokens without spaces and comments."""
         if self._tokens is None:
-            self._tokens = [
-                t for t in tokenize(self.source, self.start, self.end) if t.kind not in _SKIPPED
-            ]
+            self._tokens = [t for t in tokenize(self.source, self.start, self.end) if t.kind not in _SKIPPED]
         return self._tokens
 
     def first_word(self) -> str:
@@ -284,8 +280,10 @@ def split_statements(text: str) -> SplitFile:
         last_is_closing_end = False
         if words <= 3:
             first_words.append(upper)
-            if upper == "TRIGGER" and first_words[0] == "CREATE" and (
-                words == 2 or first_words[1] in ("TEMP", "TEMPORARY")
+            if (
+                upper == "TRIGGER"
+                and first_words[0] == "CREATE"
+                and (words == 2 or first_words[1] in ("TEMP", "TEMPORARY"))
             ):
                 in_trigger = True
         elif in_trigger and not in_body and upper == "BEGIN":

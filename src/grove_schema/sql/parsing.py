@@ -416,8 +416,13 @@ def _parse_create_table(cur: _Cursor, keyword: str, temporary: bool) -> Statemen
         if not select:
             raise StatementError("incomplete input", cur.peek(-1))
         return CreateTable(
-            cur.raw, Kind.CREATE_TABLE_AS, keyword, name=name, if_not_exists=if_not_exists,
-            temporary=temporary, as_select=select,
+            cur.raw,
+            Kind.CREATE_TABLE_AS,
+            keyword,
+            name=name,
+            if_not_exists=if_not_exists,
+            temporary=temporary,
+            as_select=select,
         )
     cur.expect_punct("(")
     columns: list[ColumnDef] = []
@@ -455,9 +460,16 @@ def _parse_create_table(cur: _Cursor, keyword: str, temporary: bool) -> Statemen
         token = cur.peek()
         raise StatementError(_near(token, "unexpected text after the table definition"), token)
     return CreateTable(
-        cur.raw, Kind.CREATE_TABLE, keyword, name=name, if_not_exists=if_not_exists,
-        temporary=temporary, columns=tuple(columns), constraints=tuple(constraints),
-        without_rowid=without_rowid, strict=strict,
+        cur.raw,
+        Kind.CREATE_TABLE,
+        keyword,
+        name=name,
+        if_not_exists=if_not_exists,
+        temporary=temporary,
+        columns=tuple(columns),
+        constraints=tuple(constraints),
+        without_rowid=without_rowid,
+        strict=strict,
     )
 
 
@@ -538,8 +550,13 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
             continue
         raise StatementError(_near(token, "unexpected text in a column definition"), token)
     return ColumnDef(
-        name=name, type=declared_type, check=tuple(checks), constraint_names=tuple(names),
-        text=cur.span(start, cur.pos), start=cur.tokens[start].start, **fields,
+        name=name,
+        type=declared_type,
+        check=tuple(checks),
+        constraint_names=tuple(names),
+        text=cur.span(start, cur.pos),
+        start=cur.tokens[start].start,
+        **fields,
     )
 
 
@@ -648,29 +665,32 @@ def _parse_table_constraint(cur: _Cursor) -> TableConstraintDef:
         pairs, autoincrement = _sort_list(cur, allow_autoincrement=True)
         _conflict_clause(cur)
         return TableConstraintDef(
-            "primary key", name, tuple(n for n, _ in pairs), tuple(d for _, d in pairs),
-            autoincrement=autoincrement, text=cur.span(start, cur.pos),
+            "primary key",
+            name,
+            tuple(n for n, _ in pairs),
+            tuple(d for _, d in pairs),
+            autoincrement=autoincrement,
+            text=cur.span(start, cur.pos),
         )
     if cur.accept_word("UNIQUE"):
         pairs = _name_list(cur)
         _conflict_clause(cur)
         return TableConstraintDef(
-            "unique", name, tuple(n for n, _ in pairs), tuple(d for _, d in pairs),
+            "unique",
+            name,
+            tuple(n for n, _ in pairs),
+            tuple(d for _, d in pairs),
             text=cur.span(start, cur.pos),
         )
     if cur.accept_word("CHECK"):
         first, stop = cur.balanced()
-        return TableConstraintDef(
-            "check", name, expression=cur.span(first, stop), text=cur.span(start, cur.pos)
-        )
+        return TableConstraintDef("check", name, expression=cur.span(first, stop), text=cur.span(start, cur.pos))
     if cur.accept_word("FOREIGN"):
         cur.expect_word("KEY")
         columns = tuple(n for n, _ in _name_list(cur))
         cur.expect_word("REFERENCES")
         clause = _foreign_key_clause(cur)
-        return TableConstraintDef(
-            "foreign key", name, columns, references=clause, text=cur.span(start, cur.pos)
-        )
+        return TableConstraintDef("foreign key", name, columns, references=clause, text=cur.span(start, cur.pos))
     token = cur.peek()
     raise StatementError(_near(token, "expected a table constraint"), token or cur.tokens[-1])
 
@@ -689,9 +709,7 @@ def _parse_create_index(cur: _Cursor, keyword: str, unique: bool) -> Statement:
             token = cur.peek()
             if token is None:
                 raise StatementError("incomplete input", cur.tokens[-1])
-            if depth == 0 and (
-                token.is_punct(",") or token.is_punct(")") or token.is_word("COLLATE", "ASC", "DESC")
-            ):
+            if depth == 0 and (token.is_punct(",") or token.is_punct(")") or token.is_word("COLLATE", "ASC", "DESC")):
                 break
             if token.is_punct("("):
                 depth += 1
@@ -724,8 +742,15 @@ def _parse_create_index(cur: _Cursor, keyword: str, unique: bool) -> Statement:
         token = cur.peek()
         raise StatementError(_near(token, "unexpected text after the index definition"), token)
     return CreateIndex(
-        cur.raw, Kind.CREATE_INDEX, keyword, name=name, table=table, unique=unique,
-        if_not_exists=if_not_exists, columns=tuple(columns), where=where,
+        cur.raw,
+        Kind.CREATE_INDEX,
+        keyword,
+        name=name,
+        table=table,
+        unique=unique,
+        if_not_exists=if_not_exists,
+        columns=tuple(columns),
+        where=where,
     )
 
 
@@ -754,8 +779,13 @@ def _parse_create_virtual_table(cur: _Cursor, keyword: str) -> Statement:
         extra = cur.peek()
         raise StatementError(_near(extra, "unexpected text after the module arguments"), extra)
     return CreateVirtualTable(
-        cur.raw, Kind.CREATE_VIRTUAL_TABLE, keyword, name=name, if_not_exists=if_not_exists,
-        module=module, arguments=tuple(arguments),
+        cur.raw,
+        Kind.CREATE_VIRTUAL_TABLE,
+        keyword,
+        name=name,
+        if_not_exists=if_not_exists,
+        module=module,
+        arguments=tuple(arguments),
     )
 
 
@@ -770,8 +800,14 @@ def _parse_create_view(cur: _Cursor, keyword: str, temporary: bool) -> Statement
     if not select:
         raise StatementError("incomplete input", cur.tokens[-1])
     return CreateView(
-        cur.raw, Kind.CREATE_VIEW, keyword, name=name, if_not_exists=if_not_exists,
-        temporary=temporary or in_temp, column_names=column_names, select=select,
+        cur.raw,
+        Kind.CREATE_VIEW,
+        keyword,
+        name=name,
+        if_not_exists=if_not_exists,
+        temporary=temporary or in_temp,
+        column_names=column_names,
+        select=select,
     )
 
 
@@ -829,9 +865,19 @@ def _parse_create_trigger(cur: _Cursor, keyword: str, temporary: bool, raw: RawS
     if not body:
         raise StatementError(_near(last, "a trigger body needs a statement"), last)
     return CreateTrigger(
-        raw, Kind.CREATE_TRIGGER, keyword, name=name, if_not_exists=if_not_exists,
-        temporary=temporary or in_temp, timing=timing, event=event, update_columns=update_columns,
-        table=table, for_each_row=for_each_row, when=when, body=tuple(body),
+        raw,
+        Kind.CREATE_TRIGGER,
+        keyword,
+        name=name,
+        if_not_exists=if_not_exists,
+        temporary=temporary or in_temp,
+        timing=timing,
+        event=event,
+        update_columns=update_columns,
+        table=table,
+        for_each_row=for_each_row,
+        when=when,
+        body=tuple(body),
     )
 
 
@@ -845,9 +891,7 @@ def _parse_alter(cur: _Cursor, keyword: str) -> Statement:
         cur.accept_word("COLUMN")
         old = cur.name()
         cur.expect_word("TO")
-        return AlterTable(
-            cur.raw, Kind.RENAME_COLUMN, keyword, table=table, column_name=old, new_name=_final_name(cur)
-        )
+        return AlterTable(cur.raw, Kind.RENAME_COLUMN, keyword, table=table, column_name=old, new_name=_final_name(cur))
     if cur.accept_word("ADD"):
         cur.accept_word("COLUMN")
         token = cur.peek()
