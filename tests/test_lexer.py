@@ -1,4 +1,4 @@
-from grove_schema.sql.lexer import LineIndex, TokenKind, split_statements, tokenize
+from grove_schema.sql.lexer import LineIndex, TokenKind, first_token, split_statements, tokenize
 
 
 def texts(sql: str) -> list[str]:
@@ -59,3 +59,13 @@ def test_line_index_positions_are_one_based() -> None:
 def test_drizzle_statement_breakpoints_are_comments() -> None:
     sql = "CREATE TABLE a (x);\n--> statement-breakpoint\nCREATE INDEX i ON a (x);"
     assert texts(sql) == ["CREATE TABLE a (x)", "CREATE INDEX i ON a (x)"]
+
+
+def test_first_token_skips_spaces_and_comments_and_lexes_no_further() -> None:
+    assert first_token("") is None
+    assert first_token("  -- only a comment\n /* and this */ ") is None
+    token = first_token(' /* c */ "quoted name" TEXT NOT NULL')
+    assert token is not None and token.kind is TokenKind.QUOTED and token.text == '"quoted name"'
+    assert token.start == 9 and token.end == 22
+    unterminated = first_token("'open")
+    assert unterminated is not None and unterminated.unterminated

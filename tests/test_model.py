@@ -11,6 +11,7 @@ from grove_schema.model import (
     ForeignKey,
     Index,
     IndexColumn,
+    IndexMap,
     PrimaryKey,
     Provenance,
     Schema,
@@ -164,6 +165,50 @@ def test_indexes_and_triggers_of_a_table_sorted_by_name() -> None:
     assert [i.name for i in schema.indexes_of("users")] == ["A_idx", "b_idx"]
     assert [t.name for t in schema.triggers_of("Users")] == ["X", "z"]
     assert schema.indexes_of("nothing") == [] and schema.triggers_of("nothing") == []
+
+
+def idx(name: str, on: str) -> Index:
+    return Index(name=name, table=on, columns=(IndexColumn(name="id"),), provenance=HERE)
+
+
+def test_the_index_map_follows_every_change_of_a_tables_indexes() -> None:
+    schema = Schema()
+    assert isinstance(schema.indexes, IndexMap)
+    assert schema.indexes_of("users") == []  # the table map is built here, then kept up to date
+    schema.indexes["a"] = idx("a", "users")
+    schema.indexes["b"] = idx("b", "Users")
+    schema.indexes["c"] = idx("c", "posts")
+    assert [i.name for i in schema.indexes_of("USERS")] == ["a", "b"]
+    schema.indexes["b"] = idx("b", "posts")  # replaced: a rename of its table moves it
+    del schema.indexes["a"]
+    assert schema.indexes.pop("zzz", None) is None
+    assert schema.indexes_of("users") == []
+    assert [i.name for i in schema.indexes_of("posts")] == ["b", "c"]
+    schema.indexes.pop("c")
+    assert [i.name for i in schema.indexes_of("posts")] == ["b"]
+    for unsupported in (schema.indexes.update, schema.indexes.clear, schema.indexes.popitem):
+        with pytest.raises(TypeError):
+            unsupported()
+
+
+def test_copies_of_the_index_map_are_independent() -> None:
+    import copy
+
+    schema = Schema()
+    schema.indexes["a"] = idx("a", "users")
+    assert schema.indexes_of("users")
+    for other in (
+        schema.snapshot(),
+        schema.model_copy(deep=True),
+        copy.deepcopy(schema),
+        Schema.model_validate_json(schema.model_dump_json()),
+    ):
+        assert isinstance(other.indexes, IndexMap)
+        other.indexes["b"] = idx("b", "users")
+        assert [i.name for i in other.indexes_of("users")] == ["a", "b"]
+        assert [i.name for i in schema.indexes_of("users")] == ["a"]
+        assert "b" not in schema.indexes
+    assert isinstance(Schema(indexes={"a": idx("a", "t")}).indexes, IndexMap)  # validated: wrapped
 
 
 def test_object_kind_and_table_count() -> None:

@@ -7,7 +7,9 @@ cheap shallow copy. Names compare case-insensitively, as in SQLite: dictionaries
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def key(name: str) -> str:
@@ -184,22 +186,81 @@ class VirtualTable(Frozen):
         return tuple(names)
 
 
+class IndexMap(dict[str, Index]):
+    """A schema's indexes by key, which also knows each table's (`keys_of`): ADD COLUMN asks for
+    its table's indexes on every statement, and a scan of every index of a 10,000-file stream's
+    schema cost seconds. The table map is built on first use and kept up to date by assignment and
+    deletion; a copy starts without it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._by_table: dict[str, dict[str, None]] | None = None
+
+    def keys_of(self, table: str) -> list[str]:
+        """The keys of the indexes on `table` (a key), in the order they were added."""
+        if self._by_table is None:
+            self._by_table = {}
+            for index_key, index in self.items():
+                self._by_table.setdefault(key(index.table), {})[index_key] = None
+        return list(self._by_table.get(table, ()))
+
+    def __setitem__(self, index_key: str, index: Index) -> None:
+        self._forget(index_key)
+        super().__setitem__(index_key, index)
+        if self._by_table is not None:
+            self._by_table.setdefault(key(index.table), {})[index_key] = None
+
+    def __delitem__(self, index_key: str) -> None:
+        self._forget(index_key)
+        super().__delitem__(index_key)
+
+    def pop(self, index_key: str, *default: Any) -> Any:
+        self._forget(index_key)
+        return super().pop(index_key, *default)
+
+    def _forget(self, index_key: str) -> None:
+        old = self.get(index_key)
+        if old is not None and self._by_table is not None:
+            self._by_table.get(key(old.table), {}).pop(index_key, None)
+
+    def _unsupported(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("IndexMap changes by assignment, del and pop only")
+
+    popitem = setdefault = update = clear = __ior__ = _unsupported
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return IndexMap, (dict(self),)
+
+    def __copy__(self) -> IndexMap:
+        return IndexMap(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> IndexMap:
+        import copy
+
+        return IndexMap({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
 class Schema(BaseModel):
     """Every object of one database. Dictionaries are keyed by `key(name)`."""
 
     model_config = ConfigDict(extra="forbid")
 
     tables: dict[str, Table] = Field(default_factory=dict)
-    indexes: dict[str, Index] = Field(default_factory=dict)
+    indexes: dict[str, Index] = Field(default_factory=IndexMap)
     views: dict[str, View] = Field(default_factory=dict)
     triggers: dict[str, Trigger] = Field(default_factory=dict)
     virtual_tables: dict[str, VirtualTable] = Field(default_factory=dict)
+
+    @field_validator("indexes", mode="after")
+    @classmethod
+    def _index_map(cls, value: dict[str, Index]) -> dict[str, Index]:
+        return value if isinstance(value, IndexMap) else IndexMap(value)
 
     def snapshot(self) -> Schema:
         """A copy that later changes to this schema leave alone (objects are immutable)."""
         return Schema.model_construct(
             tables=dict(self.tables),
-            indexes=dict(self.indexes),
+            indexes=IndexMap(self.indexes),
             views=dict(self.views),
             triggers=dict(self.triggers),
             virtual_tables=dict(self.virtual_tables),
@@ -210,7 +271,11 @@ class Schema(BaseModel):
 
     def indexes_of(self, table: str) -> list[Index]:
         wanted = key(table)
-        return sorted((i for i in self.indexes.values() if key(i.table) == wanted), key=lambda i: key(i.name))
+        if isinstance(self.indexes, IndexMap):
+            found = [self.indexes[k] for k in self.indexes.keys_of(wanted)]
+        else:  # a plain dict assigned from outside
+            found = [i for i in self.indexes.values() if key(i.table) == wanted]
+        return sorted(found, key=lambda i: key(i.name))
 
     def triggers_of(self, table: str) -> list[Trigger]:
         wanted = key(table)

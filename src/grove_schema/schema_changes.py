@@ -31,7 +31,7 @@ from grove_schema.model import (
     affinity,
     key,
 )
-from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, first_token, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -280,8 +280,8 @@ def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk:
     hidden = {"virtual": 2, "stored": 3}.get(column_def.generated or "", 0)
     definition = column_def.text
     # The definition without its leading name, so a rename only swaps the name.
-    tokens = [t for t in tokenize(definition) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
-    rest = definition[tokens[0].end :].strip() if tokens else ""
+    name = first_token(definition)
+    rest = definition[name.end :].strip() if name is not None else ""
     return Column(
         name=column_def.name,
         type=sqlite_type(column_def.type),
@@ -515,9 +515,8 @@ def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         # An index term "x" was the string 'x' while the table had no column x (SQLite's
         # double-quoted string misfeature). ALTER TABLE reloads the schema, and the reparsed
         # term now names the new column.
-        for index_key, index in list(target.indexes.items()):
-            if key(index.table) != key(table.name):
-                continue
+        for index in target.indexes_of(table.name):
+            index_key = key(index.name)
             terms = []
             for term in index.columns:
                 named = _quoted_name(term.expression) if term.expression is not None else None

@@ -103,22 +103,31 @@ _CLOSER = {"'": "'", '"': '"', "`": "`", "[": "]"}
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Every token of `text[start:end]`, spaces and comments included, with file offsets."""
-    tokens: list[Token] = []
-    append = tokens.append
     stop = len(text) if end is None else end
-    for match in _TOKEN_RE.finditer(text, start, stop):
-        group = match.lastgroup
-        assert group is not None
-        kind = _KIND_BY_GROUP[group]
-        value = match.group()
-        unterminated = False
-        if group == "block_comment":
-            unterminated = not value.endswith("*/") or len(value) < 4
-        elif kind in (TokenKind.STRING, TokenKind.QUOTED):
-            closer = _CLOSER[value[0]]
-            unterminated = len(value) < 2 or not value.endswith(closer) or _ends_with_escape(value)
-        append(Token(kind, value, match.start(), match.end(), unterminated))
-    return tokens
+    return [_token(match) for match in _TOKEN_RE.finditer(text, start, stop)]
+
+
+def first_token(text: str) -> Token | None:
+    """The first token of `text` that is not a space or a comment, without lexing the rest."""
+    for match in _TOKEN_RE.finditer(text):
+        token = _token(match)
+        if token.kind not in (TokenKind.SPACE, TokenKind.COMMENT):
+            return token
+    return None
+
+
+def _token(match: re.Match[str]) -> Token:
+    group = match.lastgroup
+    assert group is not None
+    kind = _KIND_BY_GROUP[group]
+    value = match.group()
+    unterminated = False
+    if group == "block_comment":
+        unterminated = not value.endswith("*/") or len(value) < 4
+    elif kind in (TokenKind.STRING, TokenKind.QUOTED):
+        closer = _CLOSER[value[0]]
+        unterminated = len(value) < 2 or not value.endswith(closer) or _ends_with_escape(value)
+    return Token(kind, value, match.start(), match.end(), unterminated)
 
 
 def _ends_with_escape(value: str) -> bool:
