@@ -69,3 +69,19 @@ def test_first_token_skips_spaces_and_comments_and_lexes_no_further() -> None:
     assert token.start == 9 and token.end == 22
     unterminated = first_token("'open")
     assert unterminated is not None and unterminated.unterminated
+
+
+def test_the_name_classes_are_the_letters_underscore_and_non_ascii() -> None:
+    """The classes are written as the ASCII characters they leave out (fast to compile); this is
+    what they must mean, for every code point."""
+    import re
+
+    from grove_schema.sql import lexer
+
+    start, cont, plain = (re.compile(c) for c in (lexer._IDENT_START, lexer._IDENT_CONT, lexer._PLAIN))
+    for code in range(0x110000):
+        char = chr(code)
+        is_start = (char.isascii() and (char.isalpha() or char == "_")) or not char.isascii()
+        assert bool(start.fullmatch(char)) == is_start, hex(code)
+        assert bool(cont.fullmatch(char)) == (is_start or (char.isdigit() and char.isascii()) or char == "$"), hex(code)
+        assert bool(plain.fullmatch(char)) == (not is_start and char not in "'\"`[;/-"), hex(code)
