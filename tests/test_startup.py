@@ -1,0 +1,79 @@
+"""What a hook run loads: a cache hit must not import the heavy dependencies (not a timed test).
+
+The warm hook path hashes the inputs and prints the stored report; pydantic, networkx, sqlglot,
+rich and apsw belong to the work a hit skips (validating a changed ownership.toml, the graph, SQL
+parsing, the terminal renderer, the dev database). Each run is a fresh interpreter, as a hook is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINIMAL_CONFIG
+
+HEAVY = ("pydantic", "pydantic_core", "networkx", "sqlglot", "rich", "apsw", "tree_sitter", "json5", "re2")
+
+# Runs the command line in this interpreter, then reports the top-level packages it imported.
+PROBE = """
+import io, json, sys
+from grove_schema.cli import main
+out, err = io.StringIO(), io.StringIO()
+code = main(sys.argv[1:], out, err)
+print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(),
+                  "modules": sorted({name.split(".")[0] for name in sys.modules})}))
+"""
+
+FILES = {
+    "0001_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+    "0002_posts.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, author INTEGER REFERENCES users(id));\n"
+    "CREATE INDEX posts_author ON posts (lower(author));\n",
+}
+CODE_CONFIG = MINIMAL_CONFIG + '\n[code]\nroots = ["src"]\n'
+
+
+def probe(root: Path, cache: Path, *argv: str) -> dict[str, object]:
+    env = {**os.environ, "GROVE_SCHEMA_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.parametrize("config", [MINIMAL_CONFIG, CODE_CONFIG], ids=["migrations", "with-code"])
+def test_a_cache_hit_imports_none_of_the_heavy_dependencies(
+    make_project: Callable[..., Path], tmp_path: Path, config: str
+) -> None:
+    root = make_project(dict(FILES), config)
+    (root / "src").mkdir()
+    (root / "src" / "route.ts").write_text(
+        'export const get = (env: Env) => env.DB.prepare("SELECT id FROM users").all();\n', encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    target = str(root / "libs" / "engine" / "migrations" / "0002_posts.sql")
+    cold = probe(root, cache, "check", target)
+    assert cold["code"] == 0, cold
+    assert {"pydantic", "apsw"} <= set(cold["modules"])  # type: ignore[arg-type]  # the miss did the work
+    warm = probe(root, cache, "check", target)
+    assert warm["code"] == 0 and warm["out"] == cold["out"], warm
+    assert not set(HEAVY) & set(warm["modules"]), warm["modules"]  # type: ignore[arg-type]
+
+
+def test_an_edited_ownership_toml_is_validated_again(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_project(dict(FILES))
+    cache = tmp_path / "cache"
+    target = str(root / "libs" / "engine" / "migrations" / "0002_posts.sql")
+    probe(root, cache, "check", target)
+    (root / "ownership.toml").write_text(MINIMAL_CONFIG + "\n[rules]\nignore = ['no-such-rule']\n", encoding="utf-8")
+    edited = probe(root, cache, "check", target)
+    assert edited["code"] == 2 and "no-such-rule" in str(edited["err"])
+    (root / "ownership.toml").write_text(MINIMAL_CONFIG + "\n[project.typo]\n", encoding="utf-8")
+    invalid = probe(root, cache, "check", target)
+    assert invalid["code"] == 2 and "pydantic" in invalid["modules"]  # type: ignore[operator]
