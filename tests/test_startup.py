@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,13 +39,21 @@ FILES = {
 CODE_CONFIG = MINIMAL_CONFIG + '\n[code]\nroots = ["src"]\n'
 
 
-def probe(root: Path, cache: Path, *argv: str) -> dict[str, object]:
+@dataclass
+class Probe:
+    code: int
+    out: str
+    err: str
+    modules: set[str]
+
+
+def probe(root: Path, cache: Path, *argv: str) -> Probe:
     env = {**os.environ, "GROVE_SCHEMA_CACHE_DIR": str(cache)}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv], cwd=root, env=env, capture_output=True, text=True, check=True
     )
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
+    result = json.loads(done.stdout)
+    return Probe(result["code"], result["out"], result["err"], set(result["modules"]))
 
 
 @pytest.mark.parametrize("config", [MINIMAL_CONFIG, CODE_CONFIG], ids=["migrations", "with-code"])
@@ -59,11 +68,11 @@ def test_a_cache_hit_imports_none_of_the_heavy_dependencies(
     cache = tmp_path / "cache"
     target = str(root / "libs" / "engine" / "migrations" / "0002_posts.sql")
     cold = probe(root, cache, "check", target)
-    assert cold["code"] == 0, cold
-    assert {"pydantic", "apsw"} <= set(cold["modules"])  # type: ignore[arg-type]  # the miss did the work
+    assert cold.code == 0, cold
+    assert {"pydantic", "apsw"} <= cold.modules  # the miss did the work
     warm = probe(root, cache, "check", target)
-    assert warm["code"] == 0 and warm["out"] == cold["out"], warm
-    assert not set(HEAVY) & set(warm["modules"]), warm["modules"]  # type: ignore[arg-type]
+    assert warm.code == 0 and warm.out == cold.out, warm
+    assert not set(HEAVY) & warm.modules, warm.modules
 
 
 def test_an_edited_ownership_toml_is_validated_again(make_project: Callable[..., Path], tmp_path: Path) -> None:
@@ -73,7 +82,7 @@ def test_an_edited_ownership_toml_is_validated_again(make_project: Callable[...,
     probe(root, cache, "check", target)
     (root / "ownership.toml").write_text(MINIMAL_CONFIG + "\n[rules]\nignore = ['no-such-rule']\n", encoding="utf-8")
     edited = probe(root, cache, "check", target)
-    assert edited["code"] == 2 and "no-such-rule" in str(edited["err"])
+    assert edited.code == 2 and "no-such-rule" in edited.err
     (root / "ownership.toml").write_text(MINIMAL_CONFIG + "\n[project.typo]\n", encoding="utf-8")
     invalid = probe(root, cache, "check", target)
-    assert invalid["code"] == 2 and "pydantic" in invalid["modules"]  # type: ignore[operator]
+    assert invalid.code == 2 and "pydantic" in invalid.modules
