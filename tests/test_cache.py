@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -988,3 +989,28 @@ def test_a_forged_report_in_a_shared_directory_does_not_turn_a_failing_check_gre
     assert f"not using the cache in {shared}" in result.err and "can be written by other users" in result.err
     shared.chmod(0o700)  # the same forged entries in a private folder are this user's own doing
     assert run_cli("check", str(migrations(root) / "0003_bad.sql")).code == 0
+
+
+def test_hook_runs_at_once_never_corrupt_the_cache(make_project: MakeProject, tmp_path: Path) -> None:
+    """Four hook runs start together on a cold cache: every entry they leave reads back whole, and
+    the next run answers from it with the same report."""
+    root = make_project(dict(LINTED))
+    cache = tmp_path / "cache"
+    env = {**os.environ, CACHE_DIR_ENV: str(cache)}
+    target = str(migrations(root) / "0003_bad.sql")
+    command = [sys.executable, "-m", "grove_schema.cli", "check", target]
+    runs = [
+        subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1, 1]
+    assert len({out for out, _err in outputs}) == 1 and all("could not be used" not in err for _out, err in outputs)
+    store = CheckCache(cache)
+    for kind in ("report", "replay", "config"):
+        for entry in (cache / kind).iterdir():
+            assert not entry.name.startswith("."), entry  # no temporary left behind
+            assert store.read(kind, entry.name) is not None, entry
+    assert store.notes == []
+    again = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 1 and again.stdout == outputs[0][0]
