@@ -1014,3 +1014,22 @@ def test_hook_runs_at_once_never_corrupt_the_cache(make_project: MakeProject, tm
     assert store.notes == []
     again = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 1 and again.stdout == outputs[0][0]
+
+
+def test_a_file_above_the_cap_is_keyed_by_its_stat_without_being_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "_HASHED_BYTES", 1000)
+    big = migrations(project) / "0009_big.sql"
+    big.write_bytes(b"-- x\n" * 500)
+    reads: list[str] = []
+    real = cache_module.regular_file_digest
+    def counting(path: str) -> str | None:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(cache_module, "regular_file_digest", counting)
+    before = key_of(project)
+    assert str(big) not in reads
+    big.write_bytes(b"-- y\n" * 600)  # a different size: a different key
+    assert key_of(project) != before

@@ -504,6 +504,10 @@ def _add_code_tree(folder: Path, add: Callable[..., None], hashes: SourceHashes)
     add("code tree", str(folder), listing)
 
 
+# Above this size a file is keyed by its stat, not read: discovery refuses a migration above
+# sources.MAX_MIGRATION_BYTES without reading it, and a hook must not hash a stray 10 GB file.
+_HASHED_BYTES = 32 * 1024 * 1024
+
 # A file modified this recently is hashed again next time: an edit within the file system's
 # timestamp granularity could leave its size and mtime as they were (git's "racy" case).
 _RACY_SECONDS = 2.0
@@ -532,6 +536,8 @@ class SourceHashes:
         if known is not None and known[:4] == stamp:
             self._seen[entry.path] = known
             return str(known[4])
+        if info.st_size > _HASHED_BYTES:  # never read in full by the check either: its stat stands for it
+            return f"large:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
         try:
             digest = regular_file_digest(entry.path)
         except OSError:
