@@ -53,6 +53,10 @@ _DEFER_ADVICE = (
 class PragmaForeignKeys(Rule):
     """`PRAGMA foreign_keys = ...`: it has no effect in D1, where foreign keys are always enforced.
 
+    Severity: `ON` is info (harmless: it is what D1 does), `OFF` a warning (what it was meant to
+    allow fails on its own, and is reported there: a broken foreign key at its statement, a parent's
+    DROP that cascades as drop-referenced-table), any other value an error (D1 refuses it).
+
     **Problem**: D1 always enforces foreign keys. `PRAGMA foreign_keys = OFF` is accepted and does
     nothing (the pragma still reads 1), so a migration written for SQLite, where switching the
     checks off lets a table rebuild drop and recreate a parent table, fails in D1 with
@@ -97,12 +101,18 @@ class PragmaForeignKeys(Rule):
         value = _unquoted(statement.value)
         written = f"PRAGMA foreign_keys = {value}"
         if value.lower().startswith(("on", "true", "yes", "1")):
-            yield Violation(f"{written} has no effect in D1: foreign keys are always enforced there; remove it")
+            # Harmless: what D1 does anyway.
+            yield Violation(
+                f"{written} has no effect in D1: foreign keys are always enforced there; it can go", severity=Severity.INFO
+            )
             return
         if value.lower().startswith(("off", "false", "no", "0")):
+            # A warning: what it was meant to allow fails on its own (a broken foreign key is a
+            # sqlite-error at its statement; a parent's DROP that cascades is drop-referenced-table).
             yield Violation(
                 f"{written} has no effect in D1: foreign keys stay enforced (the pragma still reads 1), "
-                f"so the statements after it are checked as before; {_DEFER_ADVICE}"
+                f"so the statements after it are checked as before; {_DEFER_ADVICE}",
+                severity=Severity.WARNING,
             )
             return
         yield Violation(
