@@ -65,6 +65,39 @@ def _classes() -> dict[str, type]:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_BUILDERS: dict[type, Any] = {}
+
+
+def _builder(cls: type) -> Any:
+    """How to rebuild an object of `cls` from its fields' values, in order. A dataclass whose every
+    field is set by __init__ and kept in __dict__ gets them straight into a new instance's
+    __dict__ (what its __init__ would store, without a call per field: a frozen dataclass sets
+    each through object.__setattr__); others go through __init__."""
+    build = _BUILDERS.get(cls)
+    if build is None:
+        names = _field_names(cls)
+        fields = dataclasses.fields(cls)
+        direct = (
+            hasattr(cls, "__dict__")
+            and "__slots__" not in vars(cls)
+            and len(fields) == len(names)
+            and not hasattr(cls, "__post_init__")
+        )
+        if direct:
+            new = object.__new__
+
+            def build(values: list[Any]) -> Any:
+                obj: Any = new(cls)
+                obj.__dict__.update(zip(names, values, strict=True))
+                return obj
+
+        else:
+
+            def build(values: list[Any]) -> Any:
+                return cls(*values)
+
+        _BUILDERS[cls] = build
+    return build
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -78,9 +111,15 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 # Every JSON object of a snapshot is one of these tags and its payload: json's own parser calls
-# `_Decoder.hook` on each, innermost first, and never calls Python for a scalar or a list.
-_SHARED, _TUPLE, _DICT, _PATH, _ENUM, _RAW = "\0s", "\0t", "\0d", "\0p", "\0e", "\0r"
+# `_Decoder.hook` on each, innermost first, and never calls Python for a scalar or a list. To keep
+# those calls few, an object's tuple fields are written as lists (its shape says which), and a
+# shared string is a scalar: `_SHARED_MARK` and its index (a string that starts with the mark is
+# always shared, so none is mistaken for one).
+_TUPLE, _DICT, _PATH, _ENUM, _RAW = "\0t", "\0d", "\0p", "\0e", "\0r"
 _OBJECT, _AGAIN, _SCHEMA = "\0o", "\0a", "\0m"
+_SHARED_MARK = "\x01"
+# An object field's shape: as written, a tuple (a list of values), a tuple of tuples (of lists).
+_PLAIN, _TUPLE_FIELD, _TUPLES_FIELD = "v", "t", "u"
 
 
 class _Encoder:
@@ -95,13 +134,13 @@ class _Encoder:
         if obj is None or (isinstance(obj, bool | int | float) and not isinstance(obj, enum.Enum)):
             return obj
         if isinstance(obj, str):
-            if len(obj) < _SHARED_MIN:
+            if len(obj) < _SHARED_MIN and not obj.startswith(_SHARED_MARK):
                 return obj
             index = self._shared_index.get(obj)
             if index is None:
                 index = self._shared_index[obj] = len(self.shared)
                 self.shared.append(obj)
-            return {_SHARED: index}
+            return f"{_SHARED_MARK}{index}"
         if isinstance(obj, list):
             return [self.value(v) for v in obj]
         if isinstance(obj, tuple):
@@ -125,9 +164,20 @@ class _Encoder:
             return {_SCHEMA: obj.model_dump_json()}
         cls = type(obj)
         name = self._name(cls)
-        fields = [self.value(getattr(obj, field)) for field in _field_names(cls)]
+        shape, fields = [], []
+        for field in _field_names(cls):
+            value = getattr(obj, field)
+            if isinstance(value, tuple) and all(isinstance(item, tuple) for item in value) and value:
+                shape.append(_TUPLES_FIELD)
+                fields.append([[self.value(v) for v in item] for item in value])
+            elif isinstance(value, tuple):
+                shape.append(_TUPLE_FIELD)
+                fields.append([self.value(v) for v in value])
+            else:
+                shape.append(_PLAIN)
+                fields.append(self.value(value))
         number = self._written[id(obj)] = len(self._written)
-        return {_OBJECT: [name, number, *fields]}
+        return {_OBJECT: [name, number, "".join(shape), *fields]}
 
     @staticmethod
     def _name(cls: type) -> str:
@@ -156,7 +206,8 @@ def decode(data: bytes) -> Any:
         shared = json.loads(shared_text)
         if not isinstance(shared, list) or not all(isinstance(s, str) for s in shared):
             raise SnapshotFormatError("the shared strings are not a list of strings")
-        return json.loads(body_text, object_hook=_Decoder(shared).hook)
+        decoder = _Decoder(shared)
+        return decoder.resolve(json.loads(body_text, object_hook=decoder.hook))
     except SnapshotFormatError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
@@ -171,23 +222,44 @@ class _Decoder:
         self.classes = _classes()
         self.built: dict[int, Any] = {}
 
+    def resolve(self, value: Any) -> Any:
+        """A shared string's text; a list's items resolved; anything else as it is."""
+        if value.__class__ is str:
+            return self.shared[int(value[1:])] if value[:1] == _SHARED_MARK else value
+        if value.__class__ is list:
+            return [self.resolve(item) for item in value]
+        return value
+
     def hook(self, obj: dict[str, Any]) -> Any:
         if len(obj) != 1:
             raise SnapshotFormatError("an object of a snapshot has exactly one tag")
         ((tag, payload),) = obj.items()
+        resolve = self.resolve
         if tag == _OBJECT:
             cls = self._class(payload[0])
-            if len(payload) - 2 != len(_field_names(cls)):
-                raise SnapshotFormatError(f"{payload[0]} has {len(_field_names(cls))} fields, not {len(payload) - 2}")
-            built = cls(*payload[2:])  # a dataclass: its fields in their order
+            shape = _text(payload[2])
+            fields = payload[3:]
+            if len(fields) != len(_field_names(cls)) or len(shape) != len(fields):
+                raise SnapshotFormatError(f"{payload[0]} has {len(_field_names(cls))} fields, not {len(fields)}")
+            values = []
+            for kind, value in zip(shape, fields, strict=True):
+                if kind == _PLAIN:
+                    values.append(resolve(value))
+                elif kind == _TUPLE_FIELD:
+                    values.append(tuple(resolve(item) for item in _list(value)))
+                elif kind == _TUPLES_FIELD:
+                    values.append(tuple(tuple(resolve(v) for v in _list(item)) for item in _list(value)))
+                else:
+                    raise SnapshotFormatError(f"unknown field shape {kind!r}")
+            built = _builder(cls)(values)
             if cls is RuleInfo:
                 built = self._registered(built)
             self.built[_int(payload[1])] = built
             return built
         if tag == _AGAIN:
             return self.built[_int(payload)]
-        if tag == _SHARED:
-            return self.shared[_int(payload)]
+        if tag == _TUPLE:
+            return tuple(resolve(item) for item in _list(payload))
         if tag == _SCHEMA:
             from pydantic import ValidationError
 
@@ -197,10 +269,8 @@ class _Decoder:
                 return Schema.model_validate_json(_text(payload))
             except ValidationError as error:
                 raise SnapshotFormatError(f"the schema does not validate: {error.error_count()} errors") from None
-        if tag == _TUPLE:
-            return tuple(_list(payload))
         if tag == _DICT:
-            return {key: value for key, value in _list(payload)}
+            return {resolve(key): resolve(value) for key, value in _list(payload)}
         if tag == _ENUM:
             cls = self._class(payload[0])
             if not issubclass(cls, enum.Enum):
@@ -210,7 +280,7 @@ class _Decoder:
             from grove_schema.sql.lexer import RawStatement
 
             source, start, end, terminated, unterminated = payload
-            return RawStatement(_text(source), _int(start), _int(end), bool(terminated), unterminated)
+            return RawStatement(_text(resolve(source)), _int(start), _int(end), bool(terminated), unterminated)
         if tag == _PATH:
             return Path(_text(payload))
         raise SnapshotFormatError(f"unknown tag {tag!r}")

@@ -103,7 +103,8 @@ class PragmaForeignKeys(Rule):
         if value.lower().startswith(("on", "true", "yes", "1")):
             # Harmless: what D1 does anyway.
             yield Violation(
-                f"{written} has no effect in D1: foreign keys are always enforced there; it can go", severity=Severity.INFO
+                f"{written} has no effect in D1: foreign keys are always enforced there; it can go",
+                severity=Severity.INFO,
             )
             return
         if value.lower().startswith(("off", "false", "no", "0")):
