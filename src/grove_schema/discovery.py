@@ -288,7 +288,7 @@ class Ignored(enum.Enum):
 class IgnoredFile:
     path: Path
     reason: Ignored
-    why: str | None = None  # for LAYOUT: the layout's reason
+    why: str | None = None  # LAYOUT: the layout's reason; UPPERCASE: the name it would take
 
 
 def stray_files(
@@ -355,8 +355,9 @@ def _layout_strays(directory: Path, claimed: set[str], layout: StreamLayout) -> 
             if name.endswith(".sql") and taken:
                 continue  # beside a migration: its down file, or a part the tool keeps there
             path = base / name
-            if not name.endswith(".sql") and layout.is_migration(prefix + name[:-4] + ".sql"):
-                found.append(IgnoredFile(path, Ignored.UPPERCASE))
+            lowered = [c for c in (prefix + name[:-4] + ".sql", prefix + name.lower()) if layout.is_migration(c)]
+            if not name.endswith(".sql") and lowered:
+                found.append(IgnoredFile(path, Ignored.UPPERCASE, lowered[0].rsplit("/", 1)[-1]))
             elif name.endswith(".sql"):
                 why = layout.ignored_reason(prefix + name)
                 if why is not None:

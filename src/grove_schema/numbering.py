@@ -296,7 +296,7 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
         if ignored.reason is Ignored.UPPERCASE:
             message = (
                 f"wrangler ignores {ignored.path.name}: it applies only names ending in lower-case `.sql`; "
-                f"rename it to {ignored.path.stem}.sql"
+                f"rename it to {ignored.why or ignored.path.stem + '.sql'}"
             )
         elif ignored.reason is Ignored.LAYOUT:
             shown = ignored.path.relative_to(stream.directory).as_posix()
