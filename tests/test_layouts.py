@@ -472,3 +472,21 @@ def test_the_report_key_changes_with_a_nested_file_and_with_the_journal(tmp_path
     second = key()
     (root / "migrations" / "meta" / "_journal.json").write_text(journal("0000_a", "0001_b"))
     assert len({first, second, key()}) == 3
+
+
+def test_a_warm_hook_on_a_nested_layout_sees_an_edit_below_the_folder(
+    tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GROVE_SCHEMA_CACHE_DIR", str(tmp_path / "cache"))
+    root = project(
+        tmp_path,
+        'migrations_pattern = "migrations/*/migration.sql"\n',
+        {"migrations/0001_a/migration.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"},
+    )
+    edited = root / "migrations" / "0001_a" / "migration.sql"
+    first = run_cli("check", str(edited), cwd=root)
+    again = run_cli("check", str(edited), cwd=root)
+    assert first.code == again.code == 0 and first.out == again.out
+    edited.write_text("CREATE TABLE a (id INTEGER PRIMARY KEY)\n")  # no `;`: wrangler's INSERT breaks
+    after = run_cli("check", str(edited), cwd=root)
+    assert after.code == 1 and "missing-semicolon" in after.out
