@@ -190,6 +190,35 @@ created by `wrangler d1 migrations create` or `grove-schema new` and committed b
 ALTER TABLE posts ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 ```""",
 )
+UNRESOLVED_PLACEHOLDER = RuleInfo(
+    "GS108",
+    "unresolved-placeholder",
+    Severity.ERROR,
+    "a Flyway placeholder that the database's placeholders give no value",
+    doc="""\
+a Flyway placeholder that the database's placeholders give no value
+
+**Problem**: with `placeholders` set for a database, grove-schema reads its migrations as Flyway
+does: every `${name}` is replaced by its value before the SQL runs. A placeholder with no value
+makes Flyway refuse the migration ("No value provided for placeholder"), and grove-schema replays
+the text as written, which SQLite cannot parse. Flyway's own `${flyway:...}` placeholders are
+known at run time only (but `${flyway:filename}`, which is the file's name).
+
+**Anti-pattern**:
+```toml
+[databases.engine]
+placeholders = { schema = "main" }
+```
+```sql
+CREATE TABLE ${tenant}.audit (id INTEGER PRIMARY KEY);
+```
+
+**Fix**: give the placeholder its value in `ownership.toml` (or fix its name in the SQL).
+```toml
+[databases.engine]
+placeholders = { schema = "main", tenant = "main" }
+```""",
+)
 
 # Ownership: the map in ownership.toml against the streams (GS2xx).
 PENDING_MOVE = RuleInfo(
@@ -528,8 +557,10 @@ FILENAME = RuleInfo(
     doc="""\
 a migration file name wrangler mishandles or ignores
 
-**Problem**: wrangler applies only `*.sql` files directly in the migrations directory: a `.SQL`
-name or a file in a sub-folder is never applied. A file with no number has no place of its own:
+**Problem**: wrangler applies only `*.sql` files directly in the migrations directory, unless the
+database sets `migrations_pattern` (read by wrangler 4.98 and later) for a nested layout: a `.SQL`
+name, a file in a sub-folder without a pattern, or a `.sql` file the pattern does not take (in a
+folder where it takes nothing) is never applied. A file with no number has no place of its own:
 wrangler's comparator calls it equal to every file, so where it runs depends on its neighbours.
 A `'` in the name broke wrangler's bookkeeping INSERT before 4.105 (`near "s": syntax error`).
 
@@ -543,7 +574,8 @@ libs/engine/migrations/old/001_core.sql
 ```
 
 **Fix**: rename before the file is applied: a number, lower-case `.sql`, no quote; move files up
-from sub-folders (or give the folder its own database in ownership.toml).
+from sub-folders, set `migrations_pattern` for a nested layout (`migrations/*/migration.sql`), or
+give the folder its own database in ownership.toml.
 ```console
 $ git mv libs/engine/migrations/085_add_flags.SQL libs/engine/migrations/085_add_flags.sql
 $ git mv "libs/engine/migrations/086_tenant's_flags.sql" libs/engine/migrations/086_tenant_flags.sql
@@ -720,6 +752,39 @@ prw-r--r-- 1 dev dev 0 Mar  1 12:00 libs/engine/migrations/migrations.lock
 holds the next number.
 ```console
 $ rm libs/engine/migrations/migrations.lock && grove-schema lock
+```""",
+)
+JOURNAL_MISMATCH = RuleInfo(
+    "GS314",
+    "journal-mismatch",
+    Severity.WARNING,
+    "drizzle-kit's meta/_journal.json and the migration files disagree",
+    doc="""\
+drizzle-kit's meta/_journal.json and the migration files disagree
+
+**Problem**: drizzle-kit's migrator applies the entries of `meta/_journal.json`, in its order, each
+from the file named by its `tag`. A migration file the journal does not list is never applied
+(a warning: it was written by hand, or the journal lost it in a merge), and an entry without its
+file stops the migrator (an error). grove-schema replays the journal's files in its order, so a
+file left out is not checked against the schema either. A journal that is not JSON, or has no
+`entries`, is not used (a warning), and the stream is checked in the layout's own order.
+
+**Anti-pattern**:
+```console
+$ ls drizzle
+0000_init.sql  0001_posts.sql  0002_pins.sql  meta
+$ grep tag drizzle/meta/_journal.json
+      "tag": "0000_init",
+      "tag": "0001_posts",
+```
+
+**Fix**: let drizzle-kit write the migration and its journal entry (`drizzle-kit generate`), or
+add the missing entry by hand; remove a file that is not meant to be applied.
+```console
+$ grep tag drizzle/meta/_journal.json
+      "tag": "0000_init",
+      "tag": "0001_posts",
+      "tag": "0002_pins",
 ```""",
 )
 SUPPRESSION_MALFORMED = RuleInfo(
@@ -972,6 +1037,7 @@ CODES: tuple[RuleInfo, ...] = (
     MISSING_SEMICOLON,
     UNTERMINATED_COMMENT,
     EMPTY_MIGRATION,
+    UNRESOLVED_PLACEHOLDER,
     PENDING_MOVE,
     FOREIGN_TABLE_CHANGE,
     UNOWNED_TABLE,
@@ -992,6 +1058,7 @@ CODES: tuple[RuleInfo, ...] = (
     UNAPPLIABLE_ENTRY,
     SURPRISING_ORDER,
     UNREADABLE_BOOKKEEPING,
+    JOURNAL_MISMATCH,
     SUPPRESSION_MALFORMED,
     SUPPRESSION_UNUSED,
     WRONG_BINDING,

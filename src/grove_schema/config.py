@@ -32,11 +32,18 @@ class DatabaseConfig:
     file_pattern: str | None
     tables: tuple[str, ...]
     estimate: int | None
+    migrations_pattern: str | None = None  # as configured: relative to the root, under `migrations`
+    order: str = "wrangler"
+    migrations: str = "migrations"  # as configured, relative to the root
+    placeholders: tuple[tuple[str, str], ...] | None = None  # None: the SQL is read as written
 
     @cached_property
     def layout(self) -> StreamLayout:
-        """How this database's stream is laid out: wrangler's, or its `file_pattern`."""
-        return layout_for(self.file_pattern)
+        """How this database's stream is laid out: wrangler's, its `file_pattern`, its
+        `migrations_pattern`, or its `order`."""
+        return layout_for(
+            self.file_pattern, migrations_pattern=self.migrations_pattern, order=self.order, migrations=self.migrations
+        )
 
 
 # Folders the code scan never enters, whatever [code] says.
@@ -206,6 +213,12 @@ def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Pat
             file_pattern=section["file_pattern"],
             tables=tuple(section["tables"]),
             estimate=section["estimate"],
+            migrations_pattern=section.get("migrations_pattern"),
+            order=section.get("order", "wrangler"),
+            migrations=section["migrations"],
+            placeholders=(
+                tuple(sorted(section["placeholders"].items())) if section.get("placeholders") is not None else None
+            ),
         )
     code = sections["code"]
     return ProjectConfig(

@@ -5,11 +5,18 @@ a hook run on an unchanged ownership.toml takes the validated sections from the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from grove_schema.layouts import MAX_NUMBER_DIGITS, FilePatternError, compile_file_pattern, parse_number
+from grove_schema.layouts import (
+    MAX_NUMBER_DIGITS,
+    FilePatternError,
+    compile_file_pattern,
+    dir_relative_pattern,
+    parse_number,
+)
+from grove_schema.sources import is_placeholder_name
 
 
 class _Section(BaseModel):
@@ -28,8 +35,32 @@ class DatabaseSection(_Section):
     reservation: str | None = None
     grandfathered_collisions: list[str] = Field(default_factory=list)
     file_pattern: str | None = None
+    migrations_pattern: str | None = None  # wrangler 4.98's glob, relative to the root, under `migrations`
+    order: Literal["wrangler", "semver"] = "wrangler"
+    placeholders: dict[str, str] | None = None  # Flyway's `${name}`: None reads the SQL as written
     tables: list[str] = Field(default_factory=list)
     estimate: int | None = None
+
+    @field_validator("placeholders")
+    @classmethod
+    def _placeholder_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for name in value or {}:
+            if not is_placeholder_name(name):
+                raise ValueError(f"{name!r} is not a placeholder name (letters, digits, `_`, `.`, `:` and `-`)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> DatabaseSection:
+        if self.migrations_pattern is not None:
+            if self.file_pattern is not None:
+                raise ValueError("set file_pattern or migrations_pattern, not both")
+            try:
+                dir_relative_pattern(self.migrations_pattern, self.migrations)
+            except FilePatternError as error:
+                raise ValueError(f"migrations_pattern {self.migrations_pattern!r} {error}") from None
+        if self.order == "semver" and self.file_pattern is not None:
+            raise ValueError('order = "semver" reads version folders: use migrations_pattern, not file_pattern')
+        return self
 
     @field_validator("file_pattern")
     @classmethod

@@ -2,9 +2,14 @@
 which `.sql`-looking files near it are never applied. The I/O half of `layouts`: it lists the
 directories, the layout judges the names.
 
-wrangler takes every directory entry whose name ends in `.sql`: symbolic links (followed),
+wrangler 4.86 takes every directory entry whose name ends in `.sql`: symbolic links (followed),
 dot-files, and entries it then cannot read (a directory crashes the apply with EISDIR). So does
-`survey_stream`, with a finding for each case a reviewer would not expect."""
+`survey_stream`, with a finding for each case a reviewer would not expect. With a
+`migrations_pattern` (wrangler 4.98+) it walks the sub-folders the pattern can reach, as wrangler
+does: regular files only (a symbolic link is never applied, and is a finding here).
+
+When the folder holds drizzle-kit's `meta/_journal.json`, the journal's entries are the stream, in
+its order: a file it does not list, or an entry without a file, is a finding (`journal-mismatch`)."""
 
 from __future__ import annotations
 
@@ -14,9 +19,23 @@ import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grove_schema.codes import HIDDEN_MIGRATION, SURPRISING_ORDER, SYMLINKED_MIGRATION, UNAPPLIABLE_ENTRY
+from grove_schema.codes import (
+    HIDDEN_MIGRATION,
+    JOURNAL_MISMATCH,
+    SURPRISING_ORDER,
+    SYMLINKED_MIGRATION,
+    UNAPPLIABLE_ENTRY,
+)
 from grove_schema.findings import Finding, Location, Severity, make_finding
-from grove_schema.layouts import WRANGLER_LAYOUT, MigrationFile, StreamLayout
+from grove_schema.layouts import (
+    JOURNAL_PATH,
+    WRANGLER_LAYOUT,
+    MigrationFile,
+    StreamLayout,
+    journal_order,
+    journal_tag,
+    parse_journal,
+)
 
 __all__ = [
     "Ignored",
@@ -37,6 +56,7 @@ class StreamSurvey:
     files: list[MigrationFile]  # what grove-schema replays, in wrangler's order
     findings: list[Finding] = field(default_factory=list)  # links, dot-files, unreadable entries, odd names
     applied: list[str] = field(default_factory=list)  # every name wrangler lists, in its order
+    journal: Path | None = None  # drizzle-kit's meta/_journal.json, when the stream has one
 
 
 def is_within(path: str | Path, root: str | Path) -> bool:
@@ -55,10 +75,15 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
     dot-files included, in wrangler's order. Entries that are not readable files (a directory, a
     FIFO, a broken or looping link) and links that leave `root` are not replayed: each is an error
     finding. Symbolic links, dot-files and names whose order surprises are warnings."""
-    candidates = [layout.migration(directory / name) for name in os.listdir(directory) if layout.is_migration(name)]
+    candidates, links = _candidates(directory, layout)
     ordered = layout.ordered(candidates)
     files: list[MigrationFile] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = [_skipped_link(link, name, layout) for link, name in links]
+    journal = directory.joinpath(*JOURNAL_PATH)
+    has_journal = os.path.isfile(journal)
+    if has_journal:
+        ordered, journal_findings = _journal_order(journal, ordered)
+        findings.extend(journal_findings)
     for index, migration in enumerate(ordered):
         path = migration.path
         at = Location(str(path), 1, 1)
@@ -109,7 +134,107 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
                 )
             )
         files.append(migration)
-    return StreamSurvey(files, findings, [m.name for m in ordered])
+    return StreamSurvey(files, findings, [m.name for m in ordered], journal if has_journal else None)
+
+
+def _candidates(directory: Path, layout: StreamLayout) -> tuple[list[MigrationFile], list[tuple[Path, str]]]:
+    """The files the layout takes, and (for a layout whose wrangler skips them) the symbolic links it
+    would have taken. A flat layout lists names as wrangler 4.86 does (a link counts as what it
+    points to); a nested one walks as 4.98 does (folders the pattern can reach, regular files)."""
+    if layout.follows_links:
+        names = os.listdir(directory)
+        return [layout.migration(directory / name) for name in names if layout.is_migration(name)], []
+    found: list[MigrationFile] = []
+    links: list[tuple[Path, str]] = []
+    pending: list[tuple[Path, str]] = [(directory, "")]
+    while pending:
+        folder, relative = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            if not relative:
+                raise
+            continue  # wrangler skips a folder it cannot read
+        for entry in entries:
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if layout.is_migration(name):
+                    links.append((path, name))
+            elif _is_dir(entry):
+                if layout.enters(name):
+                    pending.append((path, name))
+            elif _is_file(entry) and layout.is_migration(name):
+                found.append(layout.migration(path, name))
+    return found, links
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _skipped_link(path: Path, name: str, layout: StreamLayout) -> Finding:
+    return make_finding(
+        SYMLINKED_MIGRATION,
+        f"{_shown(name)} is a symbolic link: with {layout.described} wrangler (4.98+) takes regular files "
+        "only, so it never applies it; replace the link by a copy of the SQL",
+        Location(str(path), 1, 1),
+    )
+
+
+def _journal_order(journal: Path, ordered: list[MigrationFile]) -> tuple[list[MigrationFile], list[Finding]]:
+    """The stream in the journal's order, and a finding for each file it does not list and each of
+    its entries without a file; the layout's order when the journal cannot be read."""
+    from grove_schema.files import read_bounded
+
+    shown = "/".join(JOURNAL_PATH)
+    try:
+        text = read_bounded(journal).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        tags: list[str] | str = f"it cannot be read ({reason})"
+        text = ""
+    else:
+        tags = parse_journal(text)
+    if isinstance(tags, str):
+        message = f"drizzle-kit's {shown} is not used: {tags}; the stream is checked in the layout's own order"
+        return ordered, [make_finding(JOURNAL_MISMATCH, message, Location(str(journal), 1, 1))]
+    listed, unlisted, missing = journal_order(ordered, tags)
+    findings = [
+        make_finding(
+            JOURNAL_MISMATCH,
+            f"{_shown(migration.name)} is not in {shown} (no entry with tag {journal_tag(migration.name)!r}): "
+            "drizzle-kit's migrator never applies it, so grove-schema does not replay it; regenerate the "
+            "journal (`drizzle-kit generate`) or remove the file",
+            Location(str(migration.path), 1, 1),
+        )
+        for migration in unlisted
+    ]
+    for tag in missing:
+        line, column = _line_of(text, f'"{tag}"')
+        message = (
+            f"{shown} lists {tag!r} but no migration file has that tag ({tag}.sql): drizzle-kit's migrator "
+            "stops there; restore the file or remove the entry"
+        )
+        findings.append(
+            replace(
+                make_finding(JOURNAL_MISMATCH, message, Location(str(journal), line, column)),
+                severity=Severity.ERROR,
+            )
+        )
+    return listed, findings
+
+
+def _line_of(text: str, needle: str) -> tuple[int, int]:
+    """Line and column of the first `needle` in `text` (1, 1 when absent)."""
+    at = text.find(needle)
+    if at < 0:
+        return 1, 1
+    start = text.rfind("\n", 0, at) + 1
+    return text.count("\n", 0, at) + 1, at - start + 1
 
 
 def _unappliable(path: Path) -> str | None:
@@ -156,12 +281,14 @@ class Ignored(enum.Enum):
 
     UPPERCASE = "uppercase"  # `.SQL`: wrangler matches `.sql` only
     SUBFOLDER = "subfolder"  # wrangler reads only the files directly in the directory
+    LAYOUT = "layout"  # a nested layout does not take it (`why` says how)
 
 
 @dataclass(frozen=True)
 class IgnoredFile:
     path: Path
     reason: Ignored
+    why: str | None = None  # LAYOUT: the layout's reason; UPPERCASE: the name it would take
 
 
 def stray_files(
@@ -169,7 +296,11 @@ def stray_files(
 ) -> list[IgnoredFile]:
     """`.sql`-looking files near the stream that are never applied: names the layout does not take
     (`.SQL`), and such files in sub-folders that no database claims as its own migrations directory
-    (`claimed` holds real paths). Links to folders are not followed (wrangler does not read sub-folders)."""
+    (`claimed` holds real paths). Links to folders are not followed (wrangler does not read sub-folders).
+    For a nested layout: `.sql` files in folders where it takes nothing, and `.SQL` names it would
+    take as `.sql` (a `down.sql` beside its `up.sql` is not a stray)."""
+    if not layout.follows_links:
+        return _layout_strays(directory, claimed, layout)
     in_stream = {migration.name for migration in files}
     found = []
     for entry in sorted(os.scandir(directory), key=lambda entry: entry.name):
@@ -205,4 +336,30 @@ def _sql_files_below(folder: Path, claimed: set[str], layout: StreamLayout) -> l
             name for name in subfolders if not name.startswith(".") and os.path.realpath(base / name) not in claimed
         )
         found.extend(base / name for name in sorted(names) if layout.looks_like_migration(name) and name[0] != ".")
+    return found
+
+
+def _layout_strays(directory: Path, claimed: set[str], layout: StreamLayout) -> list[IgnoredFile]:
+    found: list[IgnoredFile] = []
+    for current, subfolders, names in os.walk(directory):
+        base = Path(current)
+        subfolders[:] = sorted(
+            name for name in subfolders if not name.startswith(".") and os.path.realpath(base / name) not in claimed
+        )
+        relative = base.relative_to(directory).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        taken = [name for name in names if layout.is_migration(prefix + name)]
+        for name in sorted(names):
+            if name.startswith(".") or not layout.looks_like_migration(name) or name in taken:
+                continue
+            if name.endswith(".sql") and taken:
+                continue  # beside a migration: its down file, or a part the tool keeps there
+            path = base / name
+            lowered = [c for c in (prefix + name[:-4] + ".sql", prefix + name.lower()) if layout.is_migration(c)]
+            if not name.endswith(".sql") and lowered:
+                found.append(IgnoredFile(path, Ignored.UPPERCASE, lowered[0].rsplit("/", 1)[-1]))
+            elif name.endswith(".sql"):
+                why = layout.ignored_reason(prefix + name)
+                if why is not None:
+                    found.append(IgnoredFile(path, Ignored.LAYOUT, why))
     return found

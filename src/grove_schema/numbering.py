@@ -81,6 +81,15 @@ def render_reservation(number: int, width: int, taken_by: str | None = None) -> 
     return text
 
 
+def current_sequence(files: Sequence[MigrationFile]) -> Sequence[MigrationFile]:
+    """The files whose numbers the next migration continues: the last scope's (a `semver` stream
+    numbers each version folder on its own); every file for one sequence per stream."""
+    if not files or all(not m.scope for m in files):
+        return files
+    last = files[-1].scope
+    return [m for m in files if m.scope == last]
+
+
 def highest_number(files: Sequence[MigrationFile]) -> int | None:
     numbers = [m.number for m in files if m.number is not None]
     return max(numbers) if numbers else None
@@ -107,14 +116,14 @@ def _fmt(number: int, width: int) -> str:
 
 
 def _duplicates(stream: StreamFacts) -> list[Finding]:
-    groups: dict[int, list[MigrationFile]] = {}
+    groups: dict[tuple[str, int], list[MigrationFile]] = {}
     for migration in stream.files:
         if migration.number is not None:
-            groups.setdefault(migration.number, []).append(migration)
+            groups.setdefault((migration.scope, migration.number), []).append(migration)
     grandfathered = set(stream.grandfathered)
     locked = stream.lock.names if stream.lock is not None else frozenset()
     findings = []
-    for number, group in sorted(groups.items()):
+    for (_scope, number), group in sorted(groups.items()):
         if len(group) < 2 or number in grandfathered:
             continue
         names = ", ".join(m.name for m in group)
@@ -135,7 +144,7 @@ def _duplicates(stream: StreamFacts) -> list[Finding]:
                 )
             )
     for number in sorted(grandfathered):
-        count = len(groups.get(number, []))
+        count = max((len(group) for (_scope, n), group in groups.items() if n == number), default=0)
         if count < 2:
             carried = "no file carries" if count == 0 else "only one file carries"
             findings.append(
@@ -154,7 +163,8 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
     if reservation is None:
         return []
     name = reservation.path.name
-    highest = highest_number(stream.files)
+    sequence = current_sequence(stream.files)
+    highest = highest_number(sequence)
     expected = (highest or 0) + 1
     if reservation.text is None:
         where = "" if reservation.path.parent == stream.directory else f" (in {reservation.path.parent})"
@@ -162,7 +172,7 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
             make_finding(
                 RESERVATION_MISSING,
                 f"the reservation file {name} does not exist{where}: create it holding "
-                f"{_fmt(expected, usual_width(stream.files))} (the highest number + 1), then {NEW_HINT}",
+                f"{_fmt(expected, usual_width(sequence))} (the highest number + 1), then {NEW_HINT}",
                 reservation.configured_at,
             )
         ]
@@ -180,7 +190,7 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         return [
             make_finding(
                 RESERVATION_MISMATCH,
-                f"{name} {why}; it should hold {_fmt(expected, usual_width(stream.files))} (the highest number + 1)",
+                f"{name} {why}; it should hold {_fmt(expected, usual_width(sequence))} (the highest number + 1)",
                 at_file,
             )
         ]
@@ -188,7 +198,7 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         return []
     held = _fmt(reserved.number, reserved.width)
     want = _fmt(expected, reserved.width)
-    taken = [m for m in stream.files if m.number is not None and m.number >= reserved.number]
+    taken = [m for m in sequence if m.number is not None and m.number >= reserved.number]
     if not taken:  # bumped too far, or the file that took the number was deleted
         highest_text = _fmt(highest, reserved.width) if highest is not None else "none"
         return [
@@ -215,6 +225,8 @@ def _out_of_order(stream: StreamFacts) -> list[Finding]:
     lock = stream.lock
     if lock is None:
         return []
+    if any(m.scope for m in stream.files):
+        return _out_of_order_by_place(stream.files, lock)
     top = lock.highest()
     if top is None or top.number is None:
         return []
@@ -232,6 +244,24 @@ def _out_of_order(stream: StreamFacts) -> list[Finding]:
             )
         )
     return findings
+
+
+def _out_of_order_by_place(files: Sequence[MigrationFile], lock: Lock) -> list[Finding]:
+    """A stream numbered per scope (`semver`): a new file placed before the last locked one."""
+    places = [index for index, migration in enumerate(files) if lock.entry(migration.name) is not None]
+    if not places:
+        return []
+    last = files[places[-1]]
+    return [
+        make_finding(
+            OUT_OF_ORDER,
+            f"{migration.name} is new but comes before {last.name}, the last locked (applied) migration: "
+            "it would be applied after the others, out of order; move it to the newest version folder",
+            Location(str(migration.path), 1, 1),
+        )
+        for migration in files[: places[-1]]
+        if lock.entry(migration.name) is None
+    ]
 
 
 def _ordinal(n: int) -> str:
@@ -266,14 +296,18 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
         if ignored.reason is Ignored.UPPERCASE:
             message = (
                 f"wrangler ignores {ignored.path.name}: it applies only names ending in lower-case `.sql`; "
-                f"rename it to {ignored.path.stem}.sql"
+                f"rename it to {ignored.why or ignored.path.stem + '.sql'}"
             )
+        elif ignored.reason is Ignored.LAYOUT:
+            shown = ignored.path.relative_to(stream.directory).as_posix()
+            message = f"wrangler ignores {shown}: {ignored.why}; rename or move it, or widen the pattern"
         else:
             folder = ignored.path.parent.relative_to(stream.directory)
             message = (
                 f"wrangler ignores {ignored.path.name}: it applies only the files directly in "
-                f"{stream.directory.name}/, not in the sub-folder {folder}/; move it up, or give the folder "
-                "its own database in ownership.toml"
+                f"{stream.directory.name}/, not in the sub-folder {folder}/ (it reads sub-folders only with "
+                "`migrations_pattern`, wrangler 4.98+); move it up, set migrations_pattern for a nested "
+                "layout, or give the folder its own database in ownership.toml"
             )
         findings.append(make_finding(FILENAME, message, Location(str(ignored.path), 1, 1)))
     return findings

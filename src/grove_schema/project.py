@@ -34,7 +34,7 @@ from grove_schema.locking import (
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
 from grove_schema.replay import LintSettings, ReplayOptions, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
-from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration
+from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration, substitute_placeholders
 from grove_schema.suppressions import apply_suppressions
 
 if TYPE_CHECKING:
@@ -125,9 +125,11 @@ def check_project(
         database = config.databases[key]
         survey = survey_database(database, is_default=(key == config.default_database), root=config.root)
         files = survey.files
-        stream = replay(key, files, read, options)
+        placeholder_findings: list[Finding] = []
+        stream = replay(key, files, placeholder_reader(database, read, placeholder_findings), options)
         outcome.streams[key] = stream
         outcome.findings.extend(stream.findings)
+        outcome.findings.extend(placeholder_findings)
         outcome.findings.extend(survey.findings)
         if not database.migrations_dir.is_dir():
             continue  # a planned database: no stream yet, nothing to number
@@ -160,6 +162,24 @@ def check_project(
         findings = as_applied_history(findings, applied)
     outcome.findings = sorted(findings, key=Finding.sort_key)
     return outcome
+
+
+def placeholder_reader(database: DatabaseConfig, read: TextReader, findings: list[Finding]) -> TextReader:
+    """`read`, with the database's Flyway placeholders replaced in each text (when it sets
+    `placeholders`); a placeholder without a value is a finding, added to `findings`."""
+    if database.placeholders is None:
+        return read
+    values = dict(database.placeholders)
+
+    def read_with_placeholders(path: Path) -> str | Finding:
+        text = read(path)
+        if isinstance(text, Finding):
+            return text
+        substituted, found = substitute_placeholders(text, values, str(path))
+        findings.extend(found)
+        return substituted
+
+    return read_with_placeholders
 
 
 def audit_project_code(
@@ -387,7 +407,13 @@ def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
     directory = database.migrations_dir
     if not directory.is_dir():
         raise UsageError(f"the migrations directory of database {key!r} does not exist: {directory}")
-    files = stream_files(database, is_default=True, root=config.root)
+    survey = survey_database(database, is_default=True, root=config.root)
+    if survey.journal is not None:
+        raise UsageError(
+            f"the migrations of database {key!r} are listed in drizzle-kit's {survey.journal.name}: create the next "
+            "one with `drizzle-kit generate`, which writes its journal entry too"
+        )
+    files = survey.files
     reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
     plan = plan_new_migration(
         directory,
@@ -399,6 +425,7 @@ def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
     )
     if plan.path.exists() or plan.path.is_symlink():
         raise UsageError(f"{plan.path} already exists")
+    plan.path.parent.mkdir(parents=True, exist_ok=True)  # a nested layout's new folder
     write_atomically(plan.path, plan.content)
     if plan.reservation_path is not None and plan.reservation_content is not None:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from grove_schema.errors import UsageError
 from grove_schema.layouts import WRANGLER_LAYOUT, MigrationFile, StreamLayout
 from grove_schema.numbering import (
+    current_sequence,
     highest_number,
     parse_reservation,
     render_reservation,
@@ -53,19 +54,20 @@ def plan_new_migration(
     slug = normalise_name(name)
     if not slug:
         raise UsageError(f"the migration name {name!r} has no letters or digits (example: grove-schema new add_flags)")
-    highest = highest_number(files)
+    sequence = current_sequence(files)
+    highest = highest_number(sequence)
     expected = (highest or 0) + 1
     if reservation_path is not None:
         if reservation_text is None:
             raise UsageError(
                 f"the reservation file {reservation_path} does not exist: create it holding "
-                f"{expected:0{usual_width(files)}d} (the highest number + 1)"
+                f"{expected:0{usual_width(sequence)}d} (the highest number + 1)"
             )
         reserved = parse_reservation(reservation_text)
         if reserved is None:
             raise UsageError(
                 f"{reservation_path} does not hold a number (a merge conflict?): it should hold "
-                f"{expected:0{usual_width(files)}d} (the highest number + 1)"
+                f"{expected:0{usual_width(sequence)}d} (the highest number + 1)"
             )
         if reserved.number != expected:
             raise UsageError(
@@ -75,8 +77,8 @@ def plan_new_migration(
             )
         number, width = reserved.number, reserved.width
     else:
-        number, width = expected, usual_width(files)
-    file_name = layout.next_file_name(number, width, slug)
+        number, width = expected, usual_width(sequence)
+    file_name = layout.next_file_name(number, width, slug, files)
     path = directory / file_name
     if any(m.name == file_name for m in files):
         raise UsageError(f"{path} already exists")

@@ -73,14 +73,14 @@ def js_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="replace")
 
 
-def _code_units(name: str) -> bytes:
+def code_units(name: str) -> bytes:
     # Big-endian UTF-16 bytes compare as JavaScript compares strings: by UTF-16 code units.
     return js_name(name).encode("utf-16-be", errors="surrogatepass")
 
 
 def wrangler_order(names: Sequence[str]) -> list[str]:
     """`names` in the order wrangler applies them to an empty database."""
-    by_code_units = sorted(names, key=_code_units)
+    by_code_units = sorted(names, key=code_units)
     numbers = {name: wrangler_number(name) for name in names}
     return v8_sort(by_code_units, lambda a, b: numbers[a] < numbers[b])
 
