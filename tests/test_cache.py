@@ -1024,6 +1024,7 @@ def test_a_file_above_the_cap_is_keyed_by_its_stat_without_being_read(
     big.write_bytes(b"-- x\n" * 500)
     reads: list[str] = []
     real = cache_module.regular_file_digest
+
     def counting(path: str) -> str | None:
         reads.append(path)
         return real(path)
