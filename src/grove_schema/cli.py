@@ -69,7 +69,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the versions in use and exit")
     _global_options(parser, None)
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", parser_class=_Parser, metavar="COMMAND", help="(grove-schema COMMAND --help: its options)"
+    )
     for name, (summary, add_options) in _COMMAND_OPTIONS.items():
         if only is None or only == name:
             command = commands.add_parser(name, help=summary, description=summary, epilog=_epilog(name))

@@ -31,7 +31,7 @@ from grove_schema.graph import Reference, build_graph, references
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
 from grove_schema.sql.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
-from grove_schema.suggestions import did_you_mean
+from grove_schema.suggestions import closest
 
 
 @dataclass(frozen=True)
@@ -424,7 +424,8 @@ def _unmatched_patterns(config: ProjectConfig, ownership: OwnershipMap, schemas:
     for name in sorted(config.retired_tables, key=key):
         if key(name) in names:
             continue
-        hint = did_you_mean(key(name), names)
+        nearest = closest(key(name), names)
+        hint = f" (did you mean {nearest!r}?)" if nearest is not None else ""
         findings.append(
             make_finding(
                 CONFIG_PATTERN_UNMATCHED,
