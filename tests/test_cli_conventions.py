@@ -321,3 +321,10 @@ def test_zsh_completion_is_valid_zsh_naming_every_command(run_cli: RunCli, tmp_p
 def test_completion_needs_no_ownership_toml(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("completion", "bash", cwd=tmp_path)
     assert result.code == 0 and "_shtab_grove_schema" in result.out
+
+
+@pytest.mark.parametrize("argv", [["inspect", "post"], ["explain", "drop-colum-dependency"]])
+def test_the_readme_shows_the_real_answer(run_cli: RunCli, argv: list[str]) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    result = run_cli(*argv, cwd=REPO)
+    assert f"$ grove-schema {' '.join(argv)}\n{result.err}" in readme

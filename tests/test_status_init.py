@@ -199,3 +199,10 @@ def test_init_reports_a_malformed_wrangler_config_and_goes_on(run_cli: RunCli, t
 )
 def test_database_keys_are_short_and_snake_case(names: list[str], keys: list[str]) -> None:
     assert list(database_keys(names).values()) == keys
+
+
+def test_the_readme_shows_what_init_prints(run_cli: RunCli, tmp_path: Path) -> None:
+    root = _example_without_map(tmp_path)
+    result = run_cli("init", cwd=root)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"$ grove-schema init\n{result.out}```" in readme
