@@ -209,11 +209,18 @@ def test_a_retired_table_that_matches_nothing_is_reported_at_its_line(
     root = make_project(files, config=MINIMAL_CONFIG + "\n" + section)
     result = run_cli("check", "--format", "gcc", cwd=root)
     expected = (
-        f"ownership.toml:{line}:1: warning: GS207 retired.tables: 'post' matches no table in any stream "
-        "(did you mean 'posts'?): correct the name, or remove the entry once its drop is applied"
+        f"ownership.toml:{line}:1: warning: GS207 retired.tables: 'post' matches no table any stream creates "
+        "(did you mean 'posts'?): correct the name, or remove the entry"
     )
     assert expected in result.out, result.out
     assert "'a' matches no table" not in result.out
+
+
+def test_a_retired_table_already_dropped_is_not_reported(run_cli: RunCli, make_project: MakeProject) -> None:
+    files = {"0001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "0002_drop.sql": "DROP TABLE a;\n"}
+    root = make_project(files, config=MINIMAL_CONFIG + '\n[retired]\ntables = { a = "done" }\n')
+    result = run_cli("check", "--format", "gcc", cwd=root)
+    assert "GS207" not in result.out, result.out
 
 
 def test_a_retired_table_in_a_stream_not_replayed_is_not_reported(run_cli: RunCli, make_project: MakeProject) -> None:

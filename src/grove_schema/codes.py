@@ -369,9 +369,10 @@ a table pattern or retired table in ownership.toml that matches no table
 
 **Problem**: a name or glob in a database's `tables` matches no table in any stream: a typo, or a
 table renamed or dropped since the map was written. The tables it was meant to claim fall to the
-default owner without a word. A name under `[retired] tables` that matches no table is a typo
-(the table meant is not dropped) or a drop already done (the entry can go once it is applied).
-The finding points at the entry's line and names the nearest table.
+default owner without a word. A name under `[retired] tables` that no migration of any stream
+ever creates is a typo: the table meant is not retired, and `drop --only retired` leaves it. (A
+retired table that a migration created and a later one dropped is a drop already done: no
+finding.) The finding points at the entry's line and names the nearest table.
 
 **Anti-pattern**:
 ```toml
