@@ -268,6 +268,13 @@ def _command_named(argv: Sequence[str]) -> str | None:
     """The command the arguments name, when it is plain to see (the first word that is not an
     option or a global option's value); None otherwise, and for the global --help, which lists
     every command (then every command's parser is built)."""
+    word = _first_word(argv)
+    return word if word in _COMMAND_OPTIONS else None
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor a global option's value; None after `--`,
+    `-h` or `--help` (the global help)."""
     skip = False
     for argument in argv:
         if skip:
@@ -277,26 +284,17 @@ def _command_named(argv: Sequence[str]) -> str | None:
         elif argument in ("--", "-h", "--help"):
             return None
         elif not argument.startswith("-"):
-            return argument if argument in _COMMAND_OPTIONS else None
+            return argument
     return None
 
 
 def _refuse_unknown_command(argv: Sequence[str]) -> None:
     """A first word that is no command is a usage error with the nearest command's name."""
-    skip = False
-    for argument in argv:
-        if skip:
-            skip = False
-        elif argument in _OPTIONS_WITH_A_VALUE:
-            skip = True
-        elif argument in ("--", "-h", "--help"):
-            return
-        elif not argument.startswith("-"):
-            from grove_schema.suggestions import did_you_mean
+    word = _first_word(argv)
+    if word is not None and word not in _COMMAND_OPTIONS:
+        from grove_schema.suggestions import did_you_mean
 
-            hint = did_you_mean(argument, _COMMAND_OPTIONS)
-            raise UsageError(f"unknown command {argument!r}{hint} (see grove-schema --help)")
-    return
+        raise UsageError(f"unknown command {word!r}{did_you_mean(word, _COMMAND_OPTIONS)} (see grove-schema --help)")
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
