@@ -206,3 +206,30 @@ def test_the_readme_shows_what_init_prints(run_cli: RunCli, tmp_path: Path) -> N
     result = run_cli("init", cwd=root)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"$ grove-schema init\n{result.out}```" in readme
+
+
+def test_init_takes_a_migrations_dir_not_created_yet(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "wrangler.toml").write_text(
+        '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "new-db"\nmigrations_dir = "migrations"\n'
+    )
+    result = run_cli("init", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "  new: new-db, binding DB, migrations (no such directory yet), from wrangler.toml" in result.out
+    assert tomllib.loads((tmp_path / "ownership.toml").read_text())["project"]["default_database"] == "new"
+
+
+def test_init_in_a_folder_it_cannot_write_is_a_clear_error(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "wrangler.toml").write_text(
+        '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "x"\nmigrations_dir = "migrations"\n'
+    )
+
+    def refuse(path: Path, data: str | bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("grove_schema.files.write_atomically", refuse)
+    result = run_cli("init", cwd=tmp_path)
+    assert result.code == 2 and "cannot write" in result.err and "Permission denied" in result.err
+    assert "internal error" not in result.err

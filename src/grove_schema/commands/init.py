@@ -58,14 +58,17 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     code_roots = sorted({_top_folder(root, path) for path in configs})
     text = render_ownership(found, default, code_roots)
     validate_sections(text, target)  # what init writes, load_config reads
-    write_atomically(target, text)
+    try:
+        write_atomically(target, text)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
     out.write(
         f"found {_count(len(configs), 'wrangler config')}, {_count(len(found), 'D1 database')} with migrations:\n"
     )
     for db in found:
         mark = " (default: the most tables)" if db.key == default else ""
         out.write(
-            f"  {db.key}: {db.name}, binding {db.binding}, {db.migrations} ({tables.get(db.key, 0)} tables), "
+            f"  {db.key}: {db.name}, binding {db.binding}, {db.migrations} ({_stream(root, db, tables)}), "
             f"from {db.declared_in}{mark}\n"
         )
     for binding in unmanaged:
@@ -76,6 +79,12 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     out.write(f"code roots: {', '.join(code_roots)}\n")
     out.write(f"wrote {target.name}: review the map (docs/configuration.md), then run grove-schema check\n")
     return EXIT_CLEAN
+
+
+def _stream(root: Path, db: FoundDatabase, tables: dict[str, int]) -> str:
+    if not (root / db.migrations).is_dir():
+        return "no such directory yet"
+    return _count(tables.get(db.key, 0), "table")
 
 
 def _count(n: int, noun: str) -> str:
@@ -187,10 +196,14 @@ def _top_folder(root: Path, config: Path) -> str:
 
 
 def _table_counts(root: Path, found: list[FoundDatabase]) -> dict[str, int]:
-    """How many tables each database's stream builds (a replay of each, as check does)."""
+    """How many tables each database's stream builds (a replay of each, as check does); a
+    migrations directory not created yet builds none."""
     from grove_schema.config import DatabaseConfig, ProjectConfig
     from grove_schema.project import check_project
 
+    found = [db for db in found if (root / db.migrations).is_dir()]
+    if not found:
+        return {}
     databases = {
         db.key: DatabaseConfig(
             key=db.key,
