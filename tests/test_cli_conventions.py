@@ -335,3 +335,19 @@ def test_the_readme_shows_the_real_answer(run_cli: RunCli, argv: list[str]) -> N
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     result = run_cli(*argv, cwd=REPO)
     assert f"$ grove-schema {' '.join(argv)}\n{result.err}" in readme
+
+
+def test_hooks_page_pins_the_release_tag_of_this_version() -> None:
+    """docs/hooks.md's `rev:` is the tag of the version pyproject.toml declares; where the clone has
+    tags, that tag exists and is annotated."""
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    page = (REPO / "docs" / "hooks.md").read_text(encoding="utf-8")
+    revs = [line.split("rev:", 1)[1].strip() for line in page.splitlines() if line.strip().startswith("rev:")]
+    assert revs == [f"v{version}"]
+    listed = subprocess.run(["git", "tag", "-l"], cwd=REPO, capture_output=True, text=True)
+    if listed.returncode != 0 or not listed.stdout.strip():
+        pytest.skip("this checkout has no tags (a shallow or tag-less clone)")
+    kind = subprocess.run(["git", "cat-file", "-t", f"refs/tags/{revs[0]}"], cwd=REPO, capture_output=True, text=True)
+    assert kind.stdout.strip() == "tag", f"{revs[0]} is not an annotated tag of this repository"
