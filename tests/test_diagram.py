@@ -112,3 +112,111 @@ def test_columns_and_database_filter(run_cli) -> None:  # type: ignore[no-untype
 
 def test_dot_is_deterministic(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("diagram", cwd=REPO).out == run_cli("diagram", cwd=REPO).out
+
+
+# -- legibility: measured on Graphviz's own layout (`dot -Tjson` gives every box) --------------------
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in points
+
+
+def _layout(dot: str) -> dict[str, object]:
+    import json
+    import subprocess
+
+    completed = subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True, check=True, timeout=120)
+    layout: dict[str, object] = json.loads(completed.stdout)
+    return layout
+
+
+def _centred(x: float, y: float, width: float, height: float) -> Box:
+    return (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+
+def _point(text: str) -> tuple[float, float]:
+    x, y = text.split(",")[:2]
+    return float(x), float(y)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _title_boxes(layout: dict[str, object]) -> dict[str, Box]:
+    titles = {}
+    for item in layout.get("objects", []):  # type: ignore[attr-defined]
+        if str(item.get("name", "")).startswith("cluster") and item.get("lp") and item.get("label"):
+            x, y = _point(item["lp"])
+            titles[item["name"]] = _centred(x, y, float(item["lwidth"]) * 72, float(item["lheight"]) * 72)
+    return titles
+
+
+def _label_boxes(layout: dict[str, object]) -> list[tuple[str, Box]]:
+    """Every table box, and every edge label (head, tail or middle) Graphviz placed."""
+    boxes = []
+    for item in layout.get("objects", []):  # type: ignore[attr-defined]
+        if "pos" in item and not str(item.get("name", "")).startswith("cluster"):
+            x, y = _point(item["pos"])
+            boxes.append((item["name"], _centred(x, y, float(item["width"]) * 72, float(item["height"]) * 72)))
+    for edge in layout.get("edges", []):  # type: ignore[attr-defined]
+        for where, drawn in (("lp", "_ldraw_"), ("head_lp", "_hldraw_"), ("tail_lp", "_tldraw_")):
+            if where not in edge:
+                continue
+            x, y = _point(edge[where])
+            text = next(op for op in edge[drawn] if op["op"] == "T")
+            size = next(op["size"] for op in edge[drawn] if op["op"] == "F")
+            boxes.append((f"edge label {text['text']!r}", _centred(x, y, float(text["width"]), float(size))))
+    return boxes
+
+
+def assert_legible(dot: str) -> float:
+    """The picture is neither a tall column nor a long strip, and no table or edge label sits on a
+    database's or group's title. Returns the aspect ratio (width / height)."""
+    assert "concentrate" not in dot.split("\n", 2)[1]  # merged edges hide which table points where
+    layout = _layout(dot)
+    left, bottom, right, top = (float(v) for v in str(layout["bb"]).split(","))
+    ratio = (right - left) / (top - bottom)
+    assert 0.5 <= ratio <= 2.0, f"aspect ratio {ratio:.2f} ({right - left:.0f} x {top - bottom:.0f} points)"
+    titles = _title_boxes(layout)
+    assert titles, "no cluster titles found in the layout"
+    covered = [
+        (label, cluster)
+        for label, box in _label_boxes(layout)
+        for cluster, title in titles.items()
+        if _overlaps(box, title)
+    ]
+    assert covered == []
+    return ratio
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+@pytest.mark.corpus
+@pytest.mark.parametrize("flags", [[], ["--after-split"]])
+def test_corpus_diagram_is_legible(run_cli, corpus_root: Path, flags: list[str]) -> None:  # type: ignore[no-untyped-def]
+    dot = run_cli("--root", str(corpus_root), "diagram", *flags, cwd=REPO).out
+    assert_legible(dot)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+@pytest.mark.parametrize("flags", [[], ["--after-split"], ["--columns"]])
+def test_example_diagram_is_legible(run_cli, flags: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert_legible(run_cli("diagram", *flags, cwd=REPO).out)
+
+
+def test_the_overlap_check_sees_a_label_on_a_title() -> None:
+    """The check itself can fail: an edge label drawn on a cluster's title is found."""
+    dot = (
+        'digraph g {\n\tgraph [rankdir=LR]\n\tsubgraph cluster_a { label="a long database title here"; x; y }\n'
+        '\tx -> y [label="a label"]\n}\n'
+    )
+    layout = _layout(dot)
+    title = next(iter(_title_boxes(layout).values()))
+    edge_label = next(box for name, box in _label_boxes(layout) if name.startswith("edge label"))
+    assert not _overlaps(edge_label, title)
+    moved = (edge_label[0], title[1], edge_label[2], title[3])
+    assert _overlaps(moved, title)
+
+
+def test_the_hub_children_are_staggered_over_ranks(run_cli) -> None:  # type: ignore[no-untyped-def]
+    dot = run_cli("diagram", cwd=REPO).out
+    ranks = re.findall(r'-> "engine\.tenants" \[[^\]]*minlen=(\d)', dot)
+    assert len(set(ranks)) > 1  # tenants' leaf children are spread, not stacked in one rank

@@ -21,13 +21,19 @@ if TYPE_CHECKING:
 # The module that runs each command (imported only when that command runs).
 COMMANDS = {
     name: f"grove_schema.commands.{name}"
-    for name in ("check", "lock", "new", "plan", "diagram", "inspect", "render", "drop", "callers")
+    for name in (
+        *("check", "lock", "new", "plan", "diagram", "inspect", "render", "drop", "callers"),
+        *("status", "init", "completion"),
+    )
 }
+# The commands that run without an ownership.toml (they are given no configuration).
+WITHOUT_CONFIG = frozenset({"explain", "rules", "init", "completion"})
 
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter, told the terminal's width: argparse would import shutil (and its
-    compression modules) for it on every option it adds, a hook run's whole start-up over again."""
+    compression modules) for it on every option it adds, a hook run's whole start-up over again.
+    Descriptions and epilogs (a command's example and exit codes) keep their lines as written."""
 
     def __init__(self, prog: str) -> None:
         super().__init__(prog, width=_terminal_columns() - 2)
@@ -62,20 +68,69 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Replay, lint and split Cloudflare D1 migration streams.",
     )
     parser.add_argument("--version", action="store_true", help="print the versions in use and exit")
-    parser.add_argument("--config", type=Path, help="ownership.toml to use (default: nearest one upward)")
-    parser.add_argument("--root", type=Path, help="directory the migration paths are relative to")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _global_options(parser, None)
+    commands = parser.add_subparsers(
+        dest="command", parser_class=_Parser, metavar="COMMAND", help="(grove-schema COMMAND --help: its options)"
+    )
     for name, (summary, add_options) in _COMMAND_OPTIONS.items():
         if only is None or only == name:
-            add_options(commands.add_parser(name, help=summary))
+            command = commands.add_parser(name, help=summary, description=summary, epilog=_epilog(name))
+            add_options(command)
+            # Global options are accepted after the command too; given there, they win.
+            _global_options(command, argparse.SUPPRESS)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=default, help="ownership.toml to use (default: the nearest one upward)"
+    )
+    parser.add_argument(
+        "--root", type=Path, default=default, help="directory the migration paths are relative to ([project].root)"
+    )
+
+
+# Each command's example and what its exit code 1 means (None: it never exits 1), for its --help.
+_EXAMPLES: dict[str, tuple[str, str | None]] = {
+    "check": ("grove-schema check libs/engine/migrations/053_wanderer_tier.sql", "findings at or above --fail-on"),
+    "lock": ("grove-schema lock --database engine", None),
+    "new": ("grove-schema new add_tenant_flags --database engine", None),
+    "explain": ("grove-schema explain GS403", None),
+    "rules": ("grove-schema rules", None),
+    "plan": ("grove-schema plan --format json", None),
+    "diagram": ("grove-schema diagram --after-split -o docs/after.svg", None),
+    "inspect": ("grove-schema inspect posts", None),
+    "render": ("grove-schema render curios -o schema/curios.sql --check", "--check found FILE out of date"),
+    "callers": ("grove-schema callers posts comments", None),
+    "drop": (
+        "grove-schema drop engine --only curios --new drop_curio_tables",
+        "something that stays still needs what leaves (the blockers are listed)",
+    ),
+    "status": ("grove-schema status --database engine", "a locked migration was edited or is missing"),
+    "init": ("grove-schema init", None),
+    "completion": ("grove-schema completion bash > ~/.local/share/bash-completion/completions/grove-schema", None),
+}
+
+
+def _epilog(name: str) -> str:
+    example, findings = _EXAMPLES[name]
+    codes = ["  0  success"]
+    if findings is not None:
+        codes.append(f"  1  {findings}")
+    codes.append("  2  usage or configuration error")
+    return "example:\n  " + example + "\n\nexit codes:\n" + "\n".join(codes)
 
 
 def _check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", type=Path, help="report only findings in these files")
     check.add_argument("--database", action="append", help="replay only this database (repeatable)")
-    check.add_argument("--format", choices=REPORT_FORMATS, default="text")
-    check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+    check.add_argument("--format", choices=REPORT_FORMATS, default="text", help="the report's format (default: text)")
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default="error",
+        help="exit 1 when a finding has this severity or a higher one (default: error)",
+    )
     check.add_argument("--ignore", action="append", default=[], metavar="RULE", help="switch a rule off (repeatable)")
     check.add_argument(
         "--history",
@@ -114,25 +169,33 @@ def _no_options(_parser: argparse.ArgumentParser) -> None:
 
 
 def _plan_options(plan: argparse.ArgumentParser) -> None:
-    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
 
 def _diagram_options(diagram: argparse.ArgumentParser) -> None:
     diagram.add_argument("--database", action="append", default=[], help="draw only this database (repeatable)")
     diagram.add_argument("--after-split", action="store_true", help="place tables where the map puts them")
     diagram.add_argument("--format", choices=("dot", "svg", "png"), help="default: from -o's suffix, else dot")
-    diagram.add_argument("-o", "--output", type=Path, help="write here (atomically) instead of stdout")
+    diagram.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (atomically); - or no -o: standard output (PNG only when it is not a terminal)",
+    )
     diagram.add_argument("--columns", action="store_true", help="list each table's columns")
 
 
 def _inspect_options(inspect: argparse.ArgumentParser) -> None:
-    inspect.add_argument("table")
+    inspect.add_argument("table", help="the table's name (posts)")
     inspect.add_argument("--database", help="the database whose stream to read (default: all)")
 
 
 def _render_options(render: argparse.ArgumentParser) -> None:
     render.add_argument("database", help="the database key (engine, curios, ...)")
-    render.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the SQL to FILE (atomically)")
+    render.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the SQL to FILE (atomically); -: standard output"
+    )
     render.add_argument(
         "--check", action="store_true", help="exit 1 with a diff when FILE differs from what would be rendered"
     )
@@ -141,7 +204,7 @@ def _render_options(render: argparse.ArgumentParser) -> None:
 def _callers_options(callers: argparse.ArgumentParser) -> None:
     callers.add_argument("table", nargs="*", help="tables to list (default: every table, or --database's)")
     callers.add_argument("--database", help="the tables living in or owned by this database")
-    callers.add_argument("--format", choices=("text", "json"), default="text")
+    callers.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
 
 def _drop_options(drop: argparse.ArgumentParser) -> None:
@@ -154,8 +217,28 @@ def _drop_options(drop: argparse.ArgumentParser) -> None:
         help="only the tables moving to database KEY, or the retired tables and columns (repeatable)",
     )
     drop_target = drop.add_mutually_exclusive_group()
-    drop_target.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the migration to FILE")
+    drop_target.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the migration to FILE; - (default): standard output"
+    )
     drop_target.add_argument("--new", metavar="NAME", help="write it as the next reserved migration NNN_NAME.sql")
+
+
+def _status_options(status: argparse.ArgumentParser) -> None:
+    status.add_argument("--database", action="append", help="only this database's stream (repeatable)")
+
+
+def _init_options(init: argparse.ArgumentParser) -> None:
+    init.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        help="the repository to read the wrangler configs of and write ownership.toml into (default: .)",
+    )
+
+
+def _completion_options(completion: argparse.ArgumentParser) -> None:
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
 
 
 # Each command's one-line summary and the function that adds its options, in --help's order.
@@ -174,6 +257,9 @@ _COMMAND_OPTIONS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]
         _callers_options,
     ),
     "drop": ("the migration that drops what leaves a database, in a safe order", _drop_options),
+    "status": ("each migration as applied, pending, edited or missing against migrations.lock", _status_options),
+    "init": ("write an ownership.toml from the wrangler configs' D1 databases", _init_options),
+    "completion": ("print the shell completion script for bash, zsh or fish", _completion_options),
 }
 _OPTIONS_WITH_A_VALUE = frozenset({"--config", "--root"})
 
@@ -182,6 +268,13 @@ def _command_named(argv: Sequence[str]) -> str | None:
     """The command the arguments name, when it is plain to see (the first word that is not an
     option or a global option's value); None otherwise, and for the global --help, which lists
     every command (then every command's parser is built)."""
+    word = _first_word(argv)
+    return word if word in _COMMAND_OPTIONS else None
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor a global option's value; None after `--`,
+    `-h` or `--help` (the global help)."""
     skip = False
     for argument in argv:
         if skip:
@@ -191,8 +284,17 @@ def _command_named(argv: Sequence[str]) -> str | None:
         elif argument in ("--", "-h", "--help"):
             return None
         elif not argument.startswith("-"):
-            return argument if argument in _COMMAND_OPTIONS else None
+            return argument
     return None
+
+
+def _refuse_unknown_command(argv: Sequence[str]) -> None:
+    """A first word that is no command is a usage error with the nearest command's name."""
+    word = _first_word(argv)
+    if word is not None and word not in _COMMAND_OPTIONS:
+        from grove_schema.suggestions import did_you_mean
+
+        raise UsageError(f"unknown command {word!r}{did_you_mean(word, _COMMAND_OPTIONS)} (see grove-schema --help)")
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
@@ -214,7 +316,10 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
 
 
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
-    parser = build_parser(only=_command_named(argv))
+    named = _command_named(argv)
+    if named is None:
+        _refuse_unknown_command(argv)
+    parser = build_parser(only=named)
     args = parser.parse_args(argv)
     if args.version:
         from importlib.metadata import version
@@ -239,6 +344,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     import importlib
 
     command: Any = importlib.import_module(module)
+    if args.command in WITHOUT_CONFIG:
+        return int(command.run(args, out, err))
     config = _load(args, command, err)
     return int(command.run(args, config, out, err))
 

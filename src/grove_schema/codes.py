@@ -392,13 +392,16 @@ CONFIG_PATTERN_UNMATCHED = RuleInfo(
     "GS207",
     "config-pattern-unmatched",
     Severity.WARNING,
-    "a table pattern in ownership.toml that matches no table",
+    "a table pattern or retired table in ownership.toml that matches no table",
     doc="""\
-a table pattern in ownership.toml that matches no table
+a table pattern or retired table in ownership.toml that matches no table
 
 **Problem**: a name or glob in a database's `tables` matches no table in any stream: a typo, or a
 table renamed or dropped since the map was written. The tables it was meant to claim fall to the
-default owner without a word.
+default owner without a word. A name under `[retired] tables` that no migration of any stream
+ever creates is a typo: the table meant is not retired, and `drop --only retired` leaves it. (A
+retired table that a migration created and a later one dropped is a drop already done: no
+finding.) The finding points at the entry's line and names the nearest table.
 
 **Anti-pattern**:
 ```toml

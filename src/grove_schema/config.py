@@ -79,8 +79,11 @@ class ProjectConfig:
         try:
             return self.databases[key]
         except KeyError:
+            from grove_schema.suggestions import did_you_mean
+
             known = ", ".join(sorted(self.databases)) or "none"
-            raise ConfigError(f"unknown database {key!r} (configured: {known})", str(self.path)) from None
+            hint = did_you_mean(key, self.databases)
+            raise ConfigError(f"unknown database {key!r}{hint} (configured: {known})", str(self.path)) from None
 
 
 def find_config(start: Path) -> Path | None:
@@ -191,9 +194,12 @@ def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Pat
     default = project["default_database"]
     database_sections: dict[str, dict[str, Any]] = sections["databases"]
     if default is not None and default not in database_sections:
+        from grove_schema.suggestions import did_you_mean
+
         known = ", ".join(sorted(database_sections)) or "none"
         raise ConfigError(
-            f"project.default_database names an unknown database {default!r} (configured: {known})",
+            f"project.default_database names an unknown database {default!r}{did_you_mean(default, database_sections)}"
+            f" (configured: {known})",
             str(path),
             line_of_key(text, ("project", "default_database")),
         )

@@ -120,5 +120,45 @@ def validate(data: dict[str, Any]) -> dict[str, Any] | tuple[tuple[str, ...], st
     try:
         return OwnershipFile.model_validate(data).model_dump(mode="json")
     except ValidationError as error:
-        first = error.errors()[0]
-        return tuple(str(part) for part in first["loc"]), str(first["msg"])
+        problems = error.errors()
+        # A mistyped key (`reservaton`, `migration`) is the problem to name, with the key meant:
+        # the "Field required" that a mistyped required key also causes says less.
+        for problem in problems:
+            if problem["type"] == "extra_forbidden":
+                loc = tuple(str(part) for part in problem["loc"])
+                hint = _nearest_key(loc)
+                if hint:
+                    return loc, f"unknown key{hint}"
+        first = problems[0]
+        loc = tuple(str(part) for part in first["loc"])
+        message = str(first["msg"])
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(sorted(_keys_at(loc[:-1])))
+            message = f"unknown key (the keys here: {known})" if known else "unknown key"
+        return loc, message
+
+
+# The sections whose keys the user names (a database's table is one level down).
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "project": ProjectSection,
+    "retired": RetiredSection,
+    "rules": RulesSection,
+    "code": CodeSection,
+}
+
+
+def _keys_at(loc: tuple[str, ...]) -> list[str]:
+    """The keys allowed at `loc` (a section's path): top level, a section, or one database."""
+    if not loc:
+        return list(OwnershipFile.model_fields)
+    if len(loc) == 1 and loc[0] in _SECTIONS:
+        return list(_SECTIONS[loc[0]].model_fields)
+    if len(loc) == 2 and loc[0] == "databases":
+        return list(DatabaseSection.model_fields)
+    return []
+
+
+def _nearest_key(loc: tuple[str, ...]) -> str:
+    from grove_schema.suggestions import did_you_mean
+
+    return did_you_mean(loc[-1], _keys_at(loc[:-1])) if loc else ""

@@ -7,6 +7,7 @@ the ownership map. DOT output is deterministic: every node and edge is added in 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -35,13 +36,15 @@ RETIRED_FONT = "#6e7781"
 CROSSING = "#d1242f"
 EDGE = "#57606a"
 
-# Chosen by rendering the 125-table corpus and looking at it: left-to-right ranks keep the
-# tenants hub at one side, merged edges (concentrate) tame its ~70 incoming keys, and small
-# separations keep clusters compact enough to read at 100 %.
+# Chosen by rendering the 125-table corpus and looking at it (tests/test_diagram.py measures it):
+# left-to-right ranks keep the tenants hub at one side; edges are never merged (concentrate would
+# join ~30 keys into one junction, hiding which table points where); the hub's leaf children are
+# staggered over several ranks (`_staggered`) and tables without keys laid out in square blocks
+# (`_grid_isolated`), so the picture is about as wide as it is tall; small separations keep
+# clusters compact enough to read at 100 %.
 GRAPH_ATTRIBUTES = {
     "rankdir": "LR",
     "newrank": "true",
-    "concentrate": "true",
     "splines": "spline",
     "nodesep": "0.12",
     "ranksep": "0.9",
@@ -164,35 +167,71 @@ def build_diagram(
                         **_node_attributes(placement, palette, retired_columns, columns),
                     )
 
-    _grid_isolated(graph, placed, node_of, ownership)
+    _grid_isolated(graph, placed, node_of, ownership, tall=columns)
+    edges: list[tuple[str, str, dict[str, str]]] = []
     for placement in placed:
         child = node_of[(placement.cluster, key(placement.table.name))]
         for fk in sorted(placement.table.foreign_keys, key=lambda f: (key(f.ref_table), f.columns)):
             parent_key = key(fk.ref_table)
             parent_owner = ownership.owner_of(fk.ref_table)
             same = node_of.get((placement.cluster, parent_key))
+            what = f"{placement.table.name}({', '.join(fk.columns)}) -> {fk.ref_table}"
             if same is not None and (after_split or parent_owner == placement.owner or parent_owner is None):
-                graph.edge(child, same, tooltip=f"{placement.table.name}({', '.join(fk.columns)}) -> {fk.ref_table}")
+                edges.append((child, same, {"tooltip": what}))
                 continue
             target = same or _node_elsewhere(node_of, parent_key)
             if target is None:
                 continue  # the parent is not drawn (filtered out by --database)
-            lost = f"ON DELETE {fk.on_delete} lost" if fk.on_delete != "NO ACTION" else "cross-database"
-            graph.edge(
-                child,
-                target,
-                color=CROSSING,
-                fontcolor=CROSSING,
-                style="dashed",
-                penwidth="1.2",
-                label=lost,
-                tooltip=f"{placement.table.name}({', '.join(fk.columns)}) -> {fk.ref_table}: {lost}",
+            # No edge label: on a picture of this size labels overprint the boxes and the titles.
+            # The line's style tells a lost ON DELETE action (dashed) from a plain cut (dotted);
+            # the SVG's tooltip on each line names the key and the action.
+            lost = fk.on_delete != "NO ACTION"
+            cut = f"ON DELETE {fk.on_delete} lost" if lost else "cut: the databases differ"
+            edges.append(
+                (
+                    child,
+                    target,
+                    {
+                        "color": CROSSING,
+                        "style": "dashed" if lost else "dotted",
+                        "penwidth": "1.4" if lost else "1.2",
+                        "tooltip": f"{what}: {cut}",
+                    },
+                )
             )
+    for child, parent, attributes in _staggered(edges, RANK_WIDTH_WITH_COLUMNS if columns else RANK_WIDTH):
+        graph.edge(child, parent, **attributes)
     _legend(graph, config, palette, shown)
     return graph
 
 
-GRID_WIDTH = 4  # isolated tables per row
+GRID_WIDTH = 4  # isolated tables per row, at least
+GRID_TALL = 4  # with --columns: rows this many times as long
+RANK_WIDTH = 5  # at most this many leaf tables of one parent in one rank (a column, left to right)
+RANK_WIDTH_WITH_COLUMNS = 2  # the same with --columns: a box lists its columns, several times as tall as wide
+
+
+def _staggered(edges: list[tuple[str, str, dict[str, str]]], rank_width: int) -> list[tuple[str, str, dict[str, str]]]:
+    """Edges with `minlen` staggered, as Graphviz's `unflatten -l` does: the tables whose only key
+    points at one hub (the ~70 children of tenants) would all share one rank, a strip thousands of
+    pixels long; spread over several ranks, `rank_width` to a rank, they make a block."""
+    degree: dict[str, int] = {}
+    for child, parent, _attributes in edges:
+        degree[child] = degree.get(child, 0) + 1
+        degree[parent] = degree.get(parent, 0) + 1
+    leaves: dict[str, list[int]] = {}  # parent -> the indexes of the edges from its leaf children
+    for index, (child, parent, _attributes) in enumerate(edges):
+        if degree[child] == 1 and child != parent:
+            leaves.setdefault(parent, []).append(index)
+    result = list(edges)
+    for indexes in leaves.values():
+        ranks = -(-len(indexes) // rank_width)  # ceiling
+        if ranks < 2:
+            continue
+        for position, index in enumerate(sorted(indexes, key=lambda i: edges[i][0])):
+            child, parent, attributes = result[index]
+            result[index] = (child, parent, {**attributes, "minlen": str(1 + position % ranks)})
+    return result
 
 
 def _grid_isolated(
@@ -200,9 +239,11 @@ def _grid_isolated(
     placed: list[PlacedTable],
     node_of: dict[tuple[str, str], str],
     ownership: OwnershipMap,
+    *,
+    tall: bool = False,
 ) -> None:
     """Tables with no drawn foreign key would all sit in one rank, a column 100 boxes tall; invisible
-    edges chain them into rows of GRID_WIDTH so a big database stays compact."""
+    edges chain them into rows (at least GRID_WIDTH long) so a big database stays a compact block."""
     linked: set[str] = set()
     for placement in placed:
         for fk in placement.table.foreign_keys:
@@ -217,8 +258,10 @@ def _grid_isolated(
             groups.setdefault((placement.cluster, _group_of(placement, placement.cluster)), []).append(node)
     for group in sorted(groups):
         nodes = sorted(groups[group])
-        for start in range(0, len(nodes), GRID_WIDTH):
-            row = nodes[start : start + GRID_WIDTH]
+        # A square block; with --columns each box is taller than wide, so the rows are longer.
+        width = max(GRID_WIDTH, math.ceil(math.sqrt(len(nodes) * (GRID_TALL if tall else 1))))
+        for start in range(0, len(nodes), width):
+            row = nodes[start : start + width]
             for left, right in itertools.pairwise(row):
                 graph.edge(left, right, style="invis")
 
@@ -294,7 +337,11 @@ def _legend(
     rows.append(f'<TR>{swatch}<TD ALIGN="LEFT">retired (planned drop)</TD></TR>')
     rows.append(
         f'<TR><TD><FONT COLOR="{CROSSING}">- - &gt;</FONT></TD>'
-        '<TD ALIGN="LEFT">foreign key the split cuts (label: the lost ON DELETE action)</TD></TR>'
+        '<TD ALIGN="LEFT">foreign key the split cuts: its ON DELETE action is lost (SVG: hover for the key)</TD></TR>'
+    )
+    rows.append(
+        f'<TR><TD><FONT COLOR="{CROSSING}">· · &gt;</FONT></TD>'
+        '<TD ALIGN="LEFT">foreign key the split cuts, no action lost</TD></TR>'
     )
     rows.append('<TR><TD>---&gt;</TD><TD ALIGN="LEFT">foreign key, child to parent</TD></TR>')
     label = "<" + '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">' + "".join(rows) + "</TABLE>>"

@@ -13,6 +13,7 @@ Pure: the caller reads the lock's text and the files' bytes, and writes what `re
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -195,3 +196,50 @@ def as_applied_history(findings: Iterable[Finding], applied: set[str]) -> list[F
             finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} {APPLIED_HISTORY}")
         result.append(finding)
     return result
+
+
+class MigrationState(enum.Enum):
+    APPLIED = "applied"  # locked, with the bytes it was locked with
+    PENDING = "pending"  # not in the lock: wrangler would apply it next
+    EDITED = "edited"  # locked, but its bytes changed: production keeps the old text
+    MISSING = "missing"  # locked, but the file is gone
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    name: str
+    state: MigrationState
+    path: str | None  # the file; None for a missing one
+
+
+def migration_statuses(
+    files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: Lock | None
+) -> list[MigrationStatus]:
+    """Each migration against the lock, in wrangler's order (the stream's, as given); a locked file
+    that is gone comes right after the locked file before it. Without a lock every file is pending.
+
+    `hashes` maps a file name to its sha256; a file missing from it could not be read, and a
+    locked one is then shown as edited (its bytes are not the ones locked)."""
+    if lock is None:
+        return [MigrationStatus(m.name, MigrationState.PENDING, str(m.path)) for m in files]
+    present = {migration.name for migration in files}
+    missing_after: dict[str | None, list[str]] = {}  # the locked file before it (None: first) -> missing ones
+    previous: str | None = None
+    for entry in lock.entries:
+        if entry.name in present:
+            previous = entry.name
+        else:
+            missing_after.setdefault(previous, []).append(entry.name)
+    statuses = [MigrationStatus(name, MigrationState.MISSING, None) for name in missing_after.get(None, [])]
+    for migration in files:
+        locked = lock.entry(migration.name)
+        if locked is None:
+            state = MigrationState.PENDING
+        elif hashes.get(migration.name) == locked.sha256:
+            state = MigrationState.APPLIED
+        else:
+            state = MigrationState.EDITED
+        statuses.append(MigrationStatus(migration.name, state, str(migration.path)))
+        gone = missing_after.get(migration.name, [])
+        statuses.extend(MigrationStatus(name, MigrationState.MISSING, None) for name in gone)
+    return statuses

@@ -31,6 +31,7 @@ from grove_schema.graph import Reference, build_graph, references
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
 from grove_schema.sql.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
+from grove_schema.suggestions import closest
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
     findings.extend(_cut_summaries(cut, ownership))
     blockers = _retired_blockers(ownership, schemas, all_refs, graph)
     findings.extend(blockers)
-    findings.extend(_unmatched_patterns(config, ownership, schemas))
+    findings.extend(_unmatched_patterns(config, ownership, schemas, _ever_created(streams)))
     return OwnershipReport(graph, findings, cut, dict(moves), dict(copied), blockers)
 
 
@@ -398,7 +399,19 @@ def _retired_blockers(
     return findings
 
 
-def _unmatched_patterns(config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema]) -> list[Finding]:
+def _ever_created(streams: Mapping[str, StreamReplay]) -> set[str]:
+    """The tables any stream's applied statements ever created (or renamed a table to)."""
+    created: set[str] = set()
+    for stream in streams.values():
+        for replayed in stream.statements:
+            if replayed.applied and replayed.statement is not None:
+                created.update(key(name) for name in _tables_changed(replayed.statement))
+    return created
+
+
+def _unmatched_patterns(
+    config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema], created: set[str]
+) -> list[Finding]:
     names = {k for schema in schemas.values() for k in _living(schema)}
     findings = []
     for claim in ownership.claims:
@@ -417,4 +430,29 @@ def _unmatched_patterns(config: ProjectConfig, ownership: OwnershipMap, schemas:
                 Location(str(config.path), config.line_of("databases", claim.database, "tables") or 1, 1),
             )
         )
+    existing = {k for k, database in config.databases.items() if database.migrations_dir.is_dir()}
+    if not existing or not existing <= set(schemas):
+        return findings  # some stream not replayed (--database): a retired table may live there
+    for name in sorted(config.retired_tables, key=key):
+        if key(name) in names or key(name) in created:
+            continue  # it lives, or a migration created it and a later one dropped it: the drop is done
+        nearest = closest(key(name), names)
+        hint = f" (did you mean {nearest!r}?)" if nearest is not None else ""
+        findings.append(
+            make_finding(
+                CONFIG_PATTERN_UNMATCHED,
+                f"retired.tables: {name!r} matches no table any stream creates{hint}: correct the name, or "
+                "remove the entry",
+                Location(str(config.path), _retired_line(config, name) or 1, 1),
+            )
+        )
     return findings
+
+
+def _retired_line(config: ProjectConfig, name: str) -> int | None:
+    """The line of a retired table's entry: its own key in a `[retired.tables]` table, else the
+    `tables =` line of `[retired]` that lists it."""
+    own = config.line_of("retired", "tables", name)
+    if own is not None and own != config.line_of("retired"):
+        return own
+    return config.line_of("retired", "tables")

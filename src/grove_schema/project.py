@@ -208,18 +208,27 @@ def lint_settings(
     from grove_schema.registry import find_rule
     from grove_schema.rules import ALL_RULES
 
-    def resolve(name: str, where: str) -> str:
+    def resolve(name: str, where: str | None) -> str:
+        """The rule's code; an unknown rule is a usage error (--ignore) or a configuration error at
+        its line of ownership.toml ([rules] `where`), with the nearest rule's name."""
         rule = find_rule(name)
-        if rule is None:
-            raise UsageError(f"unknown rule {name!r} in {where} (grove-schema rules lists them)")
-        return rule.code
+        if rule is not None:
+            return rule.code
+        from grove_schema.registry import all_rules
+        from grove_schema.suggestions import did_you_mean
 
-    ignored = {resolve(n, f"{config.path.name} [rules] ignore") for n in config.rules_ignore}
-    ignored |= {resolve(n, "--ignore") for n in ignore}
-    severities = {
-        resolve(name, f"{config.path.name} [rules] severity"): Severity.parse(level)
-        for name, level in config.rules_severity.items()
-    }
+        hint = did_you_mean(name, [n for info in all_rules() for n in (info.code, info.name)])
+        if where is None:
+            raise UsageError(f"unknown rule {name!r} in --ignore{hint} (grove-schema rules lists them)")
+        raise ConfigError(
+            f"rules.{where}: unknown rule {name!r}{hint} (grove-schema rules lists them)",
+            str(config.path),
+            _rules_line(config, where, name),
+        )
+
+    ignored = {resolve(n, "ignore") for n in config.rules_ignore}
+    ignored |= {resolve(n, None) for n in ignore}
+    severities = {resolve(name, "severity"): Severity.parse(level) for name, level in config.rules_severity.items()}
     ownership = OwnershipMap(config)
     lint = LintSettings(
         rules=tuple(rule for rule in ALL_RULES if rule.code not in ignored),
@@ -228,6 +237,16 @@ def lint_settings(
         owner_of=ownership.owner_of,
     )
     return lint, ignored, severities
+
+
+def _rules_line(config: ProjectConfig, where: str, name: str) -> int | None:
+    """The line of a rule's entry under [rules]: its own key in a `[rules.severity]` table, else
+    the `ignore =` or `severity =` line that lists it."""
+    if where == "severity":
+        own = config.line_of("rules", "severity", name)
+        if own is not None and own != config.line_of("rules"):
+            return own
+    return config.line_of("rules", where)
 
 
 def database_order(config: ProjectConfig) -> list[str]:

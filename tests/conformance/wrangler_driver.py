@@ -64,6 +64,7 @@ _UNREACHABLE_MARKERS = (
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _STATUS_ROW = re.compile(r"│\s*(?P<name>[^│]+?)\s*│\s*(?P<status>[^│\s]+)\s*│")
+_NAME_ROW = re.compile(r"^│\s*(?P<name>[^│]+?)\s*│$")  # `migrations list`: one column, Name
 _FAILED_MIGRATION = re.compile(r"Migration (?P<name>\S+) failed with the following errors:")
 _ERROR_LINE = re.compile(r"✘\s*\[ERROR\]\s*(?P<text>.*)")
 
@@ -280,6 +281,19 @@ class D1Project:
             # An error before any file ran (wrangler refused the SQL): the first not-applied file.
             failed_file = next((name for name, status in statuses.items() if status != "applied"), "(unknown)")
         return ApplyResult(done.returncode, statuses, failed_file, errors, output)
+
+    def unapplied(self) -> list[str]:
+        """`wrangler d1 migrations list DB --local`: the migrations wrangler would apply, in its order."""
+        done = self._run("d1", "migrations", "list", "DB", "--local")
+        output = _ANSI.sub("", f"{done.stdout}\n{done.stderr}")
+        if done.returncode != 0:
+            raise RuntimeError(f"wrangler d1 migrations list failed: {output[-1000:]}")
+        names = []
+        for line in output.splitlines():
+            row = _NAME_ROW.search(line)
+            if row is not None and row.group("name") != "Name":
+                names.append(row.group("name"))
+        return names
 
     def query(self, sql: str) -> list[list[dict[str, Any]]]:
         """`wrangler d1 execute DB --local --json --command SQL`: one result list per statement."""

@@ -6,3 +6,8 @@ from __future__ import annotations
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+
+def to_stdout(output: object) -> bool:
+    """`-o -` (or no -o): the output goes to standard output."""
+    return output is None or str(output) == "-"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import IO, TYPE_CHECKING
 
-from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
+from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS, to_stdout
 from grove_schema.errors import UsageError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     if args.new is not None:
         path = create_migration_with(config, args.database, args.new, text)
         out.write(f"wrote {display_path(str(path))}: {summary}\n")
-    elif args.output is not None:
+    elif not to_stdout(args.output):
         if not args.output.parent.is_dir():
             raise UsageError(f"no such directory: {args.output.parent}")
         write_atomically(args.output, text)

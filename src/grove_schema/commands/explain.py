@@ -18,6 +18,9 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
         return EXIT_CLEAN
     info = find_rule(args.rule)
     if info is None:
-        raise UsageError(f"unknown rule {args.rule!r} (grove-schema rules lists them)")
+        from grove_schema.suggestions import did_you_mean
+
+        names = [n for rule in all_rules() for n in (rule.code, rule.name)]
+        raise UsageError(f"unknown rule {args.rule!r}{did_you_mean(args.rule, names)} (grove-schema rules lists them)")
     out.write(f"{info.code} {info.name} ({info.severity.label})\n\n{info.doc or info.summary}\n")
     return EXIT_CLEAN

@@ -20,6 +20,16 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     outcome = check_project(config, databases=databases)
     text = describe_table(outcome, args.table)
     if text is None:
-        raise UsageError(f"no table named {args.table!r} in any replayed stream")
+        from grove_schema.suggestions import did_you_mean
+
+        names = [
+            name
+            for stream in outcome.streams.values()
+            for name in (
+                *(table.name for table in stream.schema.tables.values()),
+                *(vtable.name for vtable in stream.schema.virtual_tables.values()),
+            )
+        ]
+        raise UsageError(f"no table named {args.table!r} in any replayed stream{did_you_mean(args.table, names)}")
     out.write(text)
     return EXIT_CLEAN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import IO, TYPE_CHECKING
 
-from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
+from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS, to_stdout
 from grove_schema.errors import UsageError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     from grove_schema.project import check_project
     from grove_schema.reporting import display_path
 
-    if args.check and args.output is None:
+    if args.check and to_stdout(args.output):
         raise UsageError("--check needs the file to compare: grove-schema render DATABASE -o FILE --check")
     config.database(args.database)
     outcome = check_project(config)
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     if args.check:
         return _compare(args, text, out, err)
     report = _summary(args.database, consolidation, outcome)
-    if args.output is None:
+    if to_stdout(args.output):
         out.write(text)
         err.write(f"grove-schema: rendered {report}")
         return EXIT_CLEAN
