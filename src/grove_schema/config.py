@@ -79,8 +79,17 @@ class CodeSection(_Section):
     exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
 
 
+class DevDatabaseSection(_Section):
+    """`[dev_database]`: the time budgets of the dev database, in seconds (docs/dev-database.md)."""
+
+    statement_seconds: float = Field(default=5.0, gt=0, le=86_400)
+    file_seconds: float = Field(default=10.0, gt=0, le=86_400)
+    run_seconds: float = Field(default=60.0, gt=0, le=86_400)
+
+
 class OwnershipFile(_Section):
     project: ProjectSection = Field(default_factory=ProjectSection)
+    dev_database: DevDatabaseSection = Field(default_factory=DevDatabaseSection)
     databases: dict[str, DatabaseSection]
     retired: RetiredSection = Field(default_factory=RetiredSection)
     rules: RulesSection = Field(default_factory=RulesSection)
@@ -129,6 +138,7 @@ class ProjectConfig:
     rules_ignore: tuple[str, ...] = ()
     rules_severity: dict[str, str] = field(default_factory=dict)
     code: CodeConfig | None = None  # None: no [code] section, no code analysis
+    budgets: DevDatabaseSection = field(default_factory=DevDatabaseSection)  # [dev_database]
 
     def line_of(self, *dotted_key: str) -> int | None:
         """The line of a key in ownership.toml (`line_of("databases", "curios", "tables")`)."""
@@ -212,6 +222,7 @@ def _resolve(parsed: OwnershipFile, path: Path, text: str, root_override: Path |
         text=text,
         rules_ignore=tuple(parsed.rules.ignore),
         rules_severity=dict(parsed.rules.severity),
+        budgets=parsed.dev_database,
         code=(
             CodeConfig(roots=tuple(root / r for r in parsed.code.roots), exclude=tuple(parsed.code.exclude))
             if parsed.code is not None

@@ -29,7 +29,7 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
-from grove_schema.replay import LintSettings, ReplayOptions, StreamReplay, TextReader, replay_stream
+from grove_schema.replay import LintSettings, ReplayOptions, RunBudget, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import read_migration
 from grove_schema.suppressions import apply_suppressions
@@ -89,7 +89,7 @@ def check_project(
     databases: list[str] | None = None,
     read: TextReader = read_migration,
     dev_database: bool = True,
-    statement_seconds: float = 5.0,
+    statement_seconds: float | None = None,
     history: bool = False,
     ignore: Sequence[str] = (),
     replay: Callable[..., StreamReplay] = replay_stream,
@@ -100,6 +100,7 @@ def check_project(
 
     Findings in locked (applied) files are info unless `history`: production already ran them.
     `ignore` names rules to switch off, beside the configuration's `[rules] ignore`.
+    The dev database's time budgets come from `[dev_database]` (`statement_seconds` overrides one).
     `replay` replays one stream (replay.replay_stream's signature; cache.replay_cached resumes from
     a cached prefix). With a `[code]` section the application code is audited too (`code_cache`
     keeps each source file's parse by content hash)."""
@@ -107,7 +108,14 @@ def check_project(
     for key in keys:
         config.database(key)  # unknown keys are a usage error
     lint, ignored, severities = lint_settings(config, ignore)
-    options = ReplayOptions(dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
+    budgets = config.budgets
+    options = ReplayOptions(
+        dev_database=dev_database,
+        statement_seconds=budgets.statement_seconds if statement_seconds is None else statement_seconds,
+        lint=lint,
+        file_seconds=budgets.file_seconds,
+        run_budget=RunBudget(budgets.run_seconds),
+    )
     outcome = ProjectReplay(config)
     applied: set[str] = set()
     for key in keys:
