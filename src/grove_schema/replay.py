@@ -14,9 +14,11 @@ the rest is replayed on the model alone. Each case is one finding that lists wha
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,10 +160,28 @@ class ReplaySnapshot:
     pages: bytes | None  # None: replayed without a dev database
 
 
+_gathering: contextvars.ContextVar[list[Replayer] | None] = contextvars.ContextVar("_gathering", default=None)
+
+
+@contextlib.contextmanager
+def gathering() -> Iterator[list[Replayer]]:
+    """Every replayer created inside the block, in order: when the run stops on a bug, the findings
+    of the files they already replayed (`replayer.result`) can still be reported."""
+    replayers: list[Replayer] = []
+    token = _gathering.set(replayers)
+    try:
+        yield replayers
+    finally:
+        _gathering.reset(token)
+
+
 class Replayer:
     """Replays files one at a time; `schema` and `dev_database` can be inspected between files."""
 
     def __init__(self, database: str, options: ReplayOptions | None = None) -> None:
+        gathered = _gathering.get()
+        if gathered is not None:
+            gathered.append(self)
         self.options = options if options is not None else ReplayOptions()
         self.lint = self.options.lint
         self.result = StreamReplay(database=database)
