@@ -18,9 +18,8 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
     from grove_schema.findings import Severity
     from grove_schema.hook_scope import filter_to_paths
-    from grove_schema.reporting import REPORTERS, Report
-
     from grove_schema.replay import gathering
+    from grove_schema.reporting import REPORTERS, Report
 
     for path in args.paths:
         if not path.exists():
@@ -82,7 +81,7 @@ def _report_gathered(
             config_path=str(config.path),
         )
         REPORTERS[args.format](report, out)
-    except Exception:  # noqa: S110 - the report of a failed run must not hide the first failure
+    except Exception:
         pass
 
 
