@@ -7,7 +7,10 @@ what `grove-schema lock` and `grove-schema new` produce.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -337,32 +340,132 @@ def write_locks(config: ProjectConfig, databases: list[str] | None = None, *, fo
     return results
 
 
-def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
-    """`grove-schema new`: create the reserved number's file and bump the reservation, each atomically."""
+# `new` notes what it is about to do here, so that a run killed between creating the migration and
+# bumping the reservation can be finished by the next one (not `.sql`: wrangler never reads it).
+NEW_JOURNAL_NAME = ".grove-schema-new.journal"
+NEW_LOCK_SECONDS = 30.0
+
+
+def create_migration(
+    config: ProjectConfig,
+    key: str,
+    name: str,
+    body: str | None = None,
+    *,
+    notify: Callable[[str], None] | None = None,
+) -> Path:
+    """`grove-schema new`: create the reserved number's file and bump the reservation.
+
+    One `new` at a time per migrations folder (an exclusive `flock` on the folder); the file is
+    created whole and only if its name is free (a hard link of a complete temporary file, which
+    fails when the name exists); the bump is journalled first, so that a run killed between the
+    two steps is finished by the next one (`notify` is told). `body` replaces the template's
+    second line on (`drop --new` writes its migration in the same step)."""
     database = config.database(key)
     directory = database.migrations_dir
     if not directory.is_dir():
         raise UsageError(f"the migrations directory of database {key!r} does not exist: {directory}")
-    files = stream_files(database, is_default=True)
-    reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
-    plan = plan_new_migration(
-        directory,
-        files,
-        name,
-        reservation_path=database.reservation,
-        reservation_text=reservation_text,
-        layout=database.layout,
-    )
-    if plan.path.exists() or plan.path.is_symlink():
-        raise UsageError(f"{plan.path} already exists")
-    write_atomically(plan.path, plan.content)
-    if plan.reservation_path is not None and plan.reservation_content is not None:
+    with _folder_lock(directory):
+        repaired = _finish_interrupted_new(directory)
+        if repaired is not None and notify is not None:
+            notify(repaired)
+        files = stream_files(database, is_default=True)
+        reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
+        plan = plan_new_migration(
+            directory,
+            files,
+            name,
+            reservation_path=database.reservation,
+            reservation_text=reservation_text,
+            layout=database.layout,
+        )
+        content = plan.content if body is None else f"{plan.content.splitlines()[0]}\n{body}"
+        journal = directory / NEW_JOURNAL_NAME
+        bump = plan.reservation_path is not None and plan.reservation_content is not None
+        if bump:
+            import json
+
+            entry = {"migration": plan.path.name, "reservation": str(plan.reservation_path)}
+            write_atomically(journal, json.dumps({**entry, "content": plan.reservation_content}) + "\n")
         try:
-            write_atomically(plan.reservation_path, plan.reservation_content)
-        except OSError:
-            plan.path.unlink(missing_ok=True)  # all or nothing: a file without its bump is out of sync
+            _create_exclusively(plan.path, content)
+        except FileExistsError:
+            journal.unlink(missing_ok=True)
+            raise UsageError(f"{plan.path} already exists") from None
+        except BaseException:
+            journal.unlink(missing_ok=True)
             raise
+        if bump:
+            assert plan.reservation_path is not None and plan.reservation_content is not None
+            try:
+                write_atomically(plan.reservation_path, plan.reservation_content)
+            except OSError:
+                plan.path.unlink(missing_ok=True)  # all or nothing: a file without its bump is out of sync
+                journal.unlink(missing_ok=True)
+                raise
+            journal.unlink(missing_ok=True)
     return plan.path
+
+
+@contextlib.contextmanager
+def _folder_lock(directory: Path) -> Iterator[None]:
+    """An exclusive flock on the migrations folder itself (no lock file to clean up or to commit);
+    released when the descriptor closes, so also when the process dies."""
+    import fcntl
+
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        waited_until = time.monotonic() + NEW_LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > waited_until:
+                    raise UsageError(
+                        f"another grove-schema new has held {directory} for {NEW_LOCK_SECONDS:g} s; try again"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _create_exclusively(path: Path, text: str) -> None:
+    """Create `path` holding `text`, whole (never half a file) and only if no entry has that name."""
+    from grove_schema.files import write_atomically as write
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    write(temporary, text)
+    try:
+        os.link(temporary, path)  # fails with FileExistsError if the name is taken, even by a folder
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _finish_interrupted_new(directory: Path) -> str | None:
+    """Finish (or forget) a `new` that was killed between its two steps; what was done, or None."""
+    import json
+
+    journal = directory / NEW_JOURNAL_NAME
+    try:
+        entry = json.loads(journal.read_text(encoding="utf-8"))
+        migration, reservation, content = (str(entry[k]) for k in ("migration", "reservation", "content"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)
+        return f"grove-schema: removed the unreadable journal of an interrupted new: {journal}"
+    if Path(migration).name != migration or not (directory / migration).is_file():
+        journal.unlink(missing_ok=True)  # killed before the file existed: nothing happened
+        return None
+    write_atomically(Path(reservation), content)
+    journal.unlink(missing_ok=True)
+    number = content.splitlines()[0] if content else "?"
+    return (
+        f"grove-schema: an earlier new was interrupted after creating {migration}: "
+        f"{Path(reservation).name} now holds {number}"
+    )
 
 
 def write_atomically(path: Path, text: str) -> None:
