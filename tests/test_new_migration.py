@@ -195,7 +195,7 @@ def test_new_waits_for_the_lock_of_another_new(make_project, monkeypatch) -> Non
 
     root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
     config = load_config(root / "ownership.toml")
-    original = project.plan_new_migration
+    original = project.plan_new_migration  # type: ignore[attr-defined]
 
     def slow_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
         planned = original(*args, **kwargs)
