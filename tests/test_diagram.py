@@ -112,3 +112,27 @@ def test_columns_and_database_filter(run_cli) -> None:  # type: ignore[no-untype
 
 def test_dot_is_deterministic(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("diagram", cwd=REPO).out == run_cli("diagram", cwd=REPO).out
+
+
+@pytest.mark.parametrize("flags", [[], ["--after-split"]], ids=["before", "after-split"])
+def test_dot_is_the_same_in_processes_with_different_hash_seeds(flags: list[str]) -> None:
+    """One process cannot show that set or dict order never leaks into the output: string hashes
+    are salted per process (PYTHONHASHSEED), so two processes with different seeds must agree."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2", "12345"):
+        environment = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "grove_schema.cli", "diagram", *flags],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
 from grove_schema.discovery import MigrationFile
+from grove_schema.model import Schema
 from grove_schema.replay import Replayer
 
 
@@ -241,3 +244,73 @@ def test_adding_the_column_a_double_quoted_index_term_names_makes_it_a_column() 
         assert [c.name for c in replayer.schema.indexes["i1"].columns] == ["a", "d"]
     finally:
         replayer.close()
+
+
+# --- the model/catalog invariant compares the SQL the catalog keeps ------------------------------
+
+_KEEPS_SQL = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE CHECK (length(name) > 0), n INTEGER,"
+    " CHECK (n >= 0));\n"
+    "CREATE INDEX t_named ON t (name DESC, n COLLATE RTRIM) WHERE n > 1;\n"
+    "CREATE VIEW v AS SELECT name FROM t WHERE n > 2;\n"
+    "CREATE TABLE log (id INTEGER PRIMARY KEY, what TEXT);\n"
+    "CREATE TRIGGER t_logged AFTER INSERT ON t WHEN new.n > 3 BEGIN INSERT INTO log (what) VALUES (new.name); END;\n"
+    "ALTER TABLE t RENAME COLUMN n TO amount;\n"
+    "ALTER TABLE t RENAME TO things;\n"
+)
+
+
+def _tampered(part: str, schema: Schema) -> Schema:
+    """The schema with one piece of its SQL changed, as a model bug would leave it."""
+    changed = schema.snapshot()
+    if part == "view":
+        view = changed.views["v"]
+        changed.views["v"] = view.model_copy(update={"select": view.select.replace("> 2", "> 20")})
+    elif part == "trigger body":
+        trigger = changed.triggers["t_logged"]
+        changed.triggers["t_logged"] = trigger.model_copy(update={"body": ("DELETE FROM log",)})
+    elif part == "trigger when":
+        trigger = changed.triggers["t_logged"]
+        changed.triggers["t_logged"] = trigger.model_copy(update={"when": "new.amount > 30"})
+    elif part == "check":
+        table = changed.tables["things"]
+        checks = tuple(c.model_copy(update={"expression": "amount >= 10"}) if c.column is None else c for c in table.checks)
+        changed.tables["things"] = table.model_copy(update={"checks": checks})
+    elif part == "collation":
+        table = changed.tables["things"]
+        columns = tuple(c.model_copy(update={"collation": None}) if c.name == "name" else c for c in table.columns)
+        changed.tables["things"] = table.model_copy(update={"columns": columns})
+    elif part == "index where":
+        index = changed.indexes["t_named"]
+        changed.indexes["t_named"] = index.model_copy(update={"where": "amount > 100"})
+    elif part == "index collation":
+        index = changed.indexes["t_named"]
+        columns = tuple(c.model_copy(update={"collation": None}) for c in index.columns)
+        changed.indexes["t_named"] = index.model_copy(update={"columns": columns})
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("part", "section"),
+    [
+        ("view", "views"),
+        ("trigger body", "triggers"),
+        ("trigger when", "triggers"),
+        ("check", "checks"),
+        ("collation", "collations"),
+        ("index where", "index_details"),
+        ("index collation", "index_details"),
+    ],
+)
+def test_the_invariant_sees_a_model_whose_sql_differs_from_the_catalog(part: str, section: str) -> None:
+    replayer = Replayer("engine")
+    try:
+        replayer.apply_file(MigrationFile(Path("/virtual/001_m.sql"), "001_m.sql", 1), _KEEPS_SQL)
+        db = replayer.dev_database
+        assert db is not None and replayer.result.findings == []
+        catalog = database_catalog(db)
+        assert catalog_differences(model_catalog(replayer.schema), catalog) == []  # renames folded in, as SQLite
+        differences = catalog_differences(model_catalog(_tampered(part, replayer.schema)), catalog)
+    finally:
+        replayer.close()
+    assert any(section in difference for difference in differences), differences

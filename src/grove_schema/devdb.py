@@ -239,6 +239,11 @@ class DevDatabase:
         self._deadline = time.monotonic() + 3600
         return [tuple(row) for row in self._con.execute(sql, bindings)]
 
+    def column_collation(self, table: str, column: str) -> str:
+        """A column's collation as SQLite resolved it (sqlite3_table_column_metadata)."""
+        self._internal = True
+        return str(self._con.column_metadata("main", table, column)[1])
+
     def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
         yield from self.query(sql)
 
