@@ -274,7 +274,9 @@ def _tampered(part: str, schema: Schema) -> Schema:
         changed.triggers["t_logged"] = trigger.model_copy(update={"when": "new.amount > 30"})
     elif part == "check":
         table = changed.tables["things"]
-        checks = tuple(c.model_copy(update={"expression": "amount >= 10"}) if c.column is None else c for c in table.checks)
+        checks = tuple(
+            c.model_copy(update={"expression": "amount >= 10"}) if c.column is None else c for c in table.checks
+        )
         changed.tables["things"] = table.model_copy(update={"checks": checks})
     elif part == "collation":
         table = changed.tables["things"]
@@ -285,8 +287,8 @@ def _tampered(part: str, schema: Schema) -> Schema:
         changed.indexes["t_named"] = index.model_copy(update={"where": "amount > 100"})
     elif part == "index collation":
         index = changed.indexes["t_named"]
-        columns = tuple(c.model_copy(update={"collation": None}) for c in index.columns)
-        changed.indexes["t_named"] = index.model_copy(update={"columns": columns})
+        index_columns = tuple(c.model_copy(update={"collation": None}) for c in index.columns)
+        changed.indexes["t_named"] = index.model_copy(update={"columns": index_columns})
     return changed
 
 

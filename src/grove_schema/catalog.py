@@ -202,9 +202,8 @@ def database_catalog(db: Queryable) -> dict[str, Any]:
                 )
             ),
         }
-    views = sorted(
-        (key(r[0]), _view_select(r[1] or "")) for r in db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'view'")
-    )
+    view_rows = db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'view'")
+    views = sorted((key(r[0]), _view_select(r[1] or "")) for r in view_rows)
     triggers = sorted(
         (key(r[0]), key(r[1]), *_trigger_parts(r[2] or ""))
         for r in db.query("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'")
