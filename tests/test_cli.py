@@ -214,3 +214,29 @@ def test_the_crash_log_falls_back_to_a_temporary_file(run_cli, make_project, mon
     logs = list((tmp_path / "tmp").glob("grove-schema-*.log"))
     assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text(encoding="utf-8")
     assert f"(the traceback is in {logs[0]})" in result.err
+
+
+# --- the dev database's budgets from ownership.toml -------------------------------------------------
+
+_ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n"
+
+
+def test_the_time_budgets_come_from_the_configuration(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MINIMAL_CONFIG
+
+    config = MINIMAL_CONFIG + "\n[dev_database]\nstatement_seconds = 0.2\nfile_seconds = 0.5\nrun_seconds = 30\n"
+    root = make_project({"001_a.sql": GOOD + _ENDLESS * 6 + "CREATE TABLE u (id INTEGER);\n"}, config=config)
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 1
+    (line,) = [line for line in result.out.splitlines() if "GS112 time-budget" in line]
+    assert "the time budget of 001_a.sql in the dev database (0.5 s) is spent" in line
+    assert "of this file (lines " in line and ", 8)" in line  # the CREATE TABLE u was not run either
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "'soon'", "100000"])
+def test_a_bad_time_budget_is_a_configuration_error(run_cli, make_project, value: str) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MINIMAL_CONFIG
+
+    root = make_project({"001_a.sql": GOOD}, config=MINIMAL_CONFIG + f"\n[dev_database]\nfile_seconds = {value}\n")
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 2 and "file_seconds" in result.err and "Traceback" not in result.err
