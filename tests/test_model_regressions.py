@@ -316,3 +316,19 @@ def test_the_invariant_sees_a_model_whose_sql_differs_from_the_catalog(part: str
     finally:
         replayer.close()
     assert any(section in difference for difference in differences), differences
+
+
+def test_renaming_a_table_rewrites_another_tables_trigger_that_inserts_into_it_with_columns() -> None:
+    # Found once the invariant compared trigger bodies: `INSERT INTO t1 (a)` read `t1 (` as a
+    # function call, so the model kept `t1` where SQLite wrote "t3".
+    replayer = replay(
+        "CREATE TABLE t1 (a);\nCREATE TABLE t2 (a);\n"
+        "CREATE TRIGGER g1 AFTER INSERT ON t2 BEGIN INSERT INTO t1 (a) VALUES (NEW.a); END;\n",
+        "ALTER TABLE t1 RENAME TO t3;\n",
+    )
+    try:
+        assert replayer.schema.triggers["g1"].body == ("INSERT INTO t3 (a) VALUES (NEW.a)",)
+        assert replayer.dev_database is not None
+        assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
+    finally:
+        replayer.close()
