@@ -332,3 +332,22 @@ def test_renaming_a_table_rewrites_another_tables_trigger_that_inserts_into_it_w
         assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
     finally:
         replayer.close()
+
+
+def test_renaming_a_column_renames_it_where_it_resolves_to_the_table_only() -> None:
+    # Found once the invariant compared trigger bodies: the table's own trigger inserting into
+    # another table's same-named column had that column renamed too; and a trigger on another
+    # table writing the renamed column kept the old name.
+    replayer = replay(
+        "CREATE TABLE t1 (a, c);\nCREATE TABLE t3 (c);\n"
+        "CREATE TRIGGER g1 AFTER INSERT ON t1 BEGIN UPDATE t1 SET a = 1 WHERE a = NEW.a; "
+        "INSERT INTO t3 (c) VALUES (NEW.c); END;\n"
+        "CREATE TRIGGER g2 AFTER INSERT ON t3 BEGIN INSERT INTO t1 (c) VALUES (NEW.c); END;\n",
+        "ALTER TABLE t1 RENAME COLUMN c TO e;\n",
+    )
+    try:
+        triggers = replayer.schema.triggers
+        assert triggers["g1"].body[1] == "INSERT INTO t3 (c) VALUES (NEW.e)"
+        assert triggers["g2"].body == ("INSERT INTO t1 (e) VALUES (NEW.c)",)
+    finally:
+        replayer.close()
