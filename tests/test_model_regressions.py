@@ -351,3 +351,16 @@ def test_renaming_a_column_renames_it_where_it_resolves_to_the_table_only() -> N
         assert triggers["g2"].body == ("INSERT INTO t1 (e) VALUES (NEW.c)",)
     finally:
         replayer.close()
+
+
+def test_renaming_a_column_leaves_another_tables_qualified_column_in_a_view() -> None:
+    replayer = replay(
+        "CREATE TABLE t1 (a, c);\nCREATE TABLE t3 (c);\n"
+        "CREATE VIEW v AS SELECT t1.c, t3.c AS x FROM t1, t3;\nCREATE VIEW w AS SELECT c FROM t3;\n",
+        "ALTER TABLE t1 RENAME COLUMN c TO e;\n",
+    )
+    try:
+        assert replayer.schema.views["v"].select == "SELECT t1.e, t3.c AS x FROM t1, t3"
+        assert replayer.schema.views["w"].select == "SELECT c FROM t3"
+    finally:
+        replayer.close()

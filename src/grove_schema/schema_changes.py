@@ -658,7 +658,7 @@ def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
         _rename_referenced_column(target, table_key, old, new)
         _rename_column_in_indexes(target, table_key, old, new, ref)
         _rename_column_in_triggers(target, before, table_key, old, new, ref)
-        _rename_column_in_views(target, table_key, old, new, ref)
+        _rename_column_in_views(target, before, table_key, old, new, ref)
 
     return Change(apply, f"rename column {table.name}.{old} to {new}")
 
@@ -778,33 +778,47 @@ def _rename_column_in_statement(
         return rename_identifier(sql, old, new) if on_table else sql
     if (table_key, key(old)) not in uses:
         return sql
-    return rename_identifier(sql, old, new, skip=_names_of_other_tables(sql, table_key, on_table))
+    return rename_identifier(sql, old, new, skip=_names_of_other_tables(sql, before, table_key, on_table))
 
 
-def _names_of_other_tables(sql: str, table_key: str, on_table: bool) -> list[tuple[int, int]]:
+def _names_of_other_tables(sql: str, before: Schema, table_key: str, on_table: bool) -> list[tuple[int, int]]:
     """The offsets of names that cannot be the table's column: `(a, b)` in `INSERT INTO other
-    (a, b)`, and `NEW.a` / `OLD.a` in a trigger on another table."""
+    (a, b)`, `other.a` for another table, and `NEW.a` / `OLD.a` in a trigger on another table."""
     tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    others = {k for k in (*before.tables, *before.views) if k != table_key}
+    if not on_table:
+        others |= {"new", "old"}
     ranges = []
     for index in range(len(tokens) - 2):
         first, second, third = tokens[index : index + 3]
         if first.is_word("INTO") and third.is_punct("(") and key(second.identifier) != table_key:
             closing = next((t for t in tokens[index + 3 :] if t.is_punct(")")), None)
             ranges.append((third.start, closing.end if closing is not None else len(sql)))
-        elif not on_table and first.is_word("NEW", "OLD") and second.is_punct("."):
+        elif (
+            first.kind in (TokenKind.WORD, TokenKind.QUOTED)
+            and second.is_punct(".")
+            and key(first.identifier) in others
+        ):
             ranges.append((third.start, third.end))
     return ranges
 
 
-def _rename_column_in_views(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
-    """Views whose text mentions the table have the column renamed in their SELECT."""
+def _rename_column_in_views(
+    target: Schema, before: Schema, table_key: str, old: str, new: str, ref: SourceRef
+) -> None:
+    """Views whose text mentions the table have the column renamed in their SELECT, where it can
+    be the table's (not `other.c` of another table)."""
     for view_key, view in list(target.views.items()):
-        if table_key in identifiers_in(view.select):
+        if table_key not in identifiers_in(view.select):
+            continue
+        uses = column_references(view.select, before)
+        if uses is not None and (table_key, key(old)) not in uses:
+            continue
+        skip = _names_of_other_tables(view.select, before, table_key, on_table=True)
+        select = rename_identifier(view.select, old, new, skip=skip)
+        if select != view.select:
             target.views[view_key] = view.model_copy(
-                update={
-                    "select": rename_identifier(view.select, old, new),
-                    "provenance": view.provenance.with_change(ref),
-                }
+                update={"select": select, "provenance": view.provenance.with_change(ref)}
             )
 
 
