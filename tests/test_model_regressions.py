@@ -364,3 +364,13 @@ def test_renaming_a_column_leaves_another_tables_qualified_column_in_a_view() ->
         assert replayer.schema.views["w"].select == "SELECT c FROM t3"
     finally:
         replayer.close()
+
+
+def test_a_check_with_a_double_quoted_string_compares_equal_after_sqlite_rewrites_it() -> None:
+    # Found once the invariant compared CHECKs: "b" names no column of t3, so SQLite reads it as
+    # the string 'b', and writes it so when an ALTER TABLE rewrites the schema's text.
+    replayer = replay(
+        "CREATE TABLE t2 (a);\nCREATE TABLE t3 (a, CHECK (a > 0), CHECK (\"b\" > 0));\n",
+        "ALTER TABLE t2 RENAME COLUMN a TO b;\n",
+    )
+    replayer.close()

@@ -37,11 +37,19 @@ def sql_shape(text: str | None) -> tuple[str, ...] | None:
     return _shape(tokenize(text))
 
 
-def _shape(tokens: list[Token]) -> tuple[str, ...]:
+def _shape(tokens: list[Token], columns: frozenset[str] | None = None) -> tuple[str, ...]:
+    """With the table's `columns`: a double-quoted name that is none of them is the string SQLite
+    reads it as (its double-quoted-string quirk), which SQLite writes as 'x' when a rename
+    rewrites the table's text."""
     shaped: list[str] = []
     for token in tokens:
         if token.kind in _IGNORED:
             continue
+        if columns is not None and token.kind is TokenKind.QUOTED and token.text.startswith('"'):
+            name = token.identifier
+            if key(name) not in columns:
+                shaped.append("'" + name.replace("'", "''") + "'")
+                continue
         if token.kind in (TokenKind.WORD, TokenKind.QUOTED):
             shaped.append(key(token.identifier))
         else:
@@ -106,7 +114,7 @@ def _index_where(sql: str | None) -> tuple[str, ...] | None:
     return _shape(tokens[at:]) if at is not None else None
 
 
-def _table_checks(sql: str) -> list[tuple[str, ...]]:
+def _table_checks(sql: str, columns: frozenset[str]) -> list[tuple[str, ...]]:
     """Every CHECK (...) expression of a CREATE TABLE text, column-level and table-level."""
     tokens = _significant(sql)
     checks: list[tuple[str, ...]] = []
@@ -120,7 +128,7 @@ def _table_checks(sql: str) -> list[tuple[str, ...]]:
             elif tokens[end].is_punct(")"):
                 depth -= 1
                 if depth == 0:
-                    checks.append(_shape(tokens[index + 2 : end]))
+                    checks.append(_shape(tokens[index + 2 : end], columns))
                     break
     return sorted(checks)
 
@@ -184,7 +192,7 @@ def database_catalog(db: Queryable) -> dict[str, Any]:
             "columns": columns,
             "foreign_keys": sorted(foreign_keys, key=repr),
             "indexes": sorted(indexes, key=repr),
-            "checks": _table_checks(table_sql),
+            "checks": _table_checks(table_sql, frozenset(key(column[0]) for column in columns)),
             "collations": [key(db.column_collation(name, column[0])) for column in columns],
             "index_details": sorted(
                 (
@@ -248,7 +256,9 @@ def model_catalog(schema: Schema) -> dict[str, Any]:
             "columns": columns,
             "foreign_keys": sorted(foreign_keys, key=repr),
             "indexes": sorted(indexes, key=repr),
-            "checks": sorted(_shape(tokenize(check)) for check in checks),
+            "checks": sorted(
+                _shape(tokenize(check), frozenset(key(c.name) for c in table.columns)) for check in checks
+            ),
             "collations": [key(c.collation or "binary") for c in table.columns],
             "index_details": sorted(
                 (
