@@ -82,9 +82,9 @@ class CodeSection(_Section):
 class DevDatabaseSection(_Section):
     """`[dev_database]`: the time budgets of the dev database, in seconds (docs/dev-database.md)."""
 
-    statement_seconds: float = Field(default=5.0, gt=0, le=86_400)
-    file_seconds: float = Field(default=10.0, gt=0, le=86_400)
-    run_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    statement_seconds: float = Field(default=2.0, gt=0, le=86_400)
+    file_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    run_seconds: float = Field(default=120.0, gt=0, le=86_400)
 
 
 class OwnershipFile(_Section):
