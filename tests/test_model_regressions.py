@@ -374,3 +374,17 @@ def test_a_check_with_a_double_quoted_string_compares_equal_after_sqlite_rewrite
         "ALTER TABLE t2 RENAME COLUMN a TO b;\n",
     )
     replayer.close()
+
+
+def test_a_rename_turns_a_checks_double_quoted_string_into_a_string_before_a_column_can_take_it() -> None:
+    # "b" names no column when the table is created: SQLite reads it as 'b' and, at the rename,
+    # writes it so; the column renamed to b must not capture it.
+    replayer = replay(
+        'CREATE TABLE t2 (a, c, CHECK (a > 0), CHECK ("b" > 0));\n',
+        "ALTER TABLE t2 RENAME COLUMN a TO b;\n",
+    )
+    try:
+        table = replayer.schema.tables["t2"]
+        assert sorted(c.expression for c in table.checks) == ["'b' > 0", "b > 0"]
+    finally:
+        replayer.close()

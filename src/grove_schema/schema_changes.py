@@ -576,6 +576,28 @@ def rename_identifier(sql: str, old: str, new: str, skip: Sequence[tuple[int, in
     return "".join(pieces)
 
 
+def fix_double_quoted_strings(target: Schema) -> None:
+    """What SQLite does to the schema before any rename (sqlite_rename_quotefix): a double-quoted
+    word in a CHECK that names no column of its table is the string it reads, and is rewritten
+    as one ('b'), so that a later column of that name does not capture it."""
+    for table_key, table in list(target.tables.items()):
+        columns = {key(c.name) for c in table.columns}
+        checks = tuple(
+            c.model_copy(update={"expression": _quote_fixed(c.expression, columns)}) for c in table.checks
+        )
+        if checks != table.checks:
+            target.tables[table_key] = table.model_copy(update={"checks": checks})
+
+
+def _quote_fixed(sql: str, columns: set[str]) -> str:
+    pieces, last = [], 0
+    for token in tokenize(sql):
+        if token.kind is TokenKind.QUOTED and token.text.startswith('"') and key(token.identifier) not in columns:
+            pieces += [sql[last : token.start], "'" + token.identifier.replace("'", "''") + "'"]
+            last = token.end
+    return "".join(pieces) + sql[last:] if pieces else sql
+
+
 def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     assert isinstance(stmt, AlterTable)
     table = _altered_table(schema, stmt.table, "drop")
@@ -653,6 +675,7 @@ def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     def apply(target: Schema) -> None:
         # SQLite rewrites every place the schema names the column: the table itself, the children's
         # foreign keys, and the table's indexes, triggers and the views that mention it.
+        fix_double_quoted_strings(target)
         before = target.snapshot()  # names in trigger bodies resolve against the schema before
         target.tables[table_key] = _table_with_column_renamed(target.tables[table_key], old, new, ref)
         _rename_referenced_column(target, table_key, old, new)
@@ -841,6 +864,7 @@ def _rename_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     old_name = stmt.table
 
     def apply(target: Schema) -> None:
+        fix_double_quoted_strings(target)
         new_key = key(new)
         if is_virtual:
             vtable = target.virtual_tables.pop(old_key)
