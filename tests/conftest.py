@@ -32,14 +32,20 @@ migrations = "libs/engine/migrations"
 
 # Hypothesis profiles, chosen by $HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile):
 # - default: the full example counts (each generated test asks for a multiple of max_examples);
-# - ci: the same counts, derandomized and without the example database, failures printed with
-#   their reproduction blob; Hypothesis loads it by itself when it detects CI;
+# - ci: the same counts (100 examples a test, bounded), derandomized and without the example
+#   database, failures printed with their reproduction blob;
 # - dev: a tenth of the examples, for a quick local run (HYPOTHESIS_PROFILE=dev).
 # The generated tests are marked `slow`; `-m "not slow"` leaves them out.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True)
+# Under CI (the CI variable set, as every CI service does) the ci profile is chosen explicitly, not
+# left to Hypothesis's own detection: a fixed sequence of examples and a bounded count.
+settings.register_profile(
+    "ci", settings.get_profile("default"), derandomize=True, database=None, print_blob=True, max_examples=100
+)
 settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name())
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else settings.get_current_profile_name())
+)
 
 
 @dataclass

@@ -181,3 +181,95 @@ def test_a_parser_built_for_one_command_parses_and_helps_as_the_full_one(command
 )
 def test_the_command_is_found_before_parsing(argv: list[str], command: str | None) -> None:
     assert cli._command_named(argv) == command
+
+
+# --- the last-resort handler ----------------------------------------------------------------------
+
+
+def _crash_on(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    from grove_schema.replay import Replayer
+
+    original = Replayer.apply_file
+
+    def apply_file(self: Replayer, migration, text: str) -> None:  # type: ignore[no-untyped-def]
+        if migration.name == name:
+            raise RuntimeError("boom\n\x1b[31mred")
+        original(self, migration, text)
+
+    monkeypatch.setattr(Replayer, "apply_file", apply_file)
+
+
+def test_an_internal_error_logs_its_traceback_and_still_reports_the_findings_before_it(  # type: ignore[no-untyped-def]
+    run_cli, make_project, monkeypatch, tmp_path
+) -> None:
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": BAD, "003_c.sql": GOOD.replace("t", "u")})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    _crash_on(monkeypatch, "003_c.sql")
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 2
+    (line,) = result.err.splitlines()
+    log = tmp_path / "xdg" / "grove-schema" / "grove-schema.log"
+    assert line == (
+        "grove-schema: internal error: RuntimeError: boom\\n\\x1b[31mred; please report it to the grove-schema "
+        f"maintainers (the traceback is in {log})"
+    )
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
+    assert "command: grove-schema check --no-cache" in text
+    # The findings of the files replayed before the crash are still printed.
+    assert "libs/engine/migrations/002_b.sql:1:1: error GS103 sqlite-error: no such table: missing" in result.out
+    assert "stopped on an internal error" in result.out
+
+
+def test_an_internal_error_keeps_the_report_format(run_cli, make_project, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": BAD, "003_c.sql": GOOD})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    _crash_on(monkeypatch, "003_c.sql")
+    result = run_cli("check", "--no-cache", "--format", "json", cwd=root)
+    assert result.code == 2
+    document = json.loads(result.out)
+    assert [f["name"] for f in document["findings"]] == ["sqlite-error"]
+
+
+def test_the_crash_log_falls_back_to_a_temporary_file(run_cli, make_project, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    _crash_on(monkeypatch, "001_a.sql")
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 2
+    logs = list((tmp_path / "tmp").glob("grove-schema-*.log"))
+    assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text(encoding="utf-8")
+    assert f"(the traceback is in {logs[0]})" in result.err
+
+
+# --- the dev database's budgets from ownership.toml -------------------------------------------------
+
+_ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n"
+
+
+def test_the_time_budgets_come_from_the_configuration(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MINIMAL_CONFIG
+
+    config = MINIMAL_CONFIG + "\n[dev_database]\nstatement_seconds = 0.2\nfile_seconds = 0.5\nrun_seconds = 30\n"
+    root = make_project({"001_a.sql": GOOD + _ENDLESS * 6 + "CREATE TABLE u (id INTEGER);\n"}, config=config)
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 1
+    (line,) = [line for line in result.out.splitlines() if "GS112 time-budget" in line]
+    assert "the time budget of 001_a.sql in the dev database (0.5 s) is spent" in line
+    assert "of this file (lines " in line and ", 8)" in line  # the CREATE TABLE u was not run either
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "'soon'", "100000"])
+def test_a_bad_time_budget_is_a_configuration_error(run_cli, make_project, value: str) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MINIMAL_CONFIG
+
+    root = make_project({"001_a.sql": GOOD}, config=MINIMAL_CONFIG + f"\n[dev_database]\nfile_seconds = {value}\n")
+    result = run_cli("check", "--no-cache", cwd=root)
+    assert result.code == 2 and "file_seconds" in result.err and "Traceback" not in result.err

@@ -17,7 +17,7 @@ from grove_schema.d1 import (
     TRANSACTION_REFUSAL,
     pragma_verdict,
 )
-from grove_schema.devdb import DevDatabase, sqlite_version
+from grove_schema.devdb import HEAP_LIMIT_BYTES, DevDatabase, sqlite_version
 
 # d1's limits by apsw's limit codes, as the dev database sets them.
 D1_LIMITS = {getattr(apsw, name): value for name, value in SQLITE_LIMITS.items()}
@@ -305,18 +305,187 @@ def test_a_statement_over_its_time_budget_is_interrupted() -> None:
         db.close()
 
 
-def test_an_interrupted_write_inside_a_file_has_no_effect_and_the_file_goes_on() -> None:
-    # SQLite rolls back the whole transaction when it interrupts an INSERT, UPDATE or DELETE:
-    # the statement's savepoint is gone with it, and the file's earlier statements too.
+def test_an_interrupted_write_inside_a_file_loses_the_file_and_goes_on_from_before_it() -> None:
+    # SQLite rolls back the whole transaction when it interrupts an INSERT, UPDATE or DELETE: the
+    # statement's savepoint is gone with it, and the file's earlier statements too.
     db = DevDatabase(statement_seconds=0.2)
     try:
+        assert db.execute("CREATE TABLE before (x)") is None
         db.begin_file()
         assert db.execute("CREATE TABLE t (x)") is None
-        assert db.execute(f"INSERT INTO t {ENDLESS.replace('count(*)', 'x')}") is not None
-        assert db.query("SELECT count(*) FROM t") == [(0,)]
-        assert db.execute("INSERT INTO t VALUES (1)") is None
+        outcome = db.run(f"INSERT INTO t {ENDLESS.replace('count(*)', 'x')}")
+        assert outcome.interrupted and outcome.file_lost
+        assert names(db) == ["before"]  # the state before the file
+        assert db.execute("CREATE TABLE later (x)") is None  # a fresh transaction goes on
         assert db.end_file() is None
-        assert db.query("SELECT count(*) FROM t") == [(1,)]
+        assert names(db) == ["before", "later"]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    ("setup", "statement", "message"),
+    [
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1)",
+            "INSERT OR ROLLBACK INTO t VALUES (1)",
+            "UNIQUE constraint failed: t.id",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT ROLLBACK);\n"
+            "INSERT INTO t VALUES (1, 'a')",
+            "INSERT INTO t VALUES (2, 'a')",
+            "UNIQUE constraint failed: t.v",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"
+            "CREATE TRIGGER t_no BEFORE INSERT ON t BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END",
+            "INSERT INTO t VALUES (1)",
+            "no rows here",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2)",
+            "UPDATE OR ROLLBACK t SET id = 1",
+            "UNIQUE constraint failed: t.id",
+        ),
+    ],
+    ids=["insert-or-rollback", "on-conflict-rollback", "raise-rollback", "update-or-rollback"],
+)
+def test_an_automatic_rollback_loses_the_file_and_goes_on_from_before_it(
+    db: DevDatabase, setup: str, statement: str, message: str
+) -> None:
+    assert db.execute("CREATE TABLE before (x)") is None
+    db.begin_file()
+    for sql in setup.split(";\n"):
+        assert db.execute(sql) is None
+    outcome = db.run(statement)
+    assert outcome.failure == message
+    assert outcome.file_lost and not outcome.interrupted
+    assert names(db) == ["before"]
+    assert db.execute("CREATE TABLE later (x)") is None
+    assert db.end_file() is None
+    assert names(db) == ["before", "later"]
+
+
+def test_a_statement_may_be_given_less_than_its_budget() -> None:
+    db = DevDatabase(statement_seconds=30)
+    try:
+        started = time.monotonic()
+        outcome = db.run(ENDLESS, seconds=0.2)
+        assert outcome.interrupted and outcome.failure == "interrupted: the statement ran longer than 0.2 s"
+        assert time.monotonic() - started < 3
+    finally:
+        db.close()
+
+
+# --- long function calls: linear string functions ------------------------------------------------
+
+_BIG = 2_000_000
+_AS = f"printf('%.*c', {_BIG}, 'a')"
+_HALF = f"printf('%.*c', {_BIG // 2}, 'a') || 'b'"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"SELECT instr({_AS}, {_HALF})",
+        f"SELECT length(replace({_AS}, {_HALF}, 'x'))",
+        f"SELECT length(trim({_AS}, printf('%.*c', {_BIG // 2}, 'b') || 'a'))",
+        f"SELECT length(ltrim({_AS}, printf('%.*c', {_BIG // 2}, 'b') || 'a'))",
+        f"SELECT length(rtrim({_AS}, printf('%.*c', {_BIG // 2}, 'b') || 'a'))",
+    ],
+    ids=["instr", "replace", "trim", "ltrim", "rtrim"],
+)
+def test_quadratic_string_functions_run_in_linear_time(sql: str) -> None:
+    # SQLite's own take minutes on these (the progress handler never runs inside one call), far
+    # past any time budget: the dev database's run in well under a second.
+    db = DevDatabase(statement_seconds=5)
+    try:
+        started = time.monotonic()
+        assert db.execute(sql) is None
+        assert time.monotonic() - started < 3
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "instr('hello', 'l')",
+        "instr('hello', '')",
+        "instr(NULL, 'a')",
+        "instr('a', NULL)",
+        "instr(12345, 3)",
+        "instr(1.5, '.')",
+        "instr(X'010203', X'03')",
+        "instr(X'616263', 'c')",
+        "instr('ñandú', 'ú')",
+        "instr('abc', 'abcd')",
+        "replace('aaa', 'a', 'bb')",
+        "replace('abc', '', 'x')",
+        "replace(12, '', 'x')",
+        "typeof(replace(12, '', NULL))",
+        "replace('abc', 'b', NULL)",
+        "replace(NULL, '', 'x')",
+        "replace(1.0e20, '0', '1')",
+        "typeof(replace(X'6161', 'a', 'b'))",
+        "replace('ñañ', 'ñ', 'n')",
+        "trim('xxhixx', 'x')",
+        "ltrim('xxhixx', 'x')",
+        "rtrim('xxhixx', 'xy')",
+        "trim('abc', NULL)",
+        "trim(NULL, 'a')",
+        "trim(' a ')",
+        "ltrim('  a')",
+        "trim('ñañ', 'ñ')",
+        "trim(123, 1)",
+        "trim('abc', '')",
+        "trim(2.5, 5)",
+    ],
+)
+def test_linear_string_functions_give_sqlites_results(db: DevDatabase, expression: str) -> None:
+    reference = apsw.Connection(":memory:")
+    try:
+        expected = [tuple(row) for row in reference.execute(f"SELECT {expression}, typeof({expression})")]
+    finally:
+        reference.close()
+    assert db.query(f"SELECT {expression}, typeof({expression})") == expected
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+
+def test_sqlites_heap_is_capped() -> None:
+    db = DevDatabase()
+    try:
+        limit = apsw.hard_heap_limit(-1)
+        assert 0 < limit <= HEAP_LIMIT_BYTES
+    finally:
+        db.close()
+
+
+def test_a_value_over_d1s_length_limit_is_refused(db: DevDatabase) -> None:
+    # Measured on real local D1 (the conformance case value-length/*): 2,200,000 bytes per value.
+    assert db.execute("CREATE TABLE z (b BLOB)") is None
+    assert db.execute("INSERT INTO z VALUES (zeroblob(2199995))") is None  # with its record header: 2,200,000
+    assert db.execute("INSERT INTO z VALUES (zeroblob(2199996))") == "string or blob too big"
+    assert db.execute("SELECT length(zeroblob(2200001))") == "string or blob too big"
+
+
+def test_running_out_of_heap_loses_the_file_and_frees_it() -> None:
+    db = DevDatabase()
+    try:
+        assert db.execute("CREATE TABLE z (b BLOB)") is None
+        db.begin_file()
+        inserts = HEAP_LIMIT_BYTES // 2_000_000 + 20
+        outcomes = [db.run("INSERT INTO z VALUES (zeroblob(2000000))") for _ in range(inserts)]
+        failed = [outcome for outcome in outcomes if outcome.failure is not None]
+        assert failed, "the heap limit never stopped the inserts"
+        assert failed[0].out_of_memory and failed[0].file_lost
+        assert failed[0].failure == f"out of memory: the dev database's heap limit is {HEAP_LIMIT_BYTES // 2**20} MiB"
+        assert db.end_file() is None
+        assert db.query("SELECT count(*) FROM z") < [(len(outcomes),)]
+        assert apsw.memory_used() < HEAP_LIMIT_BYTES // 2
     finally:
         db.close()
 

@@ -220,3 +220,27 @@ def test_the_hub_children_are_staggered_over_ranks(run_cli) -> None:  # type: ig
     dot = run_cli("diagram", cwd=REPO).out
     ranks = re.findall(r'-> "engine\.tenants" \[[^\]]*minlen=(\d)', dot)
     assert len(set(ranks)) > 1  # tenants' leaf children are spread, not stacked in one rank
+
+
+@pytest.mark.parametrize("flags", [[], ["--after-split"]], ids=["before", "after-split"])
+def test_dot_is_the_same_in_processes_with_different_hash_seeds(flags: list[str]) -> None:
+    """One process cannot show that set or dict order never leaks into the output: string hashes
+    are salted per process (PYTHONHASHSEED), so two processes with different seeds must agree."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2", "12345"):
+        environment = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "grove_schema.cli", "diagram", *flags],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
 from grove_schema.discovery import MigrationFile
+from grove_schema.model import Schema
 from grove_schema.replay import Replayer
 
 
@@ -240,5 +243,149 @@ def test_adding_the_column_a_double_quoted_index_term_names_makes_it_a_column() 
     )
     try:
         assert [c.name for c in replayer.schema.indexes["i1"].columns] == ["a", "d"]
+    finally:
+        replayer.close()
+
+
+# --- the model/catalog invariant compares the SQL the catalog keeps ------------------------------
+
+_KEEPS_SQL = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE CHECK (length(name) > 0), n INTEGER,"
+    " CHECK (n >= 0));\n"
+    "CREATE INDEX t_named ON t (name DESC, n COLLATE RTRIM) WHERE n > 1;\n"
+    "CREATE VIEW v AS SELECT name FROM t WHERE n > 2;\n"
+    "CREATE TABLE log (id INTEGER PRIMARY KEY, what TEXT);\n"
+    "CREATE TRIGGER t_logged AFTER INSERT ON t WHEN new.n > 3 BEGIN INSERT INTO log (what) VALUES (new.name); END;\n"
+    "ALTER TABLE t RENAME COLUMN n TO amount;\n"
+    "ALTER TABLE t RENAME TO things;\n"
+)
+
+
+def _tampered(part: str, schema: Schema) -> Schema:
+    """The schema with one piece of its SQL changed, as a model bug would leave it."""
+    changed = schema.snapshot()
+    if part == "view":
+        view = changed.views["v"]
+        changed.views["v"] = view.model_copy(update={"select": view.select.replace("> 2", "> 20")})
+    elif part == "trigger body":
+        trigger = changed.triggers["t_logged"]
+        changed.triggers["t_logged"] = trigger.model_copy(update={"body": ("DELETE FROM log",)})
+    elif part == "trigger when":
+        trigger = changed.triggers["t_logged"]
+        changed.triggers["t_logged"] = trigger.model_copy(update={"when": "new.amount > 30"})
+    elif part == "check":
+        table = changed.tables["things"]
+        checks = tuple(
+            c.model_copy(update={"expression": "amount >= 10"}) if c.column is None else c for c in table.checks
+        )
+        changed.tables["things"] = table.model_copy(update={"checks": checks})
+    elif part == "collation":
+        table = changed.tables["things"]
+        columns = tuple(c.model_copy(update={"collation": None}) if c.name == "name" else c for c in table.columns)
+        changed.tables["things"] = table.model_copy(update={"columns": columns})
+    elif part == "index where":
+        index = changed.indexes["t_named"]
+        changed.indexes["t_named"] = index.model_copy(update={"where": "amount > 100"})
+    elif part == "index collation":
+        index = changed.indexes["t_named"]
+        index_columns = tuple(c.model_copy(update={"collation": None}) for c in index.columns)
+        changed.indexes["t_named"] = index.model_copy(update={"columns": index_columns})
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("part", "section"),
+    [
+        ("view", "views"),
+        ("trigger body", "triggers"),
+        ("trigger when", "triggers"),
+        ("check", "checks"),
+        ("collation", "collations"),
+        ("index where", "index_details"),
+        ("index collation", "index_details"),
+    ],
+)
+def test_the_invariant_sees_a_model_whose_sql_differs_from_the_catalog(part: str, section: str) -> None:
+    replayer = Replayer("engine")
+    try:
+        replayer.apply_file(MigrationFile(Path("/virtual/001_m.sql"), "001_m.sql", 1), _KEEPS_SQL)
+        db = replayer.dev_database
+        assert db is not None and replayer.result.findings == []
+        catalog = database_catalog(db)
+        assert catalog_differences(model_catalog(replayer.schema), catalog) == []  # renames folded in, as SQLite
+        differences = catalog_differences(model_catalog(_tampered(part, replayer.schema)), catalog)
+    finally:
+        replayer.close()
+    assert any(section in difference for difference in differences), differences
+
+
+def test_renaming_a_table_rewrites_another_tables_trigger_that_inserts_into_it_with_columns() -> None:
+    # Found once the invariant compared trigger bodies: `INSERT INTO t1 (a)` read `t1 (` as a
+    # function call, so the model kept `t1` where SQLite wrote "t3".
+    replayer = replay(
+        "CREATE TABLE t1 (a);\nCREATE TABLE t2 (a);\n"
+        "CREATE TRIGGER g1 AFTER INSERT ON t2 BEGIN INSERT INTO t1 (a) VALUES (NEW.a); END;\n",
+        "ALTER TABLE t1 RENAME TO t3;\n",
+    )
+    try:
+        assert replayer.schema.triggers["g1"].body == ("INSERT INTO t3 (a) VALUES (NEW.a)",)
+        assert replayer.dev_database is not None
+        assert catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database)) == []
+    finally:
+        replayer.close()
+
+
+def test_renaming_a_column_renames_it_where_it_resolves_to_the_table_only() -> None:
+    # Found once the invariant compared trigger bodies: the table's own trigger inserting into
+    # another table's same-named column had that column renamed too; and a trigger on another
+    # table writing the renamed column kept the old name.
+    replayer = replay(
+        "CREATE TABLE t1 (a, c);\nCREATE TABLE t3 (c);\n"
+        "CREATE TRIGGER g1 AFTER INSERT ON t1 BEGIN UPDATE t1 SET a = 1 WHERE a = NEW.a; "
+        "INSERT INTO t3 (c) VALUES (NEW.c); END;\n"
+        "CREATE TRIGGER g2 AFTER INSERT ON t3 BEGIN INSERT INTO t1 (c) VALUES (NEW.c); END;\n",
+        "ALTER TABLE t1 RENAME COLUMN c TO e;\n",
+    )
+    try:
+        triggers = replayer.schema.triggers
+        assert triggers["g1"].body[1] == "INSERT INTO t3 (c) VALUES (NEW.e)"
+        assert triggers["g2"].body == ("INSERT INTO t1 (e) VALUES (NEW.c)",)
+    finally:
+        replayer.close()
+
+
+def test_renaming_a_column_leaves_another_tables_qualified_column_in_a_view() -> None:
+    replayer = replay(
+        "CREATE TABLE t1 (a, c);\nCREATE TABLE t3 (c);\n"
+        "CREATE VIEW v AS SELECT t1.c, t3.c AS x FROM t1, t3;\nCREATE VIEW w AS SELECT c FROM t3;\n",
+        "ALTER TABLE t1 RENAME COLUMN c TO e;\n",
+    )
+    try:
+        assert replayer.schema.views["v"].select == "SELECT t1.e, t3.c AS x FROM t1, t3"
+        assert replayer.schema.views["w"].select == "SELECT c FROM t3"
+    finally:
+        replayer.close()
+
+
+def test_a_check_with_a_double_quoted_string_compares_equal_after_sqlite_rewrites_it() -> None:
+    # Found once the invariant compared CHECKs: "b" names no column of t3, so SQLite reads it as
+    # the string 'b', and writes it so when an ALTER TABLE rewrites the schema's text.
+    replayer = replay(
+        'CREATE TABLE t2 (a);\nCREATE TABLE t3 (a, CHECK (a > 0), CHECK ("b" > 0));\n',
+        "ALTER TABLE t2 RENAME COLUMN a TO b;\n",
+    )
+    replayer.close()
+
+
+def test_a_rename_turns_a_checks_double_quoted_string_into_a_string_before_a_column_can_take_it() -> None:
+    # "b" names no column when the table is created: SQLite reads it as 'b' and, at the rename,
+    # writes it so; the column renamed to b must not capture it.
+    replayer = replay(
+        'CREATE TABLE t2 (a, c, CHECK (a > 0), CHECK ("b" > 0));\n',
+        "ALTER TABLE t2 RENAME COLUMN a TO b;\n",
+    )
+    try:
+        table = replayer.schema.tables["t2"]
+        assert sorted(c.expression for c in table.checks) == ["'b' > 0", "b > 0"]
     finally:
         replayer.close()

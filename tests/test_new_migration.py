@@ -148,3 +148,117 @@ def test_new_respects_a_file_pattern(run_cli, make_project) -> None:  # type: ig
     root = make_project({"V1__init.sql": GOOD.format(n=1)}, config=config)
     result = run_cli("new", "x", cwd=root)
     assert result.code == 2 and "would not match the database's file_pattern" in result.err
+
+
+# --- one `new` at a time, and a `new` killed half-way ---------------------------------------------
+
+_NEW_IN_A_PROCESS = """
+import os, sys, time
+from grove_schema.cli import main
+start = float(sys.argv[2])
+while time.time() < start:  # every process starts at the same instant
+    pass
+sys.exit(main(["--config", sys.argv[1], "new", "race"]))
+"""
+
+
+def test_new_in_several_processes_at_once_gives_each_its_own_number(make_project) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    import time
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    start = time.time() + 2.0
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _NEW_IN_A_PROCESS, str(root / "ownership.toml"), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 6, outputs
+    created = sorted(out.strip().rsplit("/", 1)[-1] for out, _ in outputs)
+    assert created == [f"{n:03d}_race.sql" for n in range(2, 8)]
+    assert listing(root) == ["001_a.sql", *created, RESERVATION]
+    assert (root / MIGRATIONS / RESERVATION).read_text().splitlines()[0] == "008"
+
+
+def test_new_waits_for_the_lock_of_another_new(make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    from grove_schema import project
+    from grove_schema.config import load_config
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    config = load_config(root / "ownership.toml")
+    original = project.plan_new_migration  # type: ignore[attr-defined]
+
+    def slow_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        planned = original(*args, **kwargs)
+        time.sleep(0.3)  # both would plan 002 without the lock
+        return planned
+
+    monkeypatch.setattr(project, "plan_new_migration", slow_plan)
+    made: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda n=n: made.append(project.create_migration(config, "engine", f"t{n}")))
+        for n in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(path.name[:3] for path in made) == ["002", "003"]
+    assert (root / MIGRATIONS / RESERVATION).read_text().splitlines()[0] == "004"
+
+
+_KILLED_BEFORE_THE_BUMP = """
+import os, sys
+from grove_schema import project
+from grove_schema.cli import main
+real = project.write_atomically
+def killed(path, text):
+    if path.name == "NEXT_MIGRATION_NUMBER.txt":
+        os._exit(137)  # killed between creating the migration and bumping the reservation
+    real(path, text)
+project.write_atomically = killed
+sys.exit(main(["--config", sys.argv[1], "new", "first"]))
+"""
+
+
+def test_a_new_killed_between_its_two_steps_is_finished_by_the_next_one(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_BEFORE_THE_BUMP, str(root / "ownership.toml")], capture_output=True, text=True
+    )
+    assert killed.returncode == 137, killed.stderr
+    assert (root / MIGRATIONS / "002_first.sql").is_file()
+    assert (root / MIGRATIONS / RESERVATION).read_text() == "002\n"  # the state that `new` used to refuse
+    result = run_cli("new", "second", cwd=root)
+    assert result.code == 0, result.err
+    assert result.err == (
+        "grove-schema: an earlier new was interrupted after creating 002_first.sql: "
+        "NEXT_MIGRATION_NUMBER.txt now holds 003\n"
+    )
+    assert result.out == "libs/engine/migrations/003_second.sql\n"
+    assert listing(root) == ["001_a.sql", "002_first.sql", "003_second.sql", RESERVATION]
+    assert (root / MIGRATIONS / RESERVATION).read_text().splitlines()[0] == "004"
+
+
+def test_a_new_killed_before_creating_its_file_leaves_nothing_to_finish(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    from grove_schema.project import NEW_JOURNAL_NAME
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    journal = root / MIGRATIONS / NEW_JOURNAL_NAME
+    journal.write_text('{"migration": "002_gone.sql", "reservation": "x", "content": "003\\n"}\n')
+    result = run_cli("new", "b", cwd=root)
+    assert result.code == 0 and result.err == ""
+    assert result.out == "libs/engine/migrations/002_b.sql\n"
+    assert not journal.exists()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from grove_schema.catalog import catalog_differences, database_catalog, model_catalog
 from grove_schema.discovery import MigrationFile, discover_stream
-from grove_schema.replay import Replayer, ReplayOptions, StreamReplay
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions, RunBudget, StreamReplay
 from grove_schema.sources import read_migration
 
 from .conftest import EXAMPLE_MIGRATIONS
@@ -283,3 +284,120 @@ def test_a_snapshot_restores_only_into_a_replayer_with_the_same_dev_database_opt
     finally:
         with_database.close()
         without.close()
+
+
+# --- what SQLite rolls back whole, and the budgets -------------------------------------------------
+
+
+def replay_with(options: ReplayOptions, *files: str) -> tuple[StreamReplay, list[tuple[str, object]]]:
+    """Replay `files`; also the catalog differences after each file (the invariant holds)."""
+    replayer = Replayer("engine", options)
+    differences: list[tuple[str, object]] = []
+    try:
+        for number, text in enumerate(files, start=1):
+            name = f"{number:03d}_m.sql"
+            replayer.apply_file(MigrationFile(Path(f"/virtual/{name}"), name, number), text)
+            assert replayer.dev_database is not None
+            found = catalog_differences(model_catalog(replayer.schema), database_catalog(replayer.dev_database))
+            differences += [(name, difference) for difference in found]
+    finally:
+        replayer.close()
+    return replayer.result, differences
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT OR ROLLBACK INTO t VALUES (1, 'b');",
+        "INSERT INTO t VALUES (2, 'a');",  # v is UNIQUE ON CONFLICT ROLLBACK
+        "INSERT INTO guarded VALUES (1);",  # its trigger raises ROLLBACK
+    ],
+    ids=["insert-or-rollback", "on-conflict-rollback", "raise-rollback"],
+)
+def test_an_automatic_rollback_is_a_finding_and_the_replay_goes_on_from_before_the_file(statement: str) -> None:
+    setup = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT ROLLBACK);\nINSERT INTO t VALUES (1, 'a');\n"
+        "CREATE TABLE guarded (id INTEGER PRIMARY KEY);\n"
+        "CREATE TRIGGER guarded_no BEFORE INSERT ON guarded BEGIN SELECT RAISE(ROLLBACK, 'no rows'); END;\n"
+    )
+    change = f"CREATE TABLE made (id INTEGER PRIMARY KEY);\n{statement}\nCREATE TABLE after (id);\nDROP TABLE t;\n"
+    options = ReplayOptions(lint=LintSettings.default())
+    result, differences = replay_with(options, setup, change, "CREATE TABLE third (id INTEGER);\n")
+    assert differences == []
+    rolled = [f for f in result.findings if f.name == "transaction-rolled-back"]
+    assert len(rolled) == 1 and rolled[0].location is not None
+    assert (Path(rolled[0].location.path).name, rolled[0].location.line) == ("002_m.sql", 2)
+    assert "rolled back the whole transaction" in rolled[0].message
+    assert "the state before 002_m.sql" in rolled[0].message
+    assert "2 statements of this file (lines 3, 4)" in rolled[0].message
+    # The file left nothing, as in D1; the next file runs.
+    assert set(result.schema.tables) == {"t", "guarded", "third"}
+    # The lint rules still judged the statements that were not run.
+    dropped = [f for f in result.findings if f.name == "destructive-change"]
+    assert [(Path(f.location.path).name, f.location.line) for f in dropped if f.location] == [("002_m.sql", 4)]
+
+
+def test_connection_state_that_differs_after_a_rollback_is_no_internal_error() -> None:
+    # The dev database once ran the file's earlier statements again after a rollback: with
+    # ignore_check_constraints switched off in between, the re-run INSERT failed outside any
+    # statement and the whole check stopped with "internal error".
+    result, differences = replay_with(
+        ReplayOptions(),
+        "PRAGMA ignore_check_constraints = ON;\n"
+        "CREATE TABLE c (x INTEGER CHECK (x > 0), y UNIQUE ON CONFLICT ROLLBACK);\n",
+        "INSERT INTO c VALUES (-1, 1);\nPRAGMA ignore_check_constraints = OFF;\nINSERT INTO c VALUES (2, 1);\n",
+    )
+    assert differences == []
+    assert [f.name for f in result.findings] == ["transaction-rolled-back"]
+
+
+ENDLESS_SELECT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n"
+
+
+def test_a_file_has_a_time_budget_and_its_finding_lists_what_was_not_run() -> None:
+    options = ReplayOptions(statement_seconds=0.3, file_seconds=0.8, lint=LintSettings.default())
+    file = "CREATE TABLE a (id INTEGER);\n" + ENDLESS_SELECT * 6 + "CREATE TABLE b (id INTEGER);\nDROP TABLE old;\n"
+    started = time.monotonic()
+    result, differences = replay_with(options, "CREATE TABLE old (id INTEGER);\n", file, "CREATE TABLE c (id);\n")
+    assert time.monotonic() - started < 3  # not six statement budgets
+    assert differences == []
+    spent = [f for f in result.findings if f.name == "time-budget"]
+    assert len(spent) == 1 and spent[0].location is not None
+    assert "the time budget of 002_m.sql in the dev database (0.8 s) is spent" in spent[0].message
+    not_run = spent[0].message.rsplit("not run in the dev database: ", 1)[1]
+    assert not_run.startswith(f"{9 - spent[0].location.line} statements of this file")
+    assert set(result.schema.tables) == {"old", "a", "c"}  # what ran before the budget was spent stays
+    assert [f.location.line for f in result.findings if f.name == "destructive-change" and f.location] == [9]
+
+
+def test_a_run_has_a_time_budget_shared_by_its_streams() -> None:
+    budget = RunBudget(0.5)
+    options = ReplayOptions(statement_seconds=0.3, file_seconds=10, run_budget=budget)
+    first, _ = replay_with(options, ENDLESS_SELECT * 3, "CREATE TABLE t (id INTEGER);\n", "CREATE TABLE u (id);\n")
+    assert budget.spent
+    spent = [f for f in first.findings if f.name == "time-budget"]
+    assert len(spent) == 1
+    assert "the run's time budget in the dev database (0.5 s) is spent" in spent[0].message
+    assert "2 later files (002_m.sql, 003_m.sql)" in spent[0].message
+    assert set(first.schema.tables) == {"t", "u"}  # replayed on the model alone
+    replayer = Replayer("curios", options)
+    try:
+        replayer.apply_file(MigrationFile(Path("/virtual/001_c.sql"), "001_c.sql", 1), "CREATE TABLE v (id);\n")
+    finally:
+        replayer.close()
+    second = replayer.result
+    assert [f.name for f in second.findings] == ["time-budget"]
+    assert "1 statement of this file (line 1)" in second.findings[0].message
+    assert set(second.schema.tables) == {"v"}
+    assert replayer.snapshot() is None  # never cached as complete
+
+
+def test_a_stream_that_outgrows_the_heap_is_a_finding_not_gigabytes() -> None:
+    file = "CREATE TABLE z (b BLOB);\n" + "INSERT INTO z VALUES (zeroblob(2000000));\n" * 500
+    result, differences = replay_with(ReplayOptions(), "CREATE TABLE kept (id INTEGER);\n", file)
+    assert differences == []
+    assert [f.name for f in result.findings] == ["memory-limit"]
+    finding = result.findings[0]
+    assert finding.location is not None and 2 < finding.location.line < 501
+    assert "heap limit is 256 MiB" in finding.message and "2,200,000 bytes" in finding.message
+    assert set(result.schema.tables) == {"kept"}

@@ -636,3 +636,23 @@ def test_views_renames_and_create_table_as(data: st.DataObject, files: int) -> N
 @given(st.data(), st.integers(2, 6))
 def test_rows_and_foreign_keys(data: st.DataObject, files: int) -> None:
     check_stream(data, files, ROWS)
+
+
+@pytest.mark.parametrize(("ci", "expected"), [("1", "True 100 None"), ("", "False")])
+def test_ci_runs_a_fixed_bounded_sequence_of_examples(ci: str, expected: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_PROFILE", "CI", "GITHUB_ACTIONS")}
+    if ci:
+        environment["CI"] = ci
+    probe = (
+        "import tests.conftest; from hypothesis import settings; s = settings(); "
+        "print(s.derandomize, s.max_examples, s.database) if s.derandomize else print(s.derandomize)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected

@@ -696,6 +696,7 @@ def cached_check(
                 return decode_report(stored, {})
             except (ValueError, KeyError, TypeError, IndexError) as error:
                 cache.damaged("report", before.key, f"{type(error).__name__}: {error}")
+    from grove_schema.codes import TIME_BUDGET
     from grove_schema.project import check_project
 
     if cache is None:
@@ -713,7 +714,10 @@ def cached_check(
     after = report_inputs(config, databases, history, ignore, hashes)
     if hashes is not None:
         hashes.save()
-    if before is not None and after is not None and after.key == before.key:  # nothing changed meanwhile
+    # Stored only if nothing changed meanwhile, and if no time budget ran out: that depends on the
+    # machine's speed and load, not on the inputs the key holds.
+    spent = any(finding.code == TIME_BUDGET.code for finding in outcome.findings)
+    if before is not None and after is not None and after.key == before.key and not spent:
         cache.write("report", before.key, encode_report(outcome))
     return outcome
 
@@ -725,7 +729,16 @@ def _options_key(database: str, options: ReplayOptions) -> bytes:
     lint = options.lint
     rules = [(r.code, type(r).__module__, type(r).__qualname__) for r in lint.rules]
     retired = (sorted(lint.retired_tables.items()), sorted(lint.retired_columns.items()))
-    settings = ("replay", tool_fingerprint(), database, options.dev_database, options.statement_seconds, rules, retired)
+    settings = (
+        "replay",
+        tool_fingerprint(),
+        database,
+        options.dev_database,
+        options.statement_seconds,
+        options.file_seconds,
+        rules,
+        retired,
+    )
     return hashlib.sha256(repr(settings).encode()).digest()
 
 

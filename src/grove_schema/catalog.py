@@ -2,6 +2,9 @@
 
 The replay's invariant is `model_catalog(schema) == database_catalog(dev_db)` after every file.
 Automatic indexes (from PRIMARY KEY and UNIQUE) are compared by what they index, not by name.
+The SQL the catalog keeps (view SELECTs, trigger WHEN and bodies, CHECK expressions, partial-index
+WHERE clauses) is compared as tokens (`sql_shape`): spaces, comments, letter case and identifier
+quoting aside, as SQLite rewrites it on a rename. Column collations are compared too.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 from typing import Any, Protocol
 
 from grove_schema.model import Schema, Table, key
+from grove_schema.sql.lexer import Token, TokenKind, tokenize
 
 ColumnRow = tuple[str, str, int, str | None, int, int]
 ForeignKeyRow = tuple[tuple[str, ...], str, tuple[str | None, ...], str, str, str]
@@ -18,6 +22,115 @@ IndexRow = tuple[str | None, int, str, int, tuple[str | None, ...]]
 
 class Queryable(Protocol):
     def query(self, sql: str, bindings: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+    def column_collation(self, table: str, column: str) -> str: ...
+
+
+_IGNORED = (TokenKind.SPACE, TokenKind.COMMENT)
+
+
+def sql_shape(text: str | None) -> tuple[str, ...] | None:
+    """SQL as comparable tokens: no spaces or comments, names and keywords in one case, quotes off
+    identifiers (SQLite writes a renamed name as "new"), a trailing `;` dropped."""
+    if text is None:
+        return None
+    return _shape(tokenize(text))
+
+
+def _shape(tokens: list[Token], columns: frozenset[str] | None = None) -> tuple[str, ...]:
+    """With the table's `columns`: a double-quoted name that is none of them is the string SQLite
+    reads it as (its double-quoted-string quirk), which SQLite writes as 'x' when a rename
+    rewrites the table's text."""
+    shaped: list[str] = []
+    for token in tokens:
+        if token.kind in _IGNORED:
+            continue
+        if columns is not None and token.kind is TokenKind.QUOTED and token.text.startswith('"'):
+            name = token.identifier
+            if key(name) not in columns:
+                shaped.append("'" + name.replace("'", "''") + "'")
+                continue
+        if token.kind in (TokenKind.WORD, TokenKind.QUOTED):
+            shaped.append(key(token.identifier))
+        else:
+            shaped.append(token.text)
+    while shaped and shaped[-1] == ";":
+        shaped.pop()
+    return tuple(shaped)
+
+
+def _significant(sql: str) -> list[Token]:
+    return [t for t in tokenize(sql) if t.kind not in _IGNORED]
+
+
+def _after_top_level(tokens: list[Token], word: str, start: int = 0) -> int | None:
+    """The index after the first `word` at parenthesis depth 0 from `start`."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.is_punct("("):
+            depth += 1
+        elif token.is_punct(")"):
+            depth -= 1
+        elif depth == 0 and token.is_word(word):
+            return index + 1
+    return None
+
+
+def _view_select(sql: str) -> tuple[str, ...]:
+    tokens = _significant(sql)
+    at = _after_top_level(tokens, "AS")
+    return _shape(tokens[at:]) if at is not None else ()
+
+
+def _trigger_parts(sql: str) -> tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
+    """A trigger's WHEN expression and its body statements, from its CREATE TRIGGER text."""
+    tokens = _significant(sql)
+    begin = _after_top_level(tokens, "BEGIN")
+    if begin is None:
+        return None, ()
+    when = _after_top_level(tokens[: begin - 1], "WHEN")
+    when_shape = _shape(tokens[when : begin - 1]) if when is not None else None
+    end = len(tokens) - 1 if tokens and tokens[-1].is_word("END") else len(tokens)
+    body: list[tuple[str, ...]] = []
+    current: list[Token] = []
+    for token in tokens[begin:end]:
+        if token.is_punct(";"):
+            if current:
+                body.append(_shape(current))
+            current = []
+        else:
+            current.append(token)
+    if current:
+        body.append(_shape(current))
+    return when_shape, tuple(body)
+
+
+def _index_where(sql: str | None) -> tuple[str, ...] | None:
+    if not sql:
+        return None
+    tokens = _significant(sql)
+    at = _after_top_level(tokens, "WHERE")
+    return _shape(tokens[at:]) if at is not None else None
+
+
+def _table_checks(sql: str, columns: frozenset[str]) -> list[tuple[str, ...]]:
+    """Every CHECK (...) expression of a CREATE TABLE text, column-level and table-level."""
+    tokens = _significant(sql)
+    checks: list[tuple[str, ...]] = []
+    for index, token in enumerate(tokens[:-1]):
+        if not (token.is_word("CHECK") and tokens[index + 1].is_punct("(")):
+            continue
+        depth = 0
+        for end in range(index + 1, len(tokens)):
+            if tokens[end].is_punct("("):
+                depth += 1
+            elif tokens[end].is_punct(")"):
+                depth -= 1
+                if depth == 0:
+                    checks.append(_shape(tokens[index + 2 : end], columns))
+                    break
+    return sorted(checks)
 
 
 def is_internal_table(name: str) -> bool:
@@ -71,15 +184,35 @@ def database_catalog(db: Queryable) -> dict[str, Any]:
             indexes.append(
                 (key(index_name) if origin == "c" else None, int(unique), origin, int(partial), index_columns)
             )
+        table_sql = db.query("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,))[0][0] or ""
         tables[key(name)] = {
             "name": name,
             "columns": columns,
             "foreign_keys": sorted(foreign_keys, key=repr),
             "indexes": sorted(indexes, key=repr),
+            "checks": _table_checks(table_sql, frozenset(key(column[0]) for column in columns)),
+            "collations": [key(db.column_collation(name, column[0])) for column in columns],
+            "index_details": sorted(
+                (
+                    key(index_name),
+                    _index_where(sql),
+                    tuple(
+                        (int(r[3]), key(r[4] or "binary"))
+                        for r in db.query(f"PRAGMA main.index_xinfo({_quote(index_name)})")
+                        if r[5]
+                    ),
+                )
+                for index_name, sql in db.query(
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                    (name,),
+                )
+            ),
         }
-    views = sorted(key(r[0]) for r in db.query("SELECT name FROM sqlite_schema WHERE type = 'view'"))
+    view_rows = db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'view'")
+    views = sorted((key(r[0]), _view_select(r[1] or "")) for r in view_rows)
     triggers = sorted(
-        (key(r[0]), key(r[1])) for r in db.query("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'")
+        (key(r[0]), key(r[1]), *_trigger_parts(r[2] or ""))
+        for r in db.query("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'")
     )
     return {"tables": tables, "views": views, "triggers": triggers, "virtual_tables": sorted(virtual)}
 
@@ -113,16 +246,48 @@ def model_catalog(schema: Schema) -> dict[str, Any]:
                     tuple(key(c.name) if c.name is not None else "<expr>" for c in index.columns),
                 )
             )
+        checks = [c.expression for c in table.checks]  # column-level ones too (their `column` is set)
+        collation_of = {key(c.name): key(c.collation or "binary") for c in table.columns}
         tables[table_key] = {
             "name": table.name,
             "columns": columns,
             "foreign_keys": sorted(foreign_keys, key=repr),
             "indexes": sorted(indexes, key=repr),
+            "checks": sorted(
+                _shape(tokenize(check), frozenset(key(c.name) for c in table.columns)) for check in checks
+            ),
+            "collations": [key(c.collation or "binary") for c in table.columns],
+            "index_details": sorted(
+                (
+                    key(index.name),
+                    sql_shape(index.where),
+                    tuple(
+                        (
+                            int(c.descending),
+                            key(c.collation)
+                            if c.collation
+                            else collation_of.get(key(c.name), "binary")
+                            if c.name is not None
+                            else "binary",
+                        )
+                        for c in index.columns
+                    ),
+                )
+                for index in schema.indexes_of(table.name)
+            ),
         }
     return {
         "tables": tables,
-        "views": sorted(schema.views),
-        "triggers": sorted((k, key(t.table)) for k, t in schema.triggers.items()),
+        "views": sorted((k, sql_shape(v.select) or ()) for k, v in schema.views.items()),
+        "triggers": sorted(
+            (
+                k,
+                key(t.table),
+                sql_shape(t.when),
+                tuple(shape for shape in (sql_shape(s) for s in t.body) if shape),
+            )
+            for k, t in schema.triggers.items()
+        ),
         "virtual_tables": sorted((k, v.module.lower()) for k, v in schema.virtual_tables.items()),
     }
 
@@ -191,7 +356,7 @@ def catalog_differences(model: dict[str, Any], database: dict[str, Any]) -> list
         if name not in model_tables:
             problems.append(f"table {name}: in the database only")
             continue
-        for part in ("columns", "foreign_keys", "indexes"):
+        for part in ("columns", "foreign_keys", "indexes", "checks", "collations", "index_details"):
             if model_tables[name][part] != db_tables[name][part]:
                 problems.append(
                     f"table {name} {part}: model {model_tables[name][part]} != database {db_tables[name][part]}"

@@ -1,5 +1,10 @@
 """The `grove-schema` command line. Exit codes: 0 clean, 1 findings at or above --fail-on,
-2 usage or configuration errors. Errors are one clear line on stderr, never a traceback."""
+2 usage or configuration errors. Errors are one clear line on stderr, never a traceback.
+
+What still escapes (a bug) is caught last: its traceback goes to a log file
+(`$XDG_CACHE_HOME/grove-schema/grove-schema.log`, else a temporary file), the one line on stderr
+names it and asks for a report, and the exit code is 2. `check` prints the findings it gathered
+before (commands/check.py)."""
 
 from __future__ import annotations
 
@@ -311,8 +316,57 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
     except BrokenPipeError:
         return EXIT_CLEAN
     except Exception as error:  # the user never sees a traceback
-        err.write(f"grove-schema: internal error: {type(error).__name__}: {error}\n")
+        log = write_crash_log(error, sys.argv[1:] if argv is None else list(argv))
+        where = f"the traceback is in {log}" if log is not None else "no log file could be written"
+        err.write(
+            f"grove-schema: internal error: {type(error).__name__}: {_one_line(str(error))}; "
+            f"please report it to the grove-schema maintainers ({where})\n"
+        )
         return EXIT_USAGE
+
+
+CRASH_LOG_NAME = "grove-schema.log"
+
+
+def crash_log_directory() -> Path:
+    """`$XDG_CACHE_HOME/grove-schema` (default ~/.cache/grove-schema), as pre-commit keeps its log."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "grove-schema"
+
+
+def write_crash_log(error: BaseException, argv: Sequence[str]) -> Path | None:
+    """Write the traceback of `error` (with the versions and the command) to the crash log, replacing
+    the last one; a temporary file when that folder cannot be written. None when nothing can be."""
+    import platform
+    import tempfile
+    import traceback
+
+    text = (
+        f"### grove-schema {__version__} crashed\n\n"
+        f"command: grove-schema {' '.join(argv)}\n"
+        f"python: {platform.python_version()} ({sys.executable}) on {platform.platform()}\n\n"
+        + "".join(traceback.format_exception(error))
+    )
+    try:
+        directory = crash_log_directory()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / CRASH_LOG_NAME
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+        return path
+    except OSError:
+        pass
+    try:
+        handle, name = tempfile.mkstemp(prefix="grove-schema-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(text)
+        return Path(name)
+    except OSError:
+        return None
+
+
+def _one_line(text: str) -> str:
+    """An exception's text on one line, its control characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:

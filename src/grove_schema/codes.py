@@ -220,6 +220,94 @@ placeholders = { schema = "main", tenant = "main" }
 ```""",
 )
 
+TRANSACTION_ROLLED_BACK = RuleInfo(
+    "GS111",
+    "transaction-rolled-back",
+    Severity.ERROR,
+    "a statement that makes SQLite roll back the whole file (OR ROLLBACK, RAISE(ROLLBACK))",
+    doc="""\
+a statement that makes SQLite roll back the whole file (OR ROLLBACK, RAISE(ROLLBACK))
+
+**Problem**: the statement failed in a way that makes SQLite roll back the whole transaction, not
+just the statement: an `INSERT OR ROLLBACK` or `UPDATE OR ROLLBACK` that hits a constraint, a
+column or table declared `ON CONFLICT ROLLBACK` that a write violates, a trigger that calls
+`RAISE(ROLLBACK, ...)`, a write that the time budget interrupted, or a write that ran out of the
+dev database's memory. D1 runs each migration file as one transaction: real local D1 fails the
+file with `internal error; reference = ...` and rolls all of it back, so nothing the file did
+happened. grove-schema goes on from the state before the file (the rest of the file is checked by
+the lint rules on the schema model, but not run), so later files may report what this file would
+have created as missing.
+
+**Anti-pattern**:
+```sql
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT UNIQUE ON CONFLICT ROLLBACK);
+INSERT INTO tags (name) VALUES ('news');
+INSERT INTO tags (name) VALUES ('news');  -- rolls back the whole file
+```
+
+**Fix**: do not rely on ROLLBACK conflict resolution in a migration. Make the write idempotent
+(`INSERT OR IGNORE`, `ON CONFLICT DO NOTHING`), or let it fail with the default `ABORT` so the
+message names the constraint.
+```sql
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+INSERT OR IGNORE INTO tags (name) VALUES ('news');
+```""",
+)
+TIME_BUDGET = RuleInfo(
+    "GS112",
+    "time-budget",
+    Severity.ERROR,
+    "a file or a whole run spent its time budget in the dev database: what was not run is listed",
+    doc="""\
+a file or a whole run spent its time budget in the dev database: what was not run is listed
+
+**Problem**: every statement runs in the dev database with a time budget, and so does every file
+and the whole run (`[dev_database]` in ownership.toml: `statement_seconds`, `file_seconds`,
+`run_seconds`). A migration that loops (a recursive CTE without an end, a cross join of large
+tables) spends them. When a file's budget is spent, its remaining statements are not run (the
+lint rules still judge them on the schema model); when the run's budget is spent, the rest of the
+stream and the other databases are replayed on the schema model alone. The finding lists what was
+not run, so nothing passes unread: the SQL there was not checked against SQLite.
+
+**Anti-pattern**:
+```sql
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;
+```
+
+**Fix**: bound the query (`WHERE i < 1000`, `LIMIT`); a migration has no reason to run for
+seconds. If a legitimate stream needs more time, raise the budget in ownership.toml.
+```sql
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT count(*) FROM n;
+```""",
+)
+MEMORY_LIMIT = RuleInfo(
+    "GS113",
+    "memory-limit",
+    Severity.ERROR,
+    "a statement that takes the dev database past its memory limit",
+    doc="""\
+a statement that takes the dev database past its memory limit
+
+**Problem**: the dev database keeps SQLite's heap below a fixed limit (256 MiB), so that a
+stream that writes gigabytes (a large `zeroblob()` or `randomblob()` in many rows) is a finding,
+not a machine out of memory. D1 itself limits a string, a BLOB and a row to 2,200,000 bytes
+(`string or blob too big`, real local D1) but accepts databases of gigabytes; a migration that
+fills them is seldom what was meant. SQLite's failure loses the file's transaction: grove-schema
+goes on from the state before the file, and the rest of the file is checked by the lint rules
+only.
+
+**Anti-pattern**:
+```sql
+INSERT INTO attachments (body) VALUES (zeroblob(2000000));  -- repeated 500 times: 1 GB
+```
+
+**Fix**: load data with `wrangler d1 execute --file` or from the application, not in a schema
+migration.
+```sql
+CREATE TABLE attachments (id INTEGER PRIMARY KEY, body BLOB);
+```""",
+)
+
 # Ownership: the map in ownership.toml against the streams (GS2xx).
 PENDING_MOVE = RuleInfo(
     "GS201",
@@ -1041,6 +1129,9 @@ CODES: tuple[RuleInfo, ...] = (
     UNTERMINATED_COMMENT,
     EMPTY_MIGRATION,
     UNRESOLVED_PLACEHOLDER,
+    TRANSACTION_ROLLED_BACK,
+    TIME_BUDGET,
+    MEMORY_LIMIT,
     PENDING_MOVE,
     FOREIGN_TABLE_CHANGE,
     UNOWNED_TABLE,

@@ -59,6 +59,15 @@ class CodeConfig:
 
 
 @dataclass(frozen=True)
+class DevDatabaseBudgets:
+    """`[dev_database]`: the dev database's time budgets, in seconds (docs/dev-database.md)."""
+
+    statement_seconds: float = 2.0
+    file_seconds: float = 30.0
+    run_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     path: Path  # the ownership.toml
     root: Path
@@ -70,6 +79,7 @@ class ProjectConfig:
     rules_ignore: tuple[str, ...] = ()
     rules_severity: dict[str, str] = field(default_factory=dict)
     code: CodeConfig | None = None  # None: no [code] section, no code analysis
+    budgets: DevDatabaseBudgets = field(default_factory=DevDatabaseBudgets)  # [dev_database]
 
     def line_of(self, *dotted_key: str) -> int | None:
         """The line of a key in ownership.toml (`line_of("databases", "curios", "tables")`)."""
@@ -237,6 +247,7 @@ def _resolve(sections: dict[str, Any], path: Path, text: str, root_override: Pat
         text=text,
         rules_ignore=tuple(sections["rules"]["ignore"]),
         rules_severity=dict(sections["rules"]["severity"]),
+        budgets=DevDatabaseBudgets(**sections["dev_database"]),
         code=(
             CodeConfig(
                 roots=tuple(_inside_root(root, r, ("code", "roots"), path, text) for r in code["roots"]),

@@ -106,12 +106,21 @@ class CodeSection(_Section):
     exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
 
 
+class DevDatabaseSection(_Section):
+    """`[dev_database]`: the time budgets of the dev database, in seconds (docs/dev-database.md)."""
+
+    statement_seconds: float = Field(default=2.0, gt=0, le=86_400)
+    file_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    run_seconds: float = Field(default=120.0, gt=0, le=86_400)
+
+
 class OwnershipFile(_Section):
     project: ProjectSection = Field(default_factory=ProjectSection)
     databases: dict[str, DatabaseSection]
     retired: RetiredSection = Field(default_factory=RetiredSection)
     rules: RulesSection = Field(default_factory=RulesSection)
     code: CodeSection | None = None
+    dev_database: DevDatabaseSection = Field(default_factory=DevDatabaseSection)
 
 
 def validate(data: dict[str, Any]) -> dict[str, Any] | tuple[tuple[str, ...], str]:

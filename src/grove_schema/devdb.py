@@ -4,13 +4,26 @@ It checks the schema model; it is never its source. It runs on apsw's bundled SQ
 like D1's) with what D1's runtime (workerd) sets up: defensive mode, D1's limits, foreign keys
 always on, and an authorizer that denies what D1 denies. Nothing it runs can touch a file:
 ATTACH (and VACUUM INTO, which arrives as ATTACH) is denied and the attach limit is 0, extension
-loading is off, and every statement has a time budget.
+loading is off, every statement has a time budget (which the caller may shorten to what is
+left of its file's or its run's budget), and SQLite's heap is capped (`HEAP_LIMIT_BYTES`).
+
+SQLite's progress handler, which enforces the time budget, is not called inside one call of a C
+function, and a few of SQLite's string functions are quadratic (`instr`, `replace`, and the
+two-argument `trim`, `ltrim`, `rtrim`: 97 s for one `trim` of 200,000 characters). The dev
+database replaces them with linear implementations of the same results (`_linear_functions`).
+
+When SQLite rolls the whole transaction back by itself (`INSERT OR ROLLBACK`, a table's
+`ON CONFLICT ROLLBACK`, `RAISE(ROLLBACK, ...)` in a trigger, a write interrupted by the time
+budget, running out of heap), the file's earlier statements are gone with it: the database is as
+it was before the file, which is also what D1 leaves (it rolls back the whole file). `execute`
+then says so (`Outcome.file_lost`), and the file goes on in a fresh transaction from that state.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import apsw
@@ -57,15 +70,33 @@ _TEMP_ACTIONS = {
 }
 
 
+# The dev database's share of memory: SQLite's hard heap limit (sqlite3_hard_heap_limit64, for the
+# whole process). D1 itself allows a database of up to 10 GB, but a migration stream's own rows
+# are a few megabytes; a stream that needs more than this is a finding, not gigabytes of RAM.
+HEAP_LIMIT_BYTES = 256 * 1024 * 1024
+
+
 def sqlite_version() -> str:
     return str(apsw.sqlite_lib_version())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one statement did in the dev database."""
+
+    failure: str | None  # SQLite's message (None: it ran)
+    file_lost: bool = False  # SQLite rolled the whole file's transaction back: the database is as before the file
+    interrupted: bool = False  # the time budget stopped it
+    out_of_memory: bool = False  # the heap limit stopped it
 
 
 class DevDatabase:
     """One D1 database, in memory. Each migration file runs inside one transaction, as in D1."""
 
-    def __init__(self, statement_seconds: float = 5.0) -> None:
+    def __init__(self, statement_seconds: float = 2.0) -> None:
         self.statement_seconds = statement_seconds
+        if apsw.hard_heap_limit(-1) not in range(1, HEAP_LIMIT_BYTES + 1):  # -1 reads it
+            apsw.hard_heap_limit(HEAP_LIMIT_BYTES)
         self._con = apsw.Connection(":memory:")
         self._con.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
         self._con.config(apsw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0)
@@ -77,8 +108,9 @@ class DevDatabase:
         self._deadline = 0.0
         self._con.authorizer = self._authorize
         self._con.set_progress_handler(self._progress, 10_000)
+        for (name, arguments), function in _linear_functions().items():
+            self._con.create_scalar_function(name, function, arguments, deterministic=True, flags=apsw.SQLITE_INNOCUOUS)
         self._in_file = False
-        self._file_statements: list[str] = []  # what the current file ran successfully, to rebuild it
 
     # --- the D1 profile ---------------------------------------------------------------------
 
@@ -126,7 +158,6 @@ class DevDatabase:
     def begin_file(self) -> None:
         self._run_internal("BEGIN")
         self._in_file = True
-        self._file_statements = []
 
     def end_file(self) -> str | None:
         """Commit the file's transaction; a deferred foreign key failure rolls it all back."""
@@ -134,50 +165,65 @@ class DevDatabase:
         try:
             self._run_internal("COMMIT")
         except apsw.Error as error:
-            self._run_internal("ROLLBACK")
+            if self._con.in_transaction:
+                self._run_internal("ROLLBACK")
             return _message(error)
         return None
 
+    def abandon_file(self) -> None:
+        """Roll the file's transaction back and start a fresh one: the state before the file."""
+        if self._con.in_transaction:
+            self._run_internal("ROLLBACK")
+        if self._in_file:
+            self._run_internal("BEGIN")
+
     def execute(self, sql: str) -> str | None:
         """Run one statement. On failure it has no effect, and SQLite's message is returned."""
+        return self.run(sql).failure
+
+    def run(self, sql: str, seconds: float | None = None) -> Outcome:
+        """Run one statement within `seconds` (default: the statement budget). On failure the
+        statement has no effect; when SQLite rolled the file's whole transaction back with it
+        (`Outcome.file_lost`), the database is as it was before the file, in a fresh transaction."""
+        budget = self.statement_seconds if seconds is None else min(seconds, self.statement_seconds)
         savepoint = self._in_file
         if savepoint:
             self._run_internal("SAVEPOINT grove_schema_statement")
         self._denial = None
-        self._deadline = time.monotonic() + self.statement_seconds
+        self._deadline = time.monotonic() + budget
         self._internal = False
         failure: str | None = None
+        interrupted = out_of_memory = False
         try:
             for _row in self._con.execute(sql):
                 pass
         except apsw.InterruptError:
-            failure = f"interrupted: the statement ran longer than {self.statement_seconds:g} s"
+            interrupted = True
+            failure = f"interrupted: the statement ran longer than {budget:g} s"
+        except apsw.NoMemError:
+            out_of_memory = True
+            failure = f"out of memory: the dev database's heap limit is {HEAP_LIMIT_BYTES // 2**20} MiB"
         except apsw.AuthError as error:
             failure = f"{_message(error)}: {self._denial}" if self._denial else _message(error)
         except apsw.Error as error:
             failure = _message(error)
-        except (ValueError, TypeError, OverflowError) as error:
-            failure = str(error)
+        except (ValueError, TypeError, OverflowError, MemoryError) as error:
+            failure = str(error) or type(error).__name__
         finally:
             self._internal = True
+        file_lost = False
         if savepoint:
             if failure is None:
                 self._run_internal("RELEASE grove_schema_statement")
-                self._file_statements.append(sql)
-            elif self._con.in_transaction:
+            elif self._con.in_transaction and not out_of_memory:
                 self._run_internal("ROLLBACK TO grove_schema_statement")
                 self._run_internal("RELEASE grove_schema_statement")
             else:
-                self._rebuild_file()
-        return failure
-
-    def _rebuild_file(self) -> None:
-        """SQLite rolled the whole transaction back (an interrupted write, INSERT OR ROLLBACK,
-        RAISE(ROLLBACK)), taking the file's earlier statements with it: run them again, so the
-        failed statement alone has no effect, as everywhere else."""
-        self._run_internal("BEGIN")
-        for statement in self._file_statements:
-            self._run_internal(statement)
+                # SQLite rolled the whole transaction back (or, out of heap, we do: nothing else
+                # frees the file's pages): the state before the file.
+                file_lost = True
+                self.abandon_file()
+        return Outcome(failure, file_lost, interrupted, out_of_memory)
 
     def _run_internal(self, sql: str) -> None:
         self._internal = True
@@ -190,6 +236,11 @@ class DevDatabase:
         self._internal = True
         self._deadline = time.monotonic() + 3600
         return [tuple(row) for row in self._con.execute(sql, bindings)]
+
+    def column_collation(self, table: str, column: str) -> str:
+        """A column's collation as SQLite resolved it (sqlite3_table_column_metadata)."""
+        self._internal = True
+        return str(self._con.column_metadata("main", table, column)[1])
 
     def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
         yield from self.query(sql)
@@ -204,6 +255,78 @@ class DevDatabase:
 
     def close(self) -> None:
         self._con.close()
+
+
+# --- linear versions of SQLite's quadratic string functions ------------------------------------
+
+_cast_connection: apsw.Connection | None = None
+
+
+def _as_text(value: Any) -> str:
+    """A value as SQLite's sqlite3_value_text sees it."""
+    global _cast_connection
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, int):
+        return str(value)
+    if _cast_connection is None:  # a real: SQLite's own rendering (1.0, 1.0e+20), not Python's
+        _cast_connection = apsw.Connection(":memory:")
+    ((text,),) = _cast_connection.execute("SELECT CAST(? AS TEXT)", (value,)).fetchall()
+    return str(text)
+
+
+def _text_result(text: str) -> str | bytes:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # it came from a blob that is not UTF-8: give its bytes back
+        return text.encode("utf-8", "surrogateescape")
+    return text
+
+
+def _instr(haystack: Any, needle: Any) -> int | None:
+    if haystack is None or needle is None:
+        return None
+    if isinstance(haystack, bytes) and isinstance(needle, bytes):
+        return haystack.find(needle) + 1
+    return _as_text(haystack).find(_as_text(needle)) + 1
+
+
+def _replace(text: Any, pattern: Any, replacement: Any) -> Any:
+    if text is None or pattern is None:
+        return None
+    old = _as_text(pattern)
+    if not old:
+        return _text_result(_as_text(text))  # SQLite gives the first argument back, as text
+    if replacement is None:
+        return None
+    return _text_result(_as_text(text).replace(old, _as_text(replacement)))
+
+
+def _trimmer(left: bool, right: bool) -> Callable[[Any, Any], Any]:
+    def trim(text: Any, characters: Any) -> Any:
+        if text is None or characters is None:
+            return None
+        value, removed = _as_text(text), set(_as_text(characters))
+        start, end = 0, len(value)
+        while left and start < end and value[start] in removed:
+            start += 1
+        while right and end > start and value[end - 1] in removed:
+            end -= 1
+        return _text_result(value[start:end])
+
+    return trim
+
+
+def _linear_functions() -> dict[tuple[str, int], Callable[..., Any]]:
+    return {
+        ("instr", 2): _instr,
+        ("replace", 3): _replace,
+        ("trim", 2): _trimmer(True, True),
+        ("ltrim", 2): _trimmer(True, False),
+        ("rtrim", 2): _trimmer(False, True),
+    }
 
 
 def _message(error: BaseException) -> str:

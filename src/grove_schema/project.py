@@ -7,8 +7,10 @@ what `grove-schema lock` and `grove-schema new` produce.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +34,7 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
-from grove_schema.replay import LintSettings, ReplayOptions, StreamReplay, TextReader, replay_stream
+from grove_schema.replay import LintSettings, ReplayOptions, RunBudget, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration, substitute_placeholders
 from grove_schema.suppressions import apply_suppressions
@@ -99,7 +101,7 @@ def check_project(
     databases: list[str] | None = None,
     read: TextReader = read_migration,
     dev_database: bool = True,
-    statement_seconds: float = 5.0,
+    statement_seconds: float | None = None,
     history: bool = False,
     ignore: Sequence[str] = (),
     replay: Callable[..., StreamReplay] = replay_stream,
@@ -110,6 +112,7 @@ def check_project(
 
     Findings in locked (applied) files are info unless `history`: production already ran them.
     `ignore` names rules to switch off, beside the configuration's `[rules] ignore`.
+    The dev database's time budgets come from `[dev_database]` (`statement_seconds` overrides one).
     `replay` replays one stream (replay.replay_stream's signature; cache.replay_cached resumes from
     a cached prefix). With a `[code]` section the application code is audited too (`code_cache`
     keeps each source file's parse by content hash)."""
@@ -117,7 +120,14 @@ def check_project(
     for key in keys:
         config.database(key)  # unknown keys are a usage error
     lint, ignored, severities = lint_settings(config, ignore)
-    options = ReplayOptions(dev_database=dev_database, statement_seconds=statement_seconds, lint=lint)
+    budgets = config.budgets
+    options = ReplayOptions(
+        dev_database=dev_database,
+        statement_seconds=budgets.statement_seconds if statement_seconds is None else statement_seconds,
+        lint=lint,
+        file_seconds=budgets.file_seconds,
+        run_budget=RunBudget(budgets.run_seconds),
+    )
     outcome = ProjectReplay(config)
     applied: set[str] = set()
     claimed = _claimed_directories(config)  # once: every stream's stray check asks it
@@ -420,39 +430,150 @@ def write_locks(config: ProjectConfig, databases: list[str] | None = None, *, fo
     return results
 
 
-def create_migration(config: ProjectConfig, key: str, name: str) -> Path:
-    """`grove-schema new`: create the reserved number's file and bump the reservation, each atomically."""
+# `new` notes what it is about to do here, so that a run killed between creating the migration and
+# bumping the reservation can be finished by the next one (not `.sql`: wrangler never reads it).
+NEW_JOURNAL_NAME = ".grove-schema-new.journal"
+NEW_LOCK_SECONDS = 30.0
+
+
+def create_migration(
+    config: ProjectConfig,
+    key: str,
+    name: str,
+    body: str | None = None,
+    *,
+    notify: Callable[[str], None] | None = None,
+) -> Path:
+    """`grove-schema new`: create the reserved number's file and bump the reservation.
+
+    One `new` at a time per migrations folder (an exclusive `flock` on the folder); the file is
+    created whole and only if its name is free (a hard link of a complete temporary file, which
+    fails when the name exists); the bump is journalled first, so that a run killed between the
+    two steps is finished by the next one (`notify` is told). `body` replaces the template's
+    second line on (`drop --new` writes its migration in the same step)."""
     database = config.database(key)
     directory = database.migrations_dir
     if not directory.is_dir():
         raise UsageError(f"the migrations directory of database {key!r} does not exist: {directory}")
-    survey = survey_database(database, is_default=True, root=config.root)
-    if survey.journal is not None:
-        raise UsageError(
-            f"the migrations of database {key!r} are listed in drizzle-kit's {survey.journal.name}: create the next "
-            "one with `drizzle-kit generate`, which writes its journal entry too"
+    with _folder_lock(directory):
+        repaired = _finish_interrupted_new(directory, database.reservation)
+        if repaired is not None and notify is not None:
+            notify(repaired)
+        survey = survey_database(database, is_default=True, root=config.root)
+        if survey.journal is not None:
+            raise UsageError(
+                f"the migrations of database {key!r} are listed in drizzle-kit's {survey.journal.name}: create "
+                "the next one with `drizzle-kit generate`, which writes its journal entry too"
+            )
+        files = survey.files
+        reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
+        plan = plan_new_migration(
+            directory,
+            files,
+            name,
+            reservation_path=database.reservation,
+            reservation_text=reservation_text,
+            layout=database.layout,
         )
-    files = survey.files
-    reservation_text = _read_optional_text(database.reservation) if database.reservation is not None else None
-    plan = plan_new_migration(
-        directory,
-        files,
-        name,
-        reservation_path=database.reservation,
-        reservation_text=reservation_text,
-        layout=database.layout,
-    )
-    if plan.path.exists() or plan.path.is_symlink():
-        raise UsageError(f"{plan.path} already exists")
-    plan.path.parent.mkdir(parents=True, exist_ok=True)  # a nested layout's new folder
-    write_atomically(plan.path, plan.content)
-    if plan.reservation_path is not None and plan.reservation_content is not None:
+        content = plan.content if body is None else f"{plan.content.splitlines()[0]}\n{body}"
+        plan.path.parent.mkdir(parents=True, exist_ok=True)  # a nested layout's new folder
+        journal = directory / NEW_JOURNAL_NAME
+        bump = plan.reservation_path is not None and plan.reservation_content is not None
+        if bump:
+            import json
+
+            entry = {
+                "migration": plan.path.relative_to(directory).as_posix(),
+                "reservation": str(plan.reservation_path),
+            }
+            write_atomically(journal, json.dumps({**entry, "content": plan.reservation_content}) + "\n")
         try:
-            write_atomically(plan.reservation_path, plan.reservation_content)
-        except OSError:
-            plan.path.unlink(missing_ok=True)  # all or nothing: a file without its bump is out of sync
+            _create_exclusively(plan.path, content)
+        except FileExistsError:
+            journal.unlink(missing_ok=True)
+            raise UsageError(f"{plan.path} already exists") from None
+        except BaseException:
+            journal.unlink(missing_ok=True)
             raise
+        if bump:
+            assert plan.reservation_path is not None and plan.reservation_content is not None
+            try:
+                write_atomically(plan.reservation_path, plan.reservation_content)
+            except OSError:
+                plan.path.unlink(missing_ok=True)  # all or nothing: a file without its bump is out of sync
+                journal.unlink(missing_ok=True)
+                raise
+            journal.unlink(missing_ok=True)
     return plan.path
+
+
+@contextlib.contextmanager
+def _folder_lock(directory: Path) -> Iterator[None]:
+    """An exclusive flock on the migrations folder itself (no lock file to clean up or to commit);
+    released when the descriptor closes, so also when the process dies."""
+    import fcntl
+
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        waited_until = time.monotonic() + NEW_LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > waited_until:
+                    raise UsageError(
+                        f"another grove-schema new has held {directory} for {NEW_LOCK_SECONDS:g} s; try again"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _create_exclusively(path: Path, text: str) -> None:
+    """Create `path` holding `text`, whole (never half a file) and only if no entry has that name."""
+    from grove_schema.files import write_atomically as write
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    write(temporary, text)
+    try:
+        os.link(temporary, path)  # fails with FileExistsError if the name is taken, even by a folder
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _finish_interrupted_new(directory: Path, reservation_path: Path | None) -> str | None:
+    """Finish (or forget) a `new` that was killed between its two steps; what was done, or None.
+
+    The journal lies in the migrations folder, which a repository carries: it is trusted only to
+    name a migration inside that folder and the database's own configured reservation file, never
+    another path to write."""
+    import json
+
+    journal = directory / NEW_JOURNAL_NAME
+    try:
+        entry = json.loads(journal.read_text(encoding="utf-8"))
+        migration, reservation, content = (str(entry[k]) for k in ("migration", "reservation", "content"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)
+        return f"grove-schema: removed the unreadable journal of an interrupted new: {journal}"
+    if reservation_path is None or reservation != str(reservation_path):
+        journal.unlink(missing_ok=True)
+        return f"grove-schema: removed the journal of an interrupted new that names another reservation file: {journal}"
+    target = directory / migration
+    if ".." in Path(migration).parts or Path(migration).is_absolute() or not target.is_file():
+        journal.unlink(missing_ok=True)  # killed before the file existed: nothing happened
+        return None
+    write_atomically(Path(reservation), content)
+    journal.unlink(missing_ok=True)
+    number = content.splitlines()[0] if content else "?"
+    return (
+        f"grove-schema: an earlier new was interrupted after creating {migration}: "
+        f"{Path(reservation).name} now holds {number}"
+    )
 
 
 def write_atomically(path: Path, text: str) -> None:

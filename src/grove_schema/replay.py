@@ -3,10 +3,19 @@
 Every statement is parsed, planned against the model, and run in the D1-profile dev database.
 A statement the dev database rejects has no effect on the model and becomes a finding; replay
 goes on with the next one, as a compiler does, so one bad statement hides nothing after it.
+
+The dev database has budgets: time per statement, per file and per run, and SQLite's heap. When a
+file cannot go on in the dev database (SQLite rolled its whole transaction back, the heap or the
+file's time ran out), the rest of the file is not run there: the lint rules still judge each of
+its statements on the model, and after the file the model is put back to the state the dev
+database is in (before the file, when SQLite lost its transaction). When the run's time is spent,
+the rest is replayed on the model alone. Each case is one finding that lists what was not run.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,22 +23,27 @@ from typing import TYPE_CHECKING
 
 from grove_schema.codes import (
     EMPTY_MIGRATION,
+    MEMORY_LIMIT,
     MISSING_SEMICOLON,
     PARSE_ERROR,
     SQLITE_ERROR,
+    TIME_BUDGET,
+    TRANSACTION_ROLLED_BACK,
     UNSUPPORTED_STATEMENT,
     UNTERMINATED_COMMENT,
 )
 from grove_schema.d1 import MAX_STATEMENT_BYTES
-from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
 from grove_schema.layouts import MigrationFile
 from grove_schema.model import Schema, SourceRef
+from grove_schema.progress import gathered
 from grove_schema.schema_changes import Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
 from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.suppressions import FileLayout
 
 if TYPE_CHECKING:
+    from grove_schema.devdb import Outcome
     from grove_schema.rules.base import Rule, Violation
 
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
@@ -81,14 +95,55 @@ class LintSettings:
         return cls(rules=ALL_RULES)
 
 
+# The default time budgets in the dev database (docs/dev-database.md): Grove's real stream of 87
+# files replays in about 1.2 s.
+# A legitimate 10 MB file of 74,000 INSERTs takes about 15 s on a loaded machine: the file budget
+# leaves it twice that.
+STATEMENT_SECONDS = 2.0
+FILE_SECONDS = 30.0
+RUN_SECONDS = 120.0
+
+
+class RunBudget:
+    """The time budget of a whole run, shared by the replays of every stream; its clock starts at
+    the first statement."""
+
+    def __init__(self, seconds: float = RUN_SECONDS) -> None:
+        self.seconds = seconds
+        self._deadline: float | None = None
+
+    def left(self) -> float:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.seconds
+        return self._deadline - time.monotonic()
+
+    @property
+    def spent(self) -> bool:
+        return self._deadline is not None and self.left() <= 0
+
+
 @dataclass(frozen=True)
 class ReplayOptions:
-    """How a stream is replayed: with the dev database or on the model alone, each statement's time
-    budget in the dev database, and the lint rules that judge each statement."""
+    """How a stream is replayed: with the dev database or on the model alone, the time budgets in
+    the dev database (per statement, per file, and the run's, shared by every stream), and the
+    lint rules that judge each statement."""
 
     dev_database: bool = True
-    statement_seconds: float = 5.0
+    statement_seconds: float = STATEMENT_SECONDS
     lint: LintSettings = field(default_factory=LintSettings)
+    file_seconds: float = FILE_SECONDS
+    run_budget: RunBudget | None = field(default=None, compare=False)
+
+
+@dataclass
+class _Stop:
+    """Why the rest of a file (or of the run) is not run in the dev database, and its finding."""
+
+    finding: int  # the index of its finding in the result
+    message: str
+    path: str  # the file where it stopped
+    lines: list[int] = field(default_factory=list)  # the statements not run
+    files: list[str] = field(default_factory=list)  # later files not run (the run's budget)
 
 
 # Text that can leave connection state outside the database pages a snapshot keeps.
@@ -110,10 +165,16 @@ class Replayer:
     """Replays files one at a time; `schema` and `dev_database` can be inspected between files."""
 
     def __init__(self, database: str, options: ReplayOptions | None = None) -> None:
+        gathered(self)  # kept for a report if the run stops on a bug (progress.gathering)
         self.options = options if options is not None else ReplayOptions()
         self.lint = self.options.lint
         self.result = StreamReplay(database=database)
         self._file_rule_findings: list[tuple[int, Rule]] = []  # this file's rule errors: (index, rule)
+        self._file_stop: _Stop | None = None  # the rest of this file is not run in the dev database
+        self._resume: Schema | None = None  # the model to go on from after this file
+        self._run_stop: _Stop | None = None  # the run's budget is spent: the rest is model-only
+        self._file_deadline = math.inf
+        self._file_start = Schema()
         # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
         self._snapshot_complete = True
         self.dev_database = None
@@ -170,15 +231,27 @@ class Replayer:
             )
         )
         file_start = result.schema.snapshot()
+        self._file_start = file_start
         db = self.dev_database
-        if db is not None:
+        if db is not None and self._run_stop is None:
             db.begin_file()
+        elif self._run_stop is not None:
+            self._note_not_run(self._run_stop, migration.name)
         last_location = Location(path, 1, 1)
         self._file_rule_findings = []
+        self._file_stop, self._resume = None, None
+        self._file_deadline = time.monotonic() + self.options.file_seconds
         for raw in split.statements:
             last_location = location(raw.start)
             self._apply_statement(migration, raw, text, location, ref_at)
-        if db is not None:
+        if self._file_stop is not None:
+            self._note_not_run(self._file_stop)
+            assert self._resume is not None
+            result.schema = self._resume  # what the dev database holds: the statements not run left no trace
+            self._file_stop = None
+        if self._run_stop is not None and self._run_stop.path == path:
+            self._note_not_run(self._run_stop)
+        if db is not None and self._run_stop is None:
             failure = db.end_file()
             if failure is not None:
                 result.schema = file_start
@@ -274,14 +347,31 @@ class Replayer:
         plan = plan_change(result.schema, statement, ref_at) if statement is not None else None
         violations = self._run_rules(migration, statement, where, location) if statement is not None else []
 
-        db = self.dev_database
+        db = self.dev_database if self._run_stop is None and self._file_stop is None else None
+        seconds = self.options.statement_seconds
+        if db is not None:
+            seconds = self._seconds_left(migration, where)
+            if self._run_stop is not None or self._file_stop is not None:
+                db = None
         if db is None:
             refusal = plan.message if isinstance(plan, Refusal) else None
             explained = self._report_violations(violations, migration, refusal)
             self._apply_without_database(migration, raw, statement, parse_problem, plan, where, location, explained)
+            stop = self._file_stop or self._run_stop
+            if stop is not None and stop.path == where.path:
+                stop.lines.append(where.line)
+            if self._file_stop is not None:  # its change is undone after the file: record it as not applied
+                last = result.statements.pop()
+                result.statements.append(replace(last, applied=False, error="not run in the dev database"))
             return
-        failure = db.execute(raw.text)
+        outcome = db.run(raw.text, seconds)
+        failure = outcome.failure
+        if outcome.interrupted and seconds < self.options.statement_seconds:
+            failure = self._budget_message(migration)
         explained = self._report_violations(violations, migration, failure)
+        if failure is not None and self._stopped_by(outcome, migration, where, failure, seconds, explained):
+            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+            return
         if failure is None:
             if statement is None or (statement.kind is Kind.UNKNOWN):
                 assert parse_problem is not None or statement is not None
@@ -318,6 +408,124 @@ class Replayer:
         else:
             result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", where))
         result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+
+    def _seconds_left(self, migration: MigrationFile, where: Location) -> float:
+        """The time this statement may take; when the file's or the run's budget is already spent,
+        the stop is recorded (and the statement is not run)."""
+        budget = self.options.run_budget
+        run_left = budget.left() if budget is not None else math.inf
+        file_left = self._file_deadline - time.monotonic()
+        if run_left <= 0:
+            self._stop_run(migration, where, f"{self._budget_message(migration, run=True)} before this statement")
+        elif file_left <= 0:
+            self._stop_file(migration, where, f"{self._budget_message(migration)} before this statement", lost=False)
+        return min(self.options.statement_seconds, run_left, file_left)
+
+    def _budget_message(self, migration: MigrationFile, *, run: bool = False) -> str:
+        budget = self.options.run_budget
+        if run or (budget is not None and budget.left() <= 0.05):
+            total = budget.seconds if budget is not None else 0
+            return f"the run's time budget in the dev database ({total:g} s) is spent"
+        return f"the time budget of {migration.name} in the dev database ({self.options.file_seconds:g} s) is spent"
+
+    def _stopped_by(
+        self,
+        outcome: Outcome,
+        migration: MigrationFile,
+        where: Location,
+        failure: str,
+        seconds: float,
+        explained: bool,
+    ) -> bool:
+        """When the statement's failure ends the file (or the run) in the dev database: its finding,
+        and True."""
+        run_budget = self.options.run_budget
+        if outcome.interrupted and seconds < self.options.statement_seconds:
+            if run_budget is not None and run_budget.left() <= 0.05:
+                self._stop_run(migration, where, f"{failure} during this statement")
+            else:
+                self._stop_file(
+                    migration, where, f"{failure} during this statement", lost=outcome.file_lost, code=TIME_BUDGET
+                )
+            return True
+        if not outcome.file_lost:
+            return False
+        if outcome.out_of_memory:
+            code, what = MEMORY_LIMIT, f"{failure} (a string, BLOB or row in D1 is at most 2,200,000 bytes)"
+        else:
+            code = TRANSACTION_ROLLED_BACK
+            if outcome.interrupted:
+                what = f"{failure}, and SQLite rolled back the whole transaction with the interrupted write"
+            else:
+                what = (
+                    f"{failure}, and SQLite rolled back the whole transaction (ROLLBACK conflict resolution: "
+                    "OR ROLLBACK, ON CONFLICT ROLLBACK, or RAISE(ROLLBACK)); real local D1 fails the file with "
+                    '"internal error"'
+                )
+        self._stop_file(migration, where, what, lost=True, code=code, explained=explained)
+        return True
+
+    def _stop_file(
+        self,
+        migration: MigrationFile,
+        where: Location,
+        what: str,
+        *,
+        lost: bool,
+        code: RuleInfo = TIME_BUDGET,
+        explained: bool = False,
+    ) -> None:
+        db = self.dev_database
+        if lost:
+            state = f"the dev database goes on from the state before {migration.name} (D1 rolls back the whole file)"
+            self._resume = self._file_start.snapshot()
+        else:
+            state = f"the dev database keeps what {migration.name} ran before it"
+            self._resume = self.result.schema.snapshot()
+        if db is not None and lost:
+            db.abandon_file()
+        if code is TIME_BUDGET:
+            self._snapshot_complete = False  # it depends on the machine's speed: never resume from here
+        message = f"{what}; {state}"
+        if explained:
+            message = f"{message} (a rule above says why the statement fails)"
+        self.result.findings.append(make_finding(code, message, where))
+        self._file_stop = _Stop(len(self.result.findings) - 1, message, where.path)
+
+    def _stop_run(self, migration: MigrationFile, where: Location, what: str) -> None:
+        """The run's budget is spent: the file's transaction is rolled back (its statements so far
+        stay in the model: from here on the model alone is replayed) and the dev database is done."""
+        db = self.dev_database
+        if db is not None:
+            db.abandon_file()
+            db.end_file()
+        self._snapshot_complete = False
+        message = (
+            f"{what}; the rest of {self.result.database}'s stream (and of any database after it) is replayed "
+            "on the schema model alone and checked by the lint rules, not run in SQLite"
+        )
+        self.result.findings.append(make_finding(TIME_BUDGET, message, where))
+        self._run_stop = _Stop(len(self.result.findings) - 1, message, where.path)
+
+    def _note_not_run(self, stop: _Stop, file_name: str | None = None) -> None:
+        """Rewrite the stop's finding with what was not run so far."""
+        if file_name is not None:
+            stop.files.append(file_name)
+        parts = []
+        if stop.lines:
+            count = len(stop.lines)
+            shown = ", ".join(str(line) for line in stop.lines[:20]) + (", ..." if count > 20 else "")
+            plural = "s" if count != 1 else ""
+            parts.append(f"{count} statement{plural} of this file (line{plural} {shown})")
+        if stop.files:
+            count = len(stop.files)
+            shown = ", ".join(stop.files[:20]) + (", ..." if count > 20 else "")
+            parts.append(f"{count} later file{'s' if count != 1 else ''} ({shown})")
+        if parts:
+            finding = self.result.findings[stop.finding]
+            self.result.findings[stop.finding] = replace(
+                finding, message=f"{stop.message}; not run in the dev database: {' and '.join(parts)}"
+            )
 
     def _run_rules(
         self, migration: MigrationFile, statement: Statement, where: Location, locate: Callable[[int], Location]

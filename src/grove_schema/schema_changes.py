@@ -8,7 +8,7 @@ table with rows, a UNIQUE index over duplicates) are the dev database's to repor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from grove_schema.catalog import automatic_indexes
@@ -45,7 +45,7 @@ from grove_schema.sql.parsing import (
     Statement,
 )
 from grove_schema.sql.quoting import quote_name
-from grove_schema.sql.references import expression_columns, identifiers_in
+from grove_schema.sql.references import column_references, expression_columns, identifiers_in
 
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 
@@ -537,8 +537,9 @@ def _quoted_name(expression: str) -> str | None:
     return None
 
 
-def rename_identifier(sql: str, old: str, new: str) -> str:
-    """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text.
+def rename_identifier(sql: str, old: str, new: str, skip: Sequence[tuple[int, int]] = ()) -> str:
+    """Replace every name token spelling `old` with `new`, as SQLite's rename rewrites the text,
+    except inside the `skip` ranges of offsets.
 
     A name right after AS is an alias (`SELECT b AS a`, `FROM t AS a`), which SQLite leaves alone."""
     wanted = key(old)
@@ -550,7 +551,13 @@ def rename_identifier(sql: str, old: str, new: str) -> str:
             continue
         after_as = previous is not None and previous.is_word("AS")
         previous = token
-        if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and key(token.identifier) == wanted and not after_as:
+        skipped = any(start <= token.start < end for start, end in skip)
+        if (
+            token.kind in (TokenKind.WORD, TokenKind.QUOTED)
+            and key(token.identifier) == wanted
+            and not after_as
+            and not skipped
+        ):
             pieces.append(sql[last : token.start])
             pieces.append(quote_name(new, always=token.kind is TokenKind.QUOTED))
             last = token.end
@@ -558,6 +565,26 @@ def rename_identifier(sql: str, old: str, new: str) -> str:
         return sql
     pieces.append(sql[last:])
     return "".join(pieces)
+
+
+def fix_double_quoted_strings(target: Schema) -> None:
+    """What SQLite does to the schema before any rename (sqlite_rename_quotefix): a double-quoted
+    word in a CHECK that names no column of its table is the string it reads, and is rewritten
+    as one ('b'), so that a later column of that name does not capture it."""
+    for table_key, table in list(target.tables.items()):
+        columns = {key(c.name) for c in table.columns}
+        checks = tuple(c.model_copy(update={"expression": _quote_fixed(c.expression, columns)}) for c in table.checks)
+        if checks != table.checks:
+            target.tables[table_key] = table.model_copy(update={"checks": checks})
+
+
+def _quote_fixed(sql: str, columns: set[str]) -> str:
+    pieces, last = [], 0
+    for token in tokenize(sql):
+        if token.kind is TokenKind.QUOTED and token.text.startswith('"') and key(token.identifier) not in columns:
+            pieces += [sql[last : token.start], "'" + token.identifier.replace("'", "''") + "'"]
+            last = token.end
+    return "".join(pieces) + sql[last:] if pieces else sql
 
 
 def _drop_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
@@ -637,11 +664,13 @@ def _rename_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     def apply(target: Schema) -> None:
         # SQLite rewrites every place the schema names the column: the table itself, the children's
         # foreign keys, and the table's indexes, triggers and the views that mention it.
+        fix_double_quoted_strings(target)
+        before = target.snapshot()  # names in trigger bodies resolve against the schema before
         target.tables[table_key] = _table_with_column_renamed(target.tables[table_key], old, new, ref)
         _rename_referenced_column(target, table_key, old, new)
         _rename_column_in_indexes(target, table_key, old, new, ref)
-        _rename_column_in_triggers(target, table_key, old, new, ref)
-        _rename_column_in_views(target, table_key, old, new, ref)
+        _rename_column_in_triggers(target, before, table_key, old, new, ref)
+        _rename_column_in_views(target, before, table_key, old, new, ref)
 
     return Change(apply, f"rename column {table.name}.{old} to {new}")
 
@@ -731,28 +760,75 @@ def _rename_column_in_indexes(target: Schema, table_key: str, old: str, new: str
         )
 
 
-def _rename_column_in_triggers(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
+def _rename_column_in_triggers(
+    target: Schema, before: Schema, table_key: str, old: str, new: str, ref: SourceRef
+) -> None:
+    """SQLite renames the column where it resolves to the table: in the table's own triggers
+    (NEW.c, OLD.c, UPDATE OF c, the body) and in any trigger whose body uses the table's column
+    (`INSERT INTO t (c)` in a trigger on another table); never another table's column of the
+    same name (`INSERT INTO other (c)` in the table's own trigger)."""
     for trigger_key, trigger in list(target.triggers.items()):
-        if key(trigger.table) == table_key:
-            target.triggers[trigger_key] = trigger.model_copy(
-                update={
-                    "update_columns": _rename_names(trigger.update_columns, old, new),
-                    "when": rename_identifier(trigger.when, old, new) if trigger.when else None,
-                    "body": tuple(rename_identifier(s, old, new) for s in trigger.body),
-                    "provenance": trigger.provenance.with_change(ref),
-                }
-            )
+        on_table = key(trigger.table) == table_key
+        body = tuple(
+            _rename_column_in_statement(s, before, trigger.table, table_key, old, new, on_table) for s in trigger.body
+        )
+        if not on_table and body == trigger.body:
+            continue
+        update = {"body": body, "provenance": trigger.provenance.with_change(ref)}
+        if on_table:
+            update["update_columns"] = _rename_names(trigger.update_columns, old, new)
+            update["when"] = rename_identifier(trigger.when, old, new) if trigger.when else None
+        target.triggers[trigger_key] = trigger.model_copy(update=update)
 
 
-def _rename_column_in_views(target: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
-    """Views whose text mentions the table have the column renamed in their SELECT."""
+def _rename_column_in_statement(
+    sql: str, before: Schema, trigger_table: str, table_key: str, old: str, new: str, on_table: bool
+) -> str:
+    """One trigger body statement with the column renamed where it resolves to the table."""
+    uses = column_references(sql, before, trigger_table)
+    if uses is None:  # sqlglot cannot read it: the table's own triggers are renamed by name
+        return rename_identifier(sql, old, new) if on_table else sql
+    if (table_key, key(old)) not in uses:
+        return sql
+    return rename_identifier(sql, old, new, skip=_names_of_other_tables(sql, before, table_key, on_table))
+
+
+def _names_of_other_tables(sql: str, before: Schema, table_key: str, on_table: bool) -> list[tuple[int, int]]:
+    """The offsets of names that cannot be the table's column: `(a, b)` in `INSERT INTO other
+    (a, b)`, `other.a` for another table, and `NEW.a` / `OLD.a` in a trigger on another table."""
+    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    others = {k for k in (*before.tables, *before.views) if k != table_key}
+    if not on_table:
+        others |= {"new", "old"}
+    ranges = []
+    for index in range(len(tokens) - 2):
+        first, second, third = tokens[index : index + 3]
+        if first.is_word("INTO") and third.is_punct("(") and key(second.identifier) != table_key:
+            closing = next((t for t in tokens[index + 3 :] if t.is_punct(")")), None)
+            ranges.append((third.start, closing.end if closing is not None else len(sql)))
+        elif (
+            first.kind in (TokenKind.WORD, TokenKind.QUOTED)
+            and second.is_punct(".")
+            and key(first.identifier) in others
+        ):
+            ranges.append((third.start, third.end))
+    return ranges
+
+
+def _rename_column_in_views(target: Schema, before: Schema, table_key: str, old: str, new: str, ref: SourceRef) -> None:
+    """Views whose text mentions the table have the column renamed in their SELECT, where it can
+    be the table's (not `other.c` of another table)."""
     for view_key, view in list(target.views.items()):
-        if table_key in identifiers_in(view.select):
+        if table_key not in identifiers_in(view.select):
+            continue
+        uses = column_references(view.select, before)
+        if uses is not None and (table_key, key(old)) not in uses:
+            continue
+        skip = _names_of_other_tables(view.select, before, table_key, on_table=True)
+        select = rename_identifier(view.select, old, new, skip=skip)
+        if select != view.select:
             target.views[view_key] = view.model_copy(
-                update={
-                    "select": rename_identifier(view.select, old, new),
-                    "provenance": view.provenance.with_change(ref),
-                }
+                update={"select": select, "provenance": view.provenance.with_change(ref)}
             )
 
 
@@ -775,6 +851,7 @@ def _rename_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     old_name = stmt.table
 
     def apply(target: Schema) -> None:
+        fix_double_quoted_strings(target)
         new_key = key(new)
         if is_virtual:
             vtable = target.virtual_tables.pop(old_key)

@@ -554,6 +554,56 @@ CASES: tuple[Case, ...] = (
         change=("".join(f"INSERT INTO stl2 (v) VALUES ('{'y' * 49_970}');\n" for _ in range(3)),),
         local=S,
     ),
+    # --- value length (SQLITE_LIMIT_LENGTH): measured, D1's limits page says 1,000,000 then 2,000,000 ----
+    Case(
+        "value-length/blob-2200000", "sqlite-error", "SELECT length(zeroblob(2200000)) into a row",
+        setup=("CREATE TABLE vl1 (n INTEGER);\n",), change=("INSERT INTO vl1 SELECT length(zeroblob(2200000));\n",),
+        local=S, note="a value of 2,200,000 bytes is accepted (workerd's limit, not the 2,000,000 of D1's limits page)",
+    ),
+    Case(
+        "value-length/blob-2200001", "sqlite-error", "SELECT length(zeroblob(2200001))",
+        setup=("CREATE TABLE vl2 (n INTEGER);\n",), change=("INSERT INTO vl2 SELECT length(zeroblob(2200001));\n",),
+        local=F, error="string or blob too big",
+    ),
+    Case(
+        "value-length/row-2199995", "sqlite-error", "INSERT a row of one zeroblob(2199995)",
+        setup=("CREATE TABLE vl3 (b BLOB);\n",), change=("INSERT INTO vl3 VALUES (zeroblob(2199995));\n",),
+        local=S, note="with its record header the row is 2,200,000 bytes: the limit applies to rows too",
+    ),
+    Case(
+        "value-length/row-2199996", "sqlite-error", "INSERT a row of one zeroblob(2199996)",
+        setup=("CREATE TABLE vl4 (b BLOB);\n",), change=("INSERT INTO vl4 VALUES (zeroblob(2199996));\n",),
+        local=F, error="string or blob too big",
+    ),
+    # --- transaction-rolled-back: SQLite's own ROLLBACK inside the file's transaction -----------
+    Case(
+        "transaction-rolled-back/insert-or-rollback", "transaction-rolled-back",
+        "INSERT OR ROLLBACK that hits the primary key",
+        setup=("CREATE TABLE trb1 (id INTEGER PRIMARY KEY);\nINSERT INTO trb1 VALUES (1);\n",),
+        change=("CREATE TABLE trb1_made (id INTEGER);\nINSERT OR ROLLBACK INTO trb1 VALUES (1);\n",),
+        local=F, error="internal error",
+        note="D1 fails the file with `internal error; reference = ...` and rolls all of it back",
+    ),
+    Case(
+        "transaction-rolled-back/on-conflict-rollback", "transaction-rolled-back",
+        "a conflicting INSERT into a column declared UNIQUE ON CONFLICT ROLLBACK",
+        setup=("CREATE TABLE trb2 (id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT ROLLBACK);\n"
+               "INSERT INTO trb2 VALUES (1, 'x');\n",),
+        change=("INSERT INTO trb2 VALUES (2, 'x');\n",), local=F, error="internal error",
+    ),
+    Case(
+        "transaction-rolled-back/raise-rollback", "transaction-rolled-back",
+        "an INSERT whose trigger calls RAISE(ROLLBACK, ...)",
+        setup=("CREATE TABLE trb3 (id INTEGER PRIMARY KEY);\n"
+               "CREATE TRIGGER trb3_no BEFORE INSERT ON trb3 BEGIN SELECT RAISE(ROLLBACK, 'nope'); END;\n",),
+        change=("INSERT INTO trb3 VALUES (1);\n",), local=F, error="internal error",
+    ),
+    Case(
+        "transaction-rolled-back/no-conflict", "transaction-rolled-back",
+        "INSERT OR ROLLBACK without a conflict",
+        setup=("CREATE TABLE trb4 (id INTEGER PRIMARY KEY);\n",),
+        change=("INSERT OR ROLLBACK INTO trb4 VALUES (1);\n",), local=S,
+    ),
     # --- compound-select-limit -----------------------------------------------------------------
     Case(
         "compound-select-limit/six-terms", "compound-select-limit", "INSERT ... SELECT with 6 UNION ALL terms",

@@ -229,6 +229,10 @@ def grove_verdict(case: Case, root: Path) -> Verdict:
 # --- what the dev database does -------------------------------------------------------------
 
 
+# Findings after which D1 rolls the file back, beside SQLite's errors.
+_FILE_ENDING = ("transaction-rolled-back", "memory-limit", "time-budget")
+
+
 def devdb_outcome(case: Case) -> Observation:
     """The case's files through grove-schema's D1-profile dev database (no lint rules), with the
     same probes; like D1, it stops at the first file that fails."""
@@ -255,7 +259,7 @@ def devdb_outcome(case: Case) -> Observation:
             failures = [
                 f.message
                 for f in replayer.result.findings[findings_before:]
-                if f.name in ("sqlite-error", "parse-error")
+                if f.name in ("sqlite-error", "parse-error", *_FILE_ENDING)
             ]
             failures += [s.error for s in replayer.result.statements[statements_before:] if s.error and not failures]
             if failures:

@@ -13,17 +13,24 @@ if TYPE_CHECKING:
     from grove_schema.cache import CachedReport, CheckCache
     from grove_schema.config import ProjectConfig, ValidatedSections
     from grove_schema.project import ProjectReplay
+    from grove_schema.replay import StreamReplay
 
 
 def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
     from grove_schema.findings import Severity
     from grove_schema.hook_scope import filter_to_paths
+    from grove_schema.progress import gathering
     from grove_schema.reporting import REPORTERS, Report
 
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file: {path}")
-    outcome = _replayed(args, config, err)
+    with gathering() as replayers:
+        try:
+            outcome = _replayed(args, config, err)
+        except Exception:  # a bug: report what was found before it, then let cli log it
+            _report_gathered(args, config, [r.result for r in replayers], out)
+            raise
     findings = outcome.findings
     if args.paths:
         findings = filter_to_paths(findings, args.paths, config)
@@ -40,6 +47,43 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     REPORTERS[args.format](report, out)
     threshold = Severity.parse(args.fail_on)
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _report_gathered(
+    args: argparse.Namespace, config: ProjectConfig, streams: list[StreamReplay], out: IO[str]
+) -> None:
+    """The findings of the files replayed before the run stopped on a bug, as the report, with a
+    note that it is incomplete (the numbering, lock and ownership checks did not run)."""
+    from grove_schema.findings import Finding
+    from grove_schema.hook_scope import filter_to_paths
+    from grove_schema.reporting import REPORTERS, Report
+    from grove_schema.suppressions import apply_suppressions
+
+    try:
+        findings = apply_suppressions(
+            [f for s in streams for f in s.findings], [layout for s in streams for layout in s.layouts]
+        )
+        findings = sorted(findings, key=Finding.sort_key)
+        if args.paths:
+            findings = filter_to_paths(findings, args.paths, config)
+        texts: dict[str, str] = {}
+        for stream in streams:
+            texts.update(stream.texts)
+        report = Report(
+            findings=findings,
+            file_count=sum(len(s.files) for s in streams),
+            statement_count=sum(len(s.statements) for s in streams),
+            tables={s.database: s.schema.table_count for s in streams},
+            notes=[
+                "note: grove-schema stopped on an internal error: these are the findings of the files "
+                "replayed before it (numbering, lock and ownership checks did not run)"
+            ],
+            texts=lambda: texts,
+            config_path=str(config.path),
+        )
+        REPORTERS[args.format](report, out)
+    except Exception:
+        pass
 
 
 def open_cache(args: argparse.Namespace, config_path: Path, err: IO[str]) -> CheckCache | None:

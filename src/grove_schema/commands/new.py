@@ -23,26 +23,18 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
             known = ", ".join(sorted(config.databases))
             raise UsageError(f"which database? pass --database KEY (configured: {known})")
         (key,) = config.databases
-    path = create_migration(config, key, args.name)
+
+    def notify(message: str) -> None:
+        err.write(message + "\n")
+
+    path = create_migration(config, key, args.name, notify=notify)
     out.write(display_path(str(path)) + "\n")
     return EXIT_CLEAN
 
 
 def create_migration_with(config: ProjectConfig, key: str, name: str, text: str) -> Path:
-    """`new`, then the content: all or nothing (on failure the file goes and the reservation is restored)."""
+    """`new` with `text` as the file's content below its first line (`-- Migration 085: name`), in
+    the same step: the file is never there without its content."""
     from grove_schema import project
 
-    reservation = config.databases[key].reservation
-    before = None
-    if reservation is not None and reservation.is_file():
-        before = reservation.read_text(encoding="utf-8")
-    path = project.create_migration(config, key, name)
-    try:
-        first_line = path.read_text(encoding="utf-8").splitlines()[0]  # "-- Migration 085: name"
-        project.write_atomically(path, f"{first_line}\n{text}")
-    except BaseException:
-        path.unlink(missing_ok=True)
-        if reservation is not None and before is not None:
-            project.write_atomically(reservation, before)
-        raise
-    return path
+    return project.create_migration(config, key, name, text)

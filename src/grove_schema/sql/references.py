@@ -37,15 +37,18 @@ Columns = set[tuple[str, str]]  # (table key, column key)
 
 def identifiers_in(sql: str) -> set[str]:
     """Keys of the names a piece of SQL text mentions: every bare or quoted name token, keywords
-    included, except a word directly followed by `(` (a function name). No parse, so it answers
-    for any text, even one sqlglot cannot read."""
+    included, except a word directly followed by `(` (a function name) unless a table's name
+    stands there (`INSERT INTO t (a)`, `REFERENCES t (id)`). No parse, so it answers for any text,
+    even one sqlglot cannot read."""
     tokens = _significant_tokens(sql)
     names = set()
     for index, token in enumerate(tokens):
         if token.kind not in (TokenKind.WORD, TokenKind.QUOTED):
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token.kind is TokenKind.WORD and following is not None and following.is_punct("("):
+        after_table_keyword = index > 0 and tokens[index - 1].is_word("INTO", "REFERENCES")
+        called = following is not None and following.is_punct("(")
+        if token.kind is TokenKind.WORD and called and not after_table_keyword:
             continue
         names.add(key(token.identifier))
     return names
