@@ -1034,3 +1034,24 @@ def test_a_file_above_the_cap_is_keyed_by_its_stat_without_being_read(
     assert str(big) not in reads
     big.write_bytes(b"-- y\n" * 600)  # a different size: a different key
     assert key_of(project) != before
+
+
+@pytest.mark.parametrize(
+    "budget",
+    ["statement_seconds = 0.2", "file_seconds = 0.2"],
+)
+def test_a_report_whose_time_budget_ran_out_is_not_stored(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: str
+) -> None:
+    """Whether a budget runs out depends on the machine and its load, which the key does not hold."""
+    from .conftest import MINIMAL_CONFIG
+
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;\n"
+    root = make_project({"0001_loop.sql": endless}, MINIMAL_CONFIG + f"\n[dev_database]\n{budget}\n")
+    monkeypatch.chdir(root)
+    store = CheckCache(tmp_path / "cache")
+    outcome = cached_check(config_of(root), store)
+    assert isinstance(outcome, ProjectReplay) and outcome.findings
+    assert not (tmp_path / "cache" / "report").exists() or list((tmp_path / "cache" / "report").iterdir()) == []
+    again = cached_check(config_of(root), store)
+    assert isinstance(again, ProjectReplay)  # replayed again, not answered from the cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -257,8 +258,26 @@ def test_a_new_killed_before_creating_its_file_leaves_nothing_to_finish(run_cli,
 
     root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
     journal = root / MIGRATIONS / NEW_JOURNAL_NAME
-    journal.write_text('{"migration": "002_gone.sql", "reservation": "x", "content": "003\\n"}\n')
+    reservation = (root / MIGRATIONS / RESERVATION).resolve()
+    journal.write_text(json.dumps({"migration": "002_gone.sql", "reservation": str(reservation), "content": "003\n"}))
     result = run_cli("new", "b", cwd=root)
     assert result.code == 0 and result.err == ""
     assert result.out == "libs/engine/migrations/002_b.sql\n"
     assert not journal.exists()
+
+
+def test_a_planted_journal_never_writes_outside_the_reservation(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The journal lies in the migrations folder, which a pull request can bring: it may name only
+    the database's own reservation file, never another path to write."""
+    from grove_schema.project import NEW_JOURNAL_NAME
+
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched\n")
+    journal = root / MIGRATIONS / NEW_JOURNAL_NAME
+    journal.write_text(json.dumps({"migration": "001_a.sql", "reservation": str(victim), "content": "pwned\n"}))
+    result = run_cli("new", "b", cwd=root)
+    assert result.code == 0
+    assert victim.read_text() == "untouched\n"
+    assert "names another reservation file" in result.err and not journal.exists()
+    assert result.out == "libs/engine/migrations/002_b.sql\n"

@@ -716,10 +716,21 @@ def cached_check(
         hashes.save()
     # Stored only if nothing changed meanwhile, and if no time budget ran out: that depends on the
     # machine's speed and load, not on the inputs the key holds.
-    spent = any(finding.code == TIME_BUDGET.code for finding in outcome.findings)
+    spent = _ran_out_of_time(outcome, TIME_BUDGET.code)
     if before is not None and after is not None and after.key == before.key and not spent:
         cache.write("report", before.key, encode_report(outcome))
     return outcome
+
+
+def _ran_out_of_time(outcome: ProjectReplay, time_budget_code: str) -> bool:
+    """A file's or the run's time budget was spent, or a statement was interrupted by its own."""
+    if any(finding.code == time_budget_code for finding in outcome.findings):
+        return True
+    return any(
+        (replayed.error or "").startswith("interrupted")
+        for stream in outcome.streams.values()
+        for replayed in stream.statements
+    )
 
 
 # --- the replay of a stream's prefix ------------------------------------------------------------
