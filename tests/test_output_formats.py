@@ -54,6 +54,8 @@ SPLIT_SQL = (
 def _split_project(make_project) -> Path:  # type: ignore[no-untyped-def]
     root: Path = make_project({"001_a.sql": SPLIT_SQL}, config=SPLIT_CONFIG)
     (root / "libs" / "curios" / "migrations").mkdir(parents=True)
+    # A stream with a migration (an empty directory is a stream not started: its tables are pending moves)
+    (root / "libs" / "curios" / "migrations" / "0001_start.sql").write_text("SELECT 1;\n")
     return root
 
 

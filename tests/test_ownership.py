@@ -121,13 +121,16 @@ def test_new_engine_migration_altering_a_curios_table_after_the_split(make_proje
     assert all(f.severity is Severity.ERROR for f in errors)
 
 
-OBS_CONFIG = CONFIG + """
+OBS_CONFIG = (
+    CONFIG
+    + """
 [databases.obs]
 name = "grove-observability-db"
 binding = "OBS_DB"
 migrations = "workers/vista-collector/migrations"
 tables = ["observability_*"]
 """
+)
 OBS_TABLES = (
     "CREATE TABLE observability_metrics (id TEXT PRIMARY KEY, value REAL);\n"
     "CREATE INDEX idx_obs_metrics_value ON observability_metrics (value);\n"
@@ -262,3 +265,13 @@ def test_every_corpus_curio_table_resolves_to_curios(corpus_root: Path) -> None:
     assert {t for t in schema.tables if t.startswith("sentinel_")} <= {
         t for t in schema.tables if t not in moved["curios"] | moved["obs"]
     }
+
+
+def test_an_empty_stream_directory_is_a_stream_not_started(make_project: Callable[..., Path]) -> None:
+    """`mkdir` of the new stream, before its first migration: the moves are pending, not errors."""
+    root = make_project({"001_base.sql": BASE, "002_obs.sql": OBS_TABLES})
+    (root / "workers/vista-collector/migrations").mkdir(parents=True)
+    report = ownership_of(root, OBS_CONFIG)
+    assert not by_name(report.findings, "foreign-table-change")
+    (root / "workers/vista-collector/migrations/0001_other.sql").write_text("SELECT 1;\n")
+    assert by_name(ownership_of(root, OBS_CONFIG).findings, "foreign-table-change")

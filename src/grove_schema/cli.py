@@ -72,10 +72,23 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _check_options(check: argparse.ArgumentParser) -> None:
-    check.add_argument("paths", nargs="*", type=Path, help="report only findings in these files")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="report only the findings in these files, or below these directories (the whole project is replayed)",
+    )
     check.add_argument("--database", action="append", help="replay only this database (repeatable)")
     check.add_argument("--format", choices=REPORT_FORMATS, default="text")
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+    check.add_argument(
+        "--show",
+        choices=("error", "warning", "info"),
+        help="report findings at this severity and above (default: info; with file PATHS, the project-wide "
+        "info (pending moves, cut references, lost cascades) only with --show info or --fail-on info)",
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="errors and warnings only, then the one summary line")
+    check.add_argument("--statistics", action="store_true", help="print how many findings each rule has, not them")
     check.add_argument("--ignore", action="append", default=[], metavar="RULE", help="switch a rule off (repeatable)")
     check.add_argument(
         "--history",

@@ -332,9 +332,14 @@ class Report:
     # reads source files to answer it)
     texts: Callable[[], Mapping[str, str]] = dict
     config_path: str = "ownership.toml"  # where SARIF places findings that belong to no file
+    # What the summary counts when it is not what is shown (`--quiet` and `--show` hide the rest)
+    counted: list[Finding] | None = None
 
     def summary(self) -> str:
-        return summary_line(self.file_count, self.statement_count, self.tables, self.findings)
+        return summary_line(self.file_count, self.statement_count, self.tables, self.counted_findings())
+
+    def counted_findings(self) -> list[Finding]:
+        return self.findings if self.counted is None else self.counted
 
     def printable(self) -> Report:
         """The report with every message and note escaped: what each reporter writes."""
@@ -355,6 +360,7 @@ def report_text(report: Report, out: IO[str]) -> None:
 def report_json(report: Report, out: IO[str]) -> None:
     report = report.printable()
     document = findings_json(report.findings, report.file_count, report.statement_count, report.tables)
+    document["summary"]["findings"] = _severity_counts(report.counted_findings())
     document["summary"]["notes"] = list(report.notes)
     write_json(document, out)
 
@@ -378,6 +384,49 @@ def report_github(report: Report, out: IO[str]) -> None:
 def report_gcc(report: Report, out: IO[str]) -> None:
     report = report.printable()
     write_gcc(report.findings, out)
+
+
+def _severity_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = {severity.label: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity.label] += 1
+    return counts
+
+
+def rule_statistics(findings: Sequence[Finding]) -> list[tuple[int, Finding]]:
+    """How many findings each code has, with one of them (its code, name and severity): the
+    most frequent first, then by code."""
+    counts: dict[tuple[str, Severity], list[Finding]] = {}
+    for finding in findings:
+        counts.setdefault((finding.code, finding.severity), []).append(finding)
+    rows = [(len(group), group[0]) for group in counts.values()]
+    return sorted(rows, key=lambda row: (-row[0], row[1].code, -row[1].severity))
+
+
+def report_statistics(report: Report, out: IO[str], format_name: str = "text") -> None:
+    """`check --statistics`: one line per code (count, code, severity, name), as `ruff --statistics`,
+    then the summary line; or the same rows as JSON."""
+    rows = rule_statistics(report.findings)
+    if format_name == "json":
+        document = {
+            "version": 1,
+            "statistics": [
+                {"code": f.code, "name": f.name, "severity": f.severity.label, "count": count} for count, f in rows
+            ],
+            "summary": {
+                "files": report.file_count,
+                "statements": report.statement_count,
+                "tables": dict(report.tables),
+                "findings": _severity_counts(report.counted_findings()),
+            },
+        }
+        write_json(document, out)
+        return
+    width = max((len(str(count)) for count, _ in rows), default=1)
+    severity_width = max((len(f.severity.label) for _, f in rows), default=0)
+    for count, finding in rows:
+        out.write(f"{count:>{width}}  {finding.code}  {finding.severity.label:<{severity_width}}  {finding.name}\n")
+    out.write(report.summary() + "\n")
 
 
 REPORTERS: dict[str, Callable[[Report, IO[str]], None]] = {
