@@ -31,7 +31,7 @@ def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: i
     result = run_cli("check", cwd=root)
     assert result.code == 1
     first = result.out.splitlines()[0]
-    assert first.startswith("libs/engine/migrations/002_b.sql:1:1: error GS103 sqlite-error: no such table: missing")
+    assert first.startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing")
     assert result.out.splitlines()[-1] == "2 files, 2 statements; tables: engine 1; 1 errors, 0 warnings, 0 info"
 
 
@@ -56,7 +56,7 @@ def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no
         "severity": "error",
         "path": "libs/engine/migrations/002_b.sql",
         "line": 1,
-        "column": 1,
+        "column": 13,
         "message": finding["message"],
     }
     assert finding["message"].startswith("no such table: missing")

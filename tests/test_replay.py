@@ -66,7 +66,7 @@ def test_corpus_model_equals_catalog_and_reports_the_053_defect(corpus_root: Pat
     assert len(errors) == 2
     assert errors[0][:2] == ("053_wanderer_tier.sql", 10)
     assert "Cannot add a column with non-constant default" in errors[0][2]
-    assert errors[1][:2] == ("053_wanderer_tier.sql", 52)
+    assert errors[1][:2] == ("053_wanderer_tier.sql", 53)  # at the missing column, on the line after CREATE INDEX
     assert "no such column: last_activity_at" in errors[1][2]
     assert all(f.name == "sqlite-error" for f in result.findings)
 
