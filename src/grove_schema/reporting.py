@@ -76,40 +76,68 @@ def write_rich(
     out: IO[str],
     texts: Mapping[str, str],
     notes: list[str] = (),  # type: ignore[assignment]
+    width: int | None = None,
 ) -> None:
-    """Grouped by file, coloured, with the offending source line under each finding."""
+    """Coloured, wrapped to the terminal's width: each finding starts with its own `path:line:col`
+    (terminals make it a link), continues indented, and is followed by the offending source line
+    with a caret under the token the finding is about."""
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = Console(file=out, highlight=False, soft_wrap=True, width=width)
+    columns = max(console.width, 40)
     style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-    current: str | None = "\0"
     for finding in findings:
-        path = finding.location.path if finding.location else None
-        if path != current:
-            current = path
-            console.print(f"[bold underline]{escape(display_path(path) if path else '(project)')}[/]")
         sev = finding.severity
-        if finding.location is None:
+        where = ""
+        if finding.location is not None:
+            loc = finding.location
+            where = f"{display_path(loc.path)}:{loc.line}:{loc.column}: "
+        head = f"{sev.label} {finding.code} {finding.name}"
+        prefix = f"{where}{head}:"
+        first, *rest = wrapped(f"{prefix} {finding.message}", columns)
+        if first.startswith(prefix):  # the width leaves room for the whole prefix: coloured
             console.print(
-                f"  [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] {finding.name}: {escape(finding.message)}"
+                f"[bold]{escape(where)}[/][{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] "
+                f"[bold]{finding.name}[/]:{escape(first[len(prefix) :])}"
             )
+        else:
+            console.print(escape(first))
+        for line in rest:
+            console.print(escape(line))
+        if finding.location is None:
             continue
-        loc = finding.location
-        console.print(
-            f"  [dim]{loc.line}:{loc.column}[/] [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] "
-            f"[bold]{finding.name}[/]: {escape(finding.message)}"
-        )
         source = texts.get(loc.path)
         if source is not None:
             lines = source.splitlines()
             if 0 < loc.line <= len(lines):
-                text = printable(lines[loc.line - 1].expandtabs(4))
-                console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}")
-                console.print(f"    [dim]     |[/] {' ' * (loc.column - 1)}[{style[sev]}]^[/]")
+                raw = lines[loc.line - 1]
+                text = printable(raw.expandtabs(4))
+                indent = len(printable(raw[: loc.column - 1].expandtabs(4)))
+                console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}", crop=False, overflow="ignore")
+                console.print(f"    [dim]     |[/] {' ' * indent}[{style[sev]}]^[/]")
     for note in notes:
-        console.print(f"[dim]{escape(note)}[/]")
+        for line in wrapped(note, columns):
+            console.print(f"[dim]{escape(line)}[/]")
     console.print(f"[bold]{escape(summary)}[/]")
+
+
+CONTINUATION = "    "
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` cut into lines of at most `width` characters at spaces, the lines after the first
+    indented; a word longer than a line (a path, a URL) is kept whole, so it stays one link. The
+    first line always holds the text up to its first space (a finding's `path:line:col:`)."""
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=CONTINUATION,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
 
 
 def use_colour(out: IO[str]) -> bool:
