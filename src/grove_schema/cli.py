@@ -180,7 +180,7 @@ _COMMAND_OPTIONS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]
     "rules": ("list every rule: code, name, default severity, summary", _no_options),
     "plan": ("the split's numbers: tables per database now and after, moves, cuts", _plan_options),
     "diagram": ("a Graphviz picture of the databases and their tables", _diagram_options),
-    "inspect": ("show one table: columns, indexes, keys, history", _inspect_options),
+    "inspect": ("show one table, virtual table, view or trigger: its definition, owner and history", _inspect_options),
     "render": ("the consolidated schema SQL of one database, as the map splits it", _render_options),
     "callers": (
         "the code that reaches each table: call sites, bindings, databases; tables with none",

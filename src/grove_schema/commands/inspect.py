@@ -20,6 +20,6 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     outcome = check_project(config, databases=databases)
     text = describe_table(outcome, args.table)
     if text is None:
-        raise UsageError(f"no table named {args.table!r} in any replayed stream")
+        raise UsageError(f"no table, virtual table, view or trigger named {args.table!r} in any replayed stream")
     out.write(text)
     return EXIT_CLEAN
