@@ -283,3 +283,30 @@ def test_a_snapshot_restores_only_into_a_replayer_with_the_same_dev_database_opt
     finally:
         with_database.close()
         without.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "failure", "at"),
+    [
+        ("ALTER TABLE missing ADD COLUMN c TEXT;", "no such table: missing", (2, 13)),
+        ("CREATE INDEX i ON t (a,\n  nope);", "no such column: nope", (3, 3)),
+        ("SELECT [Nope] FROM t;", "no such column: Nope", (2, 8)),
+        ("INSERT INTO main.gone VALUES (1);", "no such table: main.gone", (2, 18)),
+        ("UPDATE t SET a = 1 WHERE t.zz = 1;", "no such column: t.zz", (2, 28)),
+        ("SELECT a, shout(a) FROM t;", "no such function: shout", (2, 11)),
+    ],
+)
+def test_sqlite_errors_point_at_the_name_they_are_about(sql: str, failure: str, at: tuple[int, int]) -> None:
+    result = replay_text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n" + sql + "\n")
+    (finding,) = result.findings
+    assert finding.message.startswith(failure)
+    assert finding.location is not None and (finding.location.line, finding.location.column) == at
+
+
+def test_a_failure_that_names_nothing_stays_at_the_statement() -> None:
+    result = replay_text(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (1);\n"
+    )
+    (finding,) = result.findings
+    assert "UNIQUE constraint failed" in finding.message
+    assert finding.location is not None and (finding.location.line, finding.location.column) == (3, 1)

@@ -340,7 +340,7 @@ def _foreign_table_changes(
                     make_finding(
                         FOREIGN_TABLE_CHANGE,
                         f"this migration of {ownership.label(stream_key)} changes {table}, which the map gives to "
-                        f"{ownership.label(owner)}; write it in {owner}'s own stream "
+                        f"{ownership.label(owner)}; fix: write it in {owner}'s own stream "
                         f"({_configured_path(config, owner_db.migrations_dir)}/) instead",
                         replayed.location,
                     )
