@@ -31,7 +31,7 @@ def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: i
     result = run_cli("check", cwd=root)
     assert result.code == 1
     first = result.out.splitlines()[0]
-    assert first.startswith("libs/engine/migrations/002_b.sql:1:1: error GS103 sqlite-error: no such table: missing")
+    assert first.startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing")
     assert result.out.splitlines()[-1] == "2 files, 2 statements; tables: engine 1; 1 errors, 0 warnings, 0 info"
 
 
@@ -56,7 +56,7 @@ def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no
         "severity": "error",
         "path": "libs/engine/migrations/002_b.sql",
         "line": 1,
-        "column": 1,
+        "column": 13,
         "message": finding["message"],
     }
     assert finding["message"].startswith("no such table: missing")
@@ -119,7 +119,7 @@ def test_inspect_shows_columns_indexes_keys_and_history(run_cli) -> None:  # typ
     assert run_cli("inspect", "no_such_table", cwd=REPO).code == 2
 
 
-def test_coloured_output_groups_by_file_and_shows_the_source_line(make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_coloured_output_shows_the_source_line(make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import io
 
     from grove_schema.cli import main
@@ -137,6 +137,27 @@ def test_coloured_output_groups_by_file_and_shows_the_source_line(make_project, 
     out = io.StringIO()
     main(["check"], out=out, err=io.StringIO())
     assert "\x1b[" not in out.getvalue()
+
+
+def test_terminal_output_wraps_to_the_width_with_the_location_on_each_finding(make_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import re
+
+    from grove_schema.cli import main
+
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": "ALTER TABLE t ADD COLUMN c TEXT;\n" + BAD})
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    assert main(["check"], out=out, err=io.StringIO()) == 1
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
+    assert all(len(line) <= 60 for line in lines[:-1]), lines  # the summary stays one line
+    assert lines[0].startswith("libs/engine/migrations/002_b.sql:2:13: error GS103")
+    assert all(line.startswith(("libs/", "    ", "note:")) for line in lines[:-1])
+    source = next(i for i, line in enumerate(lines) if line.endswith("| ALTER TABLE missing ADD COLUMN c TEXT;"))
+    assert lines[source + 1].index("^") == lines[source].index("missing")  # the caret under the missing table
 
 
 def test_console_script_runs_as_a_process() -> None:

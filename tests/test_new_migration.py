@@ -281,3 +281,24 @@ def test_a_planted_journal_never_writes_outside_the_reservation(run_cli, make_pr
     assert victim.read_text() == "untouched\n"
     assert "names another reservation file" in result.err and not journal.exists()
     assert result.out == "libs/engine/migrations/002_b.sql\n"
+
+
+def test_plan_reads_the_reservation_new_wrote_as_check_does(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    """`new` leaves a note under the number; `plan` reads the number alone, as `check` does."""
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "002\n"}, config=RESERVED_CONFIG)
+    assert run_cli("new", "b", cwd=root).code == 0
+    assert "# last: 002_b.sql" in (root / MIGRATIONS / RESERVATION).read_text()
+    check = run_cli("check", "--format", "json", cwd=root)
+    assert "GS303" not in check.out
+    plan = run_cli("plan", "--format", "json", cwd=root)
+    assert plan.code == 0, plan.err
+    (engine,) = json.loads(plan.out)["reservations"]
+    assert (engine["reserved"], engine["highest"], engine["state"]) == ("003", 2, "ok")
+    text = run_cli("plan", cwd=root).out
+    assert "engine: reserved 003, highest 002: ok" in text
+
+
+def test_plan_says_when_the_reservation_is_not_a_number(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"001_a.sql": GOOD.format(n=1), RESERVATION: "next\n"}, config=RESERVED_CONFIG)
+    (engine,) = json.loads(run_cli("plan", "--format", "json", cwd=root).out)["reservations"]
+    assert (engine["reserved"], engine["state"]) == ("next", "not a number")

@@ -54,6 +54,8 @@ SPLIT_SQL = (
 def _split_project(make_project) -> Path:  # type: ignore[no-untyped-def]
     root: Path = make_project({"001_a.sql": SPLIT_SQL}, config=SPLIT_CONFIG)
     (root / "libs" / "curios" / "migrations").mkdir(parents=True)
+    # A stream with a migration (an empty directory is a stream not started: its tables are pending moves)
+    (root / "libs" / "curios" / "migrations" / "0001_start.sql").write_text("SELECT 1;\n")
     return root
 
 
@@ -131,7 +133,7 @@ def test_sarif_results_rules_and_locations(run_cli, make_project) -> None:  # ty
     assert error["message"]["text"].startswith("no such table: missing")
     location = error["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "libs/engine/migrations/002_b.sql", "uriBaseId": "%SRCROOT%"}
-    assert location["region"] == {"startLine": 1, "startColumn": 1}
+    assert location["region"] == {"startLine": 1, "startColumn": 13}
     run = document["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.resolve().as_uri() + "/"
     assert run["columnKind"] == "unicodeCodePoints"
@@ -228,7 +230,7 @@ def test_github_format_golden(run_cli, make_project) -> None:  # type: ignore[no
     result = run_cli("check", "--format", "github", cwd=root)
     assert result.code == 1
     assert result.out.splitlines() == [
-        "::error file=libs/engine/migrations/002_b.sql,line=1,col=1,title=GS103 sqlite-error::no such table: "
+        "::error file=libs/engine/migrations/002_b.sql,line=1,col=13,title=GS103 sqlite-error::no such table: "
         "missing (D1 would roll back all of 002_b.sql and stop applying migrations there)",
         "::warning file=libs/engine/migrations/003_c.sql,line=1,col=1,title=GS107 empty-migration::the file "
         "holds no SQL statement (wrangler records it as applied)",
@@ -295,7 +297,7 @@ def test_gcc_format_golden(run_cli, make_project) -> None:  # type: ignore[no-un
     assert result.code == 1
     # Diagnostics only: no note and no summary line, so an editor can read every line.
     assert result.out.splitlines() == [
-        "libs/engine/migrations/002_b.sql:1:1: error: GS103 no such table: missing (D1 would roll back all of "
+        "libs/engine/migrations/002_b.sql:1:13: error: GS103 no such table: missing (D1 would roll back all of "
         "002_b.sql and stop applying migrations there)",
         "libs/engine/migrations/003_c.sql:1:1: warning: GS107 the file holds no SQL statement (wrangler records "
         "it as applied)",

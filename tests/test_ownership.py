@@ -117,8 +117,54 @@ def test_new_engine_migration_altering_a_curios_table_after_the_split(make_proje
         ("003_oops.sql", 1),
         ("004_oops.sql", 1),
     ]
-    assert "write it in curios's own stream (curios/)" in errors[0].message
+    assert "write it in curios's own stream (libs/engine/migrations/curios/)" in errors[0].message
     assert all(f.severity is Severity.ERROR for f in errors)
+
+
+OBS_CONFIG = (
+    CONFIG
+    + """
+[databases.obs]
+name = "grove-observability-db"
+binding = "OBS_DB"
+migrations = "workers/vista-collector/migrations"
+tables = ["observability_*"]
+"""
+)
+OBS_TABLES = (
+    "CREATE TABLE observability_metrics (id TEXT PRIMARY KEY, value REAL);\n"
+    "CREATE INDEX idx_obs_metrics_value ON observability_metrics (value);\n"
+)
+
+
+def test_the_old_streams_creates_of_a_copied_table_are_the_moves_history(make_project: Callable[..., Path]) -> None:
+    """The new stream's first migration rendered before any lock: the old stream's creates are
+    where the copy came from, not changes written into the wrong database."""
+    root = make_project({"001_base.sql": BASE, "002_obs.sql": OBS_TABLES})
+    (root / "workers/vista-collector/migrations").mkdir(parents=True)
+    (root / "workers/vista-collector/migrations/0001_initial.sql").write_text(OBS_TABLES)
+    report = ownership_of(root, OBS_CONFIG)
+    assert not by_name(report.findings, "foreign-table-change")
+    copied = [f.message for f in by_name(report.findings, "pending-move")]
+    assert any(m.startswith("observability_metrics lives in engine") and "copied, not yet dropped" in m for m in copied)
+
+
+def test_a_change_after_the_copy_is_reported_with_the_configured_path(make_project: Callable[..., Path]) -> None:
+    root = make_project(
+        {
+            "001_base.sql": BASE,
+            "002_obs.sql": OBS_TABLES,
+            "003_late.sql": "ALTER TABLE observability_metrics ADD COLUMN unit TEXT;\n",
+        }
+    )
+    (root / "workers/vista-collector/migrations").mkdir(parents=True)
+    (root / "workers/vista-collector/migrations/0001_initial.sql").write_text(OBS_TABLES)
+    errors = by_name(ownership_of(root, OBS_CONFIG).findings, "foreign-table-change")
+    assert [(Path(f.location.path).name, f.location.line) for f in errors if f.location] == [
+        ("002_obs.sql", 2),
+        ("003_late.sql", 1),
+    ]
+    assert "write it in obs's own stream (workers/vista-collector/migrations/) instead" in errors[0].message
 
 
 def test_cross_database_reference_is_an_error_once_split(make_project: Callable[..., Path]) -> None:
@@ -219,3 +265,13 @@ def test_every_corpus_curio_table_resolves_to_curios(corpus_root: Path) -> None:
     assert {t for t in schema.tables if t.startswith("sentinel_")} <= {
         t for t in schema.tables if t not in moved["curios"] | moved["obs"]
     }
+
+
+def test_an_empty_stream_directory_is_a_stream_not_started(make_project: Callable[..., Path]) -> None:
+    """`mkdir` of the new stream, before its first migration: the moves are pending, not errors."""
+    root = make_project({"001_base.sql": BASE, "002_obs.sql": OBS_TABLES})
+    (root / "workers/vista-collector/migrations").mkdir(parents=True)
+    report = ownership_of(root, OBS_CONFIG)
+    assert not by_name(report.findings, "foreign-table-change")
+    (root / "workers/vista-collector/migrations/0001_other.sql").write_text("SELECT 1;\n")
+    assert by_name(ownership_of(root, OBS_CONFIG).findings, "foreign-table-change")

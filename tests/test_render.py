@@ -428,3 +428,40 @@ CREATE INDEX idx_order_expr ON "order" (lower("group") DESC, pa COLLATE BINARY) 
         "  CONSTRAINT one CHECK (pa IS NULL OR pa > 0),\n  CONSTRAINT parent_fk FOREIGN KEY (pa, pb) REFERENCES "
         "parent (a, b) ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED\n);"
     )
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    """A scratch copy of the repository's ownership.toml and examples/grove (the walkthrough's)."""
+    shutil.copy(REPO / "ownership.toml", tmp_path / "ownership.toml")
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return tmp_path
+
+
+def test_a_new_streams_first_migration_passes_the_check_its_header_names(run_cli, example_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    """Rendered into the new stream before any lock: `--check` compares the schema, not the header's
+    provenance (which now names the file itself), and the old stream's creates are no errors."""
+    target = "examples/grove/workers/vista-collector/migrations/0001_initial.sql"
+    (example_copy / target).parent.mkdir(parents=True)
+    written = run_cli("render", "obs", "-o", target, cwd=example_copy)
+    assert written.code == 0, written.err
+    assert "the replay reported" not in written.out
+    header = (example_copy / target).read_text().split("\n\n")[0]
+    assert "render it again" not in header
+    assert "never by editing or rendering this file again" in header
+    assert "Until it is applied" in header
+    checked = run_cli("render", "obs", "-o", target, "--check", cwd=example_copy)
+    assert (checked.code, checked.out) == (0, f"{target} is up to date\n"), checked.out
+    check = run_cli("check", "--format", "json", cwd=example_copy)
+    assert check.code == 0, check.out
+    assert "GS202" not in check.out
+
+
+def test_check_ignores_comments_and_layout_but_not_the_schema(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "curios.sql"
+    assert run_cli("render", "curios", "-o", str(target), cwd=REPO).code == 0
+    text = target.read_text()
+    target.write_text(text.replace("-- Migrations folded in", "-- Folded in").replace("(\n  ", "(\n    ", 1))
+    assert run_cli("render", "curios", "-o", str(target), "--check", cwd=REPO).code == 0
+    target.write_text(text.replace("CREATE INDEX", "CREATE UNIQUE INDEX", 1))
+    assert run_cli("render", "curios", "-o", str(target), "--check", cwd=REPO).code == 1

@@ -67,7 +67,7 @@ def test_corpus_model_equals_catalog_and_reports_the_053_defect(corpus_root: Pat
     assert len(errors) == 2
     assert errors[0][:2] == ("053_wanderer_tier.sql", 10)
     assert "Cannot add a column with non-constant default" in errors[0][2]
-    assert errors[1][:2] == ("053_wanderer_tier.sql", 52)
+    assert errors[1][:2] == ("053_wanderer_tier.sql", 53)  # at the missing column, on the line after CREATE INDEX
     assert "no such column: last_activity_at" in errors[1][2]
     assert all(f.name == "sqlite-error" for f in result.findings)
 
@@ -401,3 +401,30 @@ def test_a_stream_that_outgrows_the_heap_is_a_finding_not_gigabytes() -> None:
     assert finding.location is not None and 2 < finding.location.line < 501
     assert "heap limit is 256 MiB" in finding.message and "2,200,000 bytes" in finding.message
     assert set(result.schema.tables) == {"kept"}
+
+
+@pytest.mark.parametrize(
+    ("sql", "failure", "at"),
+    [
+        ("ALTER TABLE missing ADD COLUMN c TEXT;", "no such table: missing", (2, 13)),
+        ("CREATE INDEX i ON t (a,\n  nope);", "no such column: nope", (3, 3)),
+        ("SELECT [Nope] FROM t;", "no such column: Nope", (2, 8)),
+        ("INSERT INTO main.gone VALUES (1);", "no such table: main.gone", (2, 18)),
+        ("UPDATE t SET a = 1 WHERE t.zz = 1;", "no such column: t.zz", (2, 28)),
+        ("SELECT a, shout(a) FROM t;", "no such function: shout", (2, 11)),
+    ],
+)
+def test_sqlite_errors_point_at_the_name_they_are_about(sql: str, failure: str, at: tuple[int, int]) -> None:
+    result = replay_text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n" + sql + "\n")
+    (finding,) = result.findings
+    assert finding.message.startswith(failure)
+    assert finding.location is not None and (finding.location.line, finding.location.column) == at
+
+
+def test_a_failure_that_names_nothing_stays_at_the_statement() -> None:
+    result = replay_text(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (1);\n"
+    )
+    (finding,) = result.findings
+    assert "UNIQUE constraint failed" in finding.message
+    assert finding.location is not None and (finding.location.line, finding.location.column) == (3, 1)

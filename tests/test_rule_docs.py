@@ -123,3 +123,28 @@ def test_generator_check_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert generator.main(["--check", "--output", str(target)]) == 0
     target.write_text(target.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
     assert generator.main(["--check", "--output", str(target)]) == 1
+
+
+def test_the_rules_table_aligns_whatever_the_names_length(run_cli) -> None:  # type: ignore[no-untyped-def]
+    lines = run_cli("rules").out.splitlines()
+    longest = max(RULES, key=lambda info: len(info.name))
+    assert len(longest.name) > 28  # add-column-nonconstant-default: wider than the old fixed column
+    starts = {line.index(info.summary, 6 + len(info.name)) for line, info in zip(lines, RULES, strict=True)}
+    assert len(starts) == 1, "every summary starts in the same column"
+    severities = {line.index(info.severity.label, 6 + len(info.name)) for line, info in zip(lines, RULES, strict=True)}
+    assert len(severities) == 1
+
+
+def test_explain_renders_the_markdown_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from grove_schema.cli import main
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = io.StringIO()
+    assert main(["explain", "GS403"], out=out, err=io.StringIO()) == 0
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    assert "\x1b[" in out.getvalue()
+    assert "**Problem**" not in shown and "```" not in shown  # rendered, not the Markdown source
+    assert "Problem:" in shown and "ALTER TABLE posts ADD COLUMN updated_at" in shown

@@ -467,7 +467,7 @@ def test_a_refused_function_with_a_d1_equivalent_names_it() -> None:
 def test_load_extension_is_allowed_by_name_but_never_works() -> None:
     finding = only(lint("SELECT load_extension('x');\n"), "function-not-allowed")
     assert "on D1's list of functions but always fails" in finding.message
-    assert '(SQLite: "not authorized"' in finding.message
+    assert finding.message.count('"not authorized"') == 1  # SQLite's text, quoted once
 
 
 def test_functions_in_ddl_expressions() -> None:

@@ -51,7 +51,8 @@ def test_create_table_with_101_columns() -> None:
     finding = only(lint(f"CREATE TABLE t (id INTEGER);\nCREATE TABLE wide ({columns(101)});\n"), "too-many-columns")
     assert at(finding) == (2, 1)
     assert "declares 101 columns" in finding.message and "side table" in finding.message
-    assert '(SQLite: "too many columns on wide"' in finding.message
+    assert finding.message.count('"too many columns on wide"') == 1  # SQLite's text, quoted once
+    assert "stop applying migrations there); fix: move related columns" in finding.message
 
 
 def test_add_column_that_makes_the_101st() -> None:
@@ -114,7 +115,7 @@ def test_insert_select_of_six_terms() -> None:
     finding = only(result, "compound-select-limit")
     assert at(finding) == (8, 1)  # the operator that starts the sixth term
     assert "compound SELECT of 6 terms" in finding.message and "VALUES" in finding.message
-    assert '(SQLite: "too many terms in compound SELECT"' in finding.message
+    assert finding.message.count('"too many terms in compound SELECT"') == 1
 
 
 @pytest.mark.parametrize("operator", ["UNION", "INTERSECT", "EXCEPT", "union all"])
@@ -161,7 +162,7 @@ def test_a_like_pattern_of_51_bytes() -> None:
     finding = only(result, "like-pattern-too-long")
     assert at(finding) == (4, 14)  # the literal
     assert "LIKE pattern of 51 bytes" in finding.message and "50 bytes" in finding.message
-    assert '(SQLite: "LIKE or GLOB pattern too complex"' in finding.message
+    assert finding.message.count('"LIKE or GLOB pattern too complex"') == 1
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,12 @@ def _epilog(name: str) -> str:
 
 
 def _check_options(check: argparse.ArgumentParser) -> None:
-    check.add_argument("paths", nargs="*", type=Path, help="report only findings in these files")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="report only the findings in these files, or below these directories (the whole project is replayed)",
+    )
     check.add_argument("--database", action="append", help="replay only this database (repeatable)")
     check.add_argument("--format", choices=REPORT_FORMATS, default="text", help="the report's format (default: text)")
     check.add_argument(
@@ -136,6 +141,14 @@ def _check_options(check: argparse.ArgumentParser) -> None:
         default="error",
         help="exit 1 when a finding has this severity or a higher one (default: error)",
     )
+    check.add_argument(
+        "--show",
+        choices=("error", "warning", "info"),
+        help="report findings at this severity and above (default: info; with file PATHS, the project-wide "
+        "info (pending moves, cut references, lost cascades) only with --show info or --fail-on info)",
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="errors and warnings only, then the one summary line")
+    check.add_argument("--statistics", action="store_true", help="print how many findings each rule has, not them")
     check.add_argument("--ignore", action="append", default=[], metavar="RULE", help="switch a rule off (repeatable)")
     check.add_argument(
         "--history",
@@ -255,7 +268,7 @@ _COMMAND_OPTIONS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]
     "rules": ("list every rule: code, name, default severity, summary", _no_options),
     "plan": ("the split's numbers: tables per database now and after, moves, cuts", _plan_options),
     "diagram": ("a Graphviz picture of the databases and their tables", _diagram_options),
-    "inspect": ("show one table: columns, indexes, keys, history", _inspect_options),
+    "inspect": ("show one table, virtual table, view or trigger: its definition, owner and history", _inspect_options),
     "render": ("the consolidated schema SQL of one database, as the map splits it", _render_options),
     "callers": (
         "the code that reaches each table: call sites, bindings, databases; tables with none",

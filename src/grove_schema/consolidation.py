@@ -541,11 +541,14 @@ def _migrations_folded(
 # --- SQL -----------------------------------------------------------------------------------------
 
 
-def render_sql(consolidation: Consolidation, command: str | None = None) -> str:
-    """The consolidated schema as one migration file: a header, then the objects in creation order."""
+def render_sql(consolidation: Consolidation, command: str | None = None, *, migration: bool = False) -> str:
+    """The consolidated schema as one migration file: a header, then the objects in creation order.
+
+    `migration`: the file is written into a stream (the first migration of a new database), so the
+    header must not tell anyone to render it again once it is applied."""
     c = consolidation
     command = command or f"grove-schema render {c.database}"
-    lines = _header(c, command)
+    lines = _header(c, command, migration)
     for table in c.tables:
         lines.append("")
         lines.append(f"-- {table.name}: {_history(table.provenance, c)}")
@@ -576,14 +579,22 @@ def _history(provenance: Provenance, c: Consolidation) -> str:
     return text
 
 
-def _header(c: Consolidation, command: str) -> list[str]:
+def _header(c: Consolidation, command: str, migration: bool) -> list[str]:
     binding = f", binding {c.binding}" if c.binding else ""
-    lines = [
-        f"-- {c.name}: the consolidated schema of database {c.database}{binding}.",
-        f"-- Produced by `{command}`. Do not edit by hand: render it again, and let CI run",
-        f"-- `{command} -o FILE --check` to catch drift.",
-        "--",
-    ]
+    lines = [f"-- {c.name}: the consolidated schema of database {c.database}{binding}."]
+    if migration:
+        lines += [
+            f"-- Produced by `{command}` as a migration of its stream. Until it is applied,",
+            f"-- `{command} -o FILE --check` says whether it still creates that schema. Once",
+            "-- applied it is history like any migration: change the schema with a new migration",
+            "-- (`grove-schema new`), never by editing or rendering this file again.",
+        ]
+    else:
+        lines += [
+            f"-- Produced by `{command}`. Do not edit by hand: render it again, and let CI run",
+            f"-- `{command} -o FILE --check` to catch drift (it compares the schema, not these comments).",
+        ]
+    lines.append("--")
     if not c.tables and not c.virtual_tables:
         lines.append("-- No table that lives in any stream belongs to this database yet: nothing to create.")
         return lines

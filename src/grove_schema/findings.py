@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -95,3 +96,14 @@ def printable(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+# A message names at most this many items of a list, then how many more there are.
+LISTED_ITEMS = 3
+
+
+def short_list(items: Sequence[str], limit: int = LISTED_ITEMS) -> str:
+    """`a, b, c and 13 more`; every item when there are at most `limit` + 1 (`a, b, c and d`)."""
+    if len(items) <= limit + 1:
+        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" if items else ""
+    return f"{', '.join(items[:limit])} and {len(items) - limit} more"

@@ -12,6 +12,8 @@ import fnmatch
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -298,7 +300,15 @@ def _foreign_table_changes(
     streams: Mapping[str, StreamReplay],
     owner_of: object,
 ) -> list[Finding]:
+    """A change, in one database's stream, to a table the map gives to another whose stream exists.
+
+    Not a change: the statements of a table the owner's stream already holds as they left it (the
+    copy was rendered from them: they are the move's history), and the first CREATE TABLE of a
+    table the owner's stream holds in any shape. An ALTER or CREATE INDEX that makes the two copies
+    differ is reported, as is a table created again after this stream dropped it, and every
+    change to a table the owner's stream does not hold."""
     findings: list[Finding] = []
+    catalogs = _Catalogs(streams)
     for stream_key, stream in sorted(streams.items()):
         applied = [s for s in stream.statements if s.applied and s.statement is not None]
         drops: dict[str, list[int]] = defaultdict(list)
@@ -306,26 +316,74 @@ def _foreign_table_changes(
             statement = replayed.statement
             if isinstance(statement, DropObject) and statement.kind is Kind.DROP_TABLE:
                 drops[key(statement.name)].append(position)
+        copies: dict[tuple[str, str], bool] = {}  # (owner, table key) -> the owner holds the table as this stream does
         for position, replayed in enumerate(applied):
             for table in _tables_changed(replayed.statement):
                 owner = ownership.owner_of(table)
                 if owner is None or owner == stream_key or ownership.is_retired(table):
                     continue
                 owner_db = config.databases.get(owner)
-                if owner_db is None or not owner_db.migrations_dir.is_dir():
-                    continue  # the owner has no stream yet: a pending move, not a mistake
+                owner_stream = streams.get(owner)
+                if owner_db is None or not owner_db.migrations_dir.is_dir() or _empty(owner_stream):
+                    continue  # the owner has no stream yet (or no migration in it): a pending move, not a mistake
                 if any(drop > position for drop in drops.get(key(table), [])):
                     continue  # history: this stream later drops the table (the move completed)
+                if owner_stream is not None and key(table) in _living(owner_stream.schema):
+                    first_creation = not any(drop < position for drop in drops.get(key(table), []))
+                    if first_creation and isinstance(replayed.statement, CreateTable | CreateVirtualTable):
+                        continue  # the table's creation: where the owner's copy came from
+                    pair = (owner, key(table))
+                    if pair not in copies:
+                        copies[pair] = _same_table(catalogs, stream_key, owner, key(table))
+                    if copies[pair]:
+                        continue  # folded into the owner's copy: the move's history
                 findings.append(
                     make_finding(
                         FOREIGN_TABLE_CHANGE,
                         f"this migration of {ownership.label(stream_key)} changes {table}, which the map gives to "
-                        f"{ownership.label(owner)}; write it in {owner}'s own stream "
-                        f"({owner_db.migrations_dir.name}/) instead",
+                        f"{ownership.label(owner)}; fix: write it in {owner}'s own stream "
+                        f"({_configured_path(config, owner_db.migrations_dir)}/) instead",
                         replayed.location,
                     )
                 )
     return findings
+
+
+def _empty(stream: StreamReplay | None) -> bool:
+    return stream is not None and not stream.files
+
+
+class _Catalogs:
+    """Each stream's catalog (`catalog.model_catalog`), computed when first asked."""
+
+    def __init__(self, streams: Mapping[str, StreamReplay]) -> None:
+        self.streams = streams
+        self.known: dict[str, dict[str, Any]] = {}
+
+    def tables(self, stream_key: str) -> dict[str, Any]:
+        if stream_key not in self.known:
+            from grove_schema.catalog import model_catalog
+
+            self.known[stream_key] = model_catalog(self.streams[stream_key].schema)["tables"]
+        return self.known[stream_key]
+
+
+def _same_table(catalogs: _Catalogs, stream_key: str, owner: str, table_key: str) -> bool:
+    """Whether two streams hold the table with the same columns and indexes (its foreign keys are
+    not compared: a copy in another database leaves out the keys that cross databases)."""
+    mine = catalogs.tables(stream_key).get(table_key)
+    theirs = catalogs.tables(owner).get(table_key)
+    if mine is None or theirs is None:  # a virtual table: its module and name are all there is
+        return mine is theirs
+    return bool(mine["columns"] == theirs["columns"] and mine["indexes"] == theirs["indexes"])
+
+
+def _configured_path(config: ProjectConfig, directory: Path) -> str:
+    """A directory as ownership.toml names it: relative to the project root."""
+    try:
+        return directory.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(directory)
 
 
 def _tables_changed(statement: object) -> list[str]:

@@ -10,6 +10,7 @@ from grove_schema.config import ProjectConfig
 from grove_schema.findings import Finding
 from grove_schema.graph import Reference
 from grove_schema.model import Schema, key
+from grove_schema.numbering import parse_reservation
 from grove_schema.ownership import OwnershipMap, OwnershipReport
 from grove_schema.replay import StreamReplay
 
@@ -194,9 +195,16 @@ def build_plan(
         if text is None:
             reservations.append(Reservation(db_key, str(db.reservation), None, highest, "missing"))
             continue
-        reserved = text.strip()
+        # Read as `check`, `new` and `drop --new` read it: the number on the first non-blank line,
+        # the lines after it notes (`new` records there the file that took the previous number).
+        parsed = parse_reservation(text)
         expected = (highest or 0) + 1
-        state = "ok" if reserved.isdigit() and int(reserved) == expected else "mismatch"
+        if parsed is None:
+            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            reservations.append(Reservation(db_key, str(db.reservation), first, highest, "not a number"))
+            continue
+        reserved = f"{parsed.number:0{parsed.width}d}"
+        state = "ok" if parsed.number == expected else "mismatch"
         reservations.append(Reservation(db_key, str(db.reservation), reserved, highest, state))
 
     return SplitPlan(

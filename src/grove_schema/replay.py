@@ -15,6 +15,7 @@ the rest is replayed on the model alone. Each case is one finding that lists wha
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ from grove_schema.layouts import MigrationFile
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
 from grove_schema.schema_changes import Change, Refusal, plan_change
-from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, TokenKind, split_statements
+from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, Token, TokenKind, split_statements
 from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_statement
 from grove_schema.suppressions import FileLayout
 
@@ -406,7 +407,9 @@ class Replayer:
             at = location(parse_problem.token.start) if parse_problem and parse_problem.token else where
             result.findings.append(make_finding(PARSE_ERROR, f"{message}{_rollback_note(migration)}", at))
         else:
-            result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", where))
+            token = offending_token(raw, failure)
+            at = location(token.start) if token is not None else where
+            result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", at))
         result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
 
     def _seconds_left(self, migration: MigrationFile, where: Location) -> float:
@@ -563,7 +566,10 @@ class Replayer:
             message = violation.message
             if failure is not None and rule.explains_failure(failure):
                 explained = True
-                message = f'{message} (SQLite: "{failure}"{_rollback_note(migration)})'
+                # SQLite's text once: a rule that explains the failure may quote it already.
+                quoted = "" if f'"{failure}"' in message else f'SQLite: "{failure}"; '
+                what, fix, how = message.partition(FIX_SEPARATOR)  # what fails, then the fix
+                message = f"{what} ({quoted}{_rollback(migration)}){fix}{how}"
             severity = violation.severity or rule.severity
             if severity is Severity.ERROR:
                 self._file_rule_findings.append((len(self.result.findings), rule))
@@ -628,8 +634,36 @@ class Replayer:
             self.dev_database.close()
 
 
+# The name SQLite's refusal is about: "no such column: c", "no such table: main.t", "no such
+# function: f", "table t has no column named c" (SQLite's message, not the statement's text).
+_NAMED_IN_FAILURE = re.compile(
+    r"^(?:no such (?:column|table|function|index|view|trigger|module): |table \S+ has no column named )(\S+)"
+)
+
+
+def offending_token(raw: RawStatement, failure: str) -> Token | None:
+    """The first token of the statement that is the name SQLite's refusal names (its last part:
+    `c` of `new.c`), so that the finding points at it rather than at the statement's first word."""
+    named = _NAMED_IN_FAILURE.match(failure)
+    if named is None:
+        return None
+    wanted = named.group(1).rsplit(".", 1)[-1].lower()
+    for token in raw.tokens:
+        if token.kind in (TokenKind.WORD, TokenKind.QUOTED) and token.identifier.lower() == wanted:
+            return token
+    return None
+
+
+# A rule's message says what fails, then "; fix: " and how to fix it.
+FIX_SEPARATOR = "; fix: "
+
+
 def _rollback_note(migration: MigrationFile) -> str:
-    return f" (D1 would roll back all of {migration.name} and stop applying migrations there)"
+    return f" ({_rollback(migration)})"
+
+
+def _rollback(migration: MigrationFile) -> str:
+    return f"D1 would roll back all of {migration.name} and stop applying migrations there"
 
 
 def replay_stream(

@@ -76,40 +76,68 @@ def write_rich(
     out: IO[str],
     texts: Mapping[str, str],
     notes: list[str] = (),  # type: ignore[assignment]
+    width: int | None = None,
 ) -> None:
-    """Grouped by file, coloured, with the offending source line under each finding."""
+    """Coloured, wrapped to the terminal's width: each finding starts with its own `path:line:col`
+    (terminals make it a link), continues indented, and is followed by the offending source line
+    with a caret under the token the finding is about."""
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = Console(file=out, highlight=False, soft_wrap=True, width=width)
+    columns = max(console.width, 40)
     style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-    current: str | None = "\0"
     for finding in findings:
-        path = finding.location.path if finding.location else None
-        if path != current:
-            current = path
-            console.print(f"[bold underline]{escape(display_path(path) if path else '(project)')}[/]")
         sev = finding.severity
-        if finding.location is None:
+        where = ""
+        if finding.location is not None:
+            loc = finding.location
+            where = f"{display_path(loc.path)}:{loc.line}:{loc.column}: "
+        head = f"{sev.label} {finding.code} {finding.name}"
+        prefix = f"{where}{head}:"
+        first, *rest = wrapped(f"{prefix} {finding.message}", columns)
+        if first.startswith(prefix):  # the width leaves room for the whole prefix: coloured
             console.print(
-                f"  [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] {finding.name}: {escape(finding.message)}"
+                f"[bold]{escape(where)}[/][{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] "
+                f"[bold]{finding.name}[/]:{escape(first[len(prefix) :])}"
             )
+        else:
+            console.print(escape(first))
+        for line in rest:
+            console.print(escape(line))
+        if finding.location is None:
             continue
-        loc = finding.location
-        console.print(
-            f"  [dim]{loc.line}:{loc.column}[/] [{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] "
-            f"[bold]{finding.name}[/]: {escape(finding.message)}"
-        )
         source = texts.get(loc.path)
         if source is not None:
             lines = source.splitlines()
             if 0 < loc.line <= len(lines):
-                text = printable(lines[loc.line - 1].expandtabs(4))
-                console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}")
-                console.print(f"    [dim]     |[/] {' ' * (loc.column - 1)}[{style[sev]}]^[/]")
+                raw = lines[loc.line - 1]
+                text = printable(raw.expandtabs(4))
+                indent = len(printable(raw[: loc.column - 1].expandtabs(4)))
+                console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}", crop=False, overflow="ignore")
+                console.print(f"    [dim]     |[/] {' ' * indent}[{style[sev]}]^[/]")
     for note in notes:
-        console.print(f"[dim]{escape(note)}[/]")
+        for line in wrapped(note, columns):
+            console.print(f"[dim]{escape(line)}[/]")
     console.print(f"[bold]{escape(summary)}[/]")
+
+
+CONTINUATION = "    "
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` cut into lines of at most `width` characters at spaces, the lines after the first
+    indented; a word longer than a line (a path, a URL) is kept whole, so it stays one link. The
+    first line always holds the text up to its first space (a finding's `path:line:col:`)."""
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=CONTINUATION,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
 
 
 def use_colour(out: IO[str]) -> bool:
@@ -332,9 +360,14 @@ class Report:
     # reads source files to answer it)
     texts: Callable[[], Mapping[str, str]] = dict
     config_path: str = "ownership.toml"  # where SARIF places findings that belong to no file
+    # What the summary counts when it is not what is shown (`--quiet` and `--show` hide the rest)
+    counted: list[Finding] | None = None
 
     def summary(self) -> str:
-        return summary_line(self.file_count, self.statement_count, self.tables, self.findings)
+        return summary_line(self.file_count, self.statement_count, self.tables, self.counted_findings())
+
+    def counted_findings(self) -> list[Finding]:
+        return self.findings if self.counted is None else self.counted
 
     def printable(self) -> Report:
         """The report with every message and note escaped: what each reporter writes."""
@@ -355,6 +388,7 @@ def report_text(report: Report, out: IO[str]) -> None:
 def report_json(report: Report, out: IO[str]) -> None:
     report = report.printable()
     document = findings_json(report.findings, report.file_count, report.statement_count, report.tables)
+    document["summary"]["findings"] = _severity_counts(report.counted_findings())
     document["summary"]["notes"] = list(report.notes)
     write_json(document, out)
 
@@ -378,6 +412,49 @@ def report_github(report: Report, out: IO[str]) -> None:
 def report_gcc(report: Report, out: IO[str]) -> None:
     report = report.printable()
     write_gcc(report.findings, out)
+
+
+def _severity_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = {severity.label: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity.label] += 1
+    return counts
+
+
+def rule_statistics(findings: Sequence[Finding]) -> list[tuple[int, Finding]]:
+    """How many findings each code has, with one of them (its code, name and severity): the
+    most frequent first, then by code."""
+    counts: dict[tuple[str, Severity], list[Finding]] = {}
+    for finding in findings:
+        counts.setdefault((finding.code, finding.severity), []).append(finding)
+    rows = [(len(group), group[0]) for group in counts.values()]
+    return sorted(rows, key=lambda row: (-row[0], row[1].code, -row[1].severity))
+
+
+def report_statistics(report: Report, out: IO[str], format_name: str = "text") -> None:
+    """`check --statistics`: one line per code (count, code, severity, name), as `ruff --statistics`,
+    then the summary line; or the same rows as JSON."""
+    rows = rule_statistics(report.findings)
+    if format_name == "json":
+        document = {
+            "version": 1,
+            "statistics": [
+                {"code": f.code, "name": f.name, "severity": f.severity.label, "count": count} for count, f in rows
+            ],
+            "summary": {
+                "files": report.file_count,
+                "statements": report.statement_count,
+                "tables": dict(report.tables),
+                "findings": _severity_counts(report.counted_findings()),
+            },
+        }
+        write_json(document, out)
+        return
+    width = max((len(str(count)) for count, _ in rows), default=1)
+    severity_width = max((len(f.severity.label) for _, f in rows), default=0)
+    for count, finding in rows:
+        out.write(f"{count:>{width}}  {finding.code}  {finding.severity.label:<{severity_width}}  {finding.name}\n")
+    out.write(report.summary() + "\n")
 
 
 REPORTERS: dict[str, Callable[[Report, IO[str]], None]] = {

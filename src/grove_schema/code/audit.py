@@ -44,7 +44,7 @@ from grove_schema.codes import (
     WRONG_BINDING,
 )
 from grove_schema.config import ProjectConfig
-from grove_schema.findings import Finding, Location, RuleInfo, Severity
+from grove_schema.findings import LISTED_ITEMS, Finding, Location, RuleInfo, Severity, short_list
 from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.replay import StreamReplay
@@ -383,6 +383,11 @@ def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[F
         )
 
 
+def _tables(names: list[str]) -> str:
+    """The tables a message names: every one of a few, else the first few and how many in all."""
+    return short_list(names) if len(names) <= LISTED_ITEMS + 1 else f"{len(names)} tables ({short_list(names)})"
+
+
 def _places(judge: _Judge, places: list[tuple[str, int]]) -> str:
     """`a.ts:3,9, b.ts:1`, paths relative to the project root."""
     return compact_places((relative_path(path, judge.config.root), line) for path, line in places)
@@ -424,8 +429,8 @@ def _pending_moves(judge: _Judge, groups: list[SwitchGroup]) -> Iterable[Finding
         verb = "lives" if len(tables) == 1 else "live"
         yield _finding(
             WRONG_BINDING,
-            f"{', '.join(tables)} still {verb} in {judge.label(group.from_database)} through {binding}, but the map "
-            f"moves {'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, "
+            f"{_tables(list(tables))} still {verb} in {judge.label(group.from_database)} through {binding}, but "
+            f"the map moves {'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, "
             f"{switch_to}{run} (grove-schema plan lists every call site to switch)",
             position,
             Severity.INFO,

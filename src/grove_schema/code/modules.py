@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SVELTE_CONFIG_NAMES = ("svelte.config.js", "svelte.config.mjs", "svelte.config.ts")
-TSCONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 _EXTENSIONS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".svelte.ts", ".svelte.js")
 _INDEXES = ("index.ts", "index.tsx", "index.js", "index.mjs")
 

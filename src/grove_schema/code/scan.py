@@ -3,38 +3,26 @@ to its facts (or take them from the cache), and resolve the call sites over all 
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from grove_schema.code.cache import ScanCache
-from grove_schema.code.facts import FileFacts
-from grove_schema.code.modules import (
+from grove_schema.code.coverage import (
+    LANGUAGE_OF_SUFFIX,
     SVELTE_CONFIG_NAMES,
     TSCONFIG_NAMES,
-    AliasTable,
-    ModuleResolver,
-    read_svelte_config,
-    read_tsconfig,
+    WRANGLER_CONFIG_NAMES,
+    Excluder,
+    suffix,
 )
+from grove_schema.code.facts import FileFacts
+from grove_schema.code.modules import AliasTable, ModuleResolver, read_svelte_config, read_tsconfig
 from grove_schema.code.sites import CodeScan, SourcePosition, SourceProblem
-from grove_schema.code.wrangler import CONFIG_NAMES, governing_files, read_config
+from grove_schema.code.wrangler import governing_files, read_config
 from grove_schema.config import ALWAYS_SKIPPED_FOLDERS, CodeConfig
 
 __all__ = ["ScanCache", "scan_code"]
-
-LANGUAGE_OF_SUFFIX = {
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".svelte": "svelte",
-}
 
 
 @dataclass
@@ -63,7 +51,7 @@ def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None
         if text is None:
             continue
         scan.texts[str(path)] = text
-        language = LANGUAGE_OF_SUFFIX[_suffix(path)]
+        language = LANGUAGE_OF_SUFFIX[suffix(path)]
         key = ScanCache.key(text, language)
         known = store.get(key)
         if known is not None:
@@ -141,7 +129,7 @@ def _rank(name: str) -> int:
 def _walk(config: CodeConfig, project_root: Path) -> _Tree:
     tree = _Tree()
     seen: set[Path] = set()
-    excluded = _Excluder(config.exclude, project_root)
+    excluded = Excluder(config.exclude, project_root)
     for root in config.roots:
         if excluded.covers(root):
             continue
@@ -156,62 +144,17 @@ def _walk(config: CodeConfig, project_root: Path) -> _Tree:
                 if path in seen:
                     continue
                 seen.add(path)
-                if name in CONFIG_NAMES:
+                if name in WRANGLER_CONFIG_NAMES:
                     tree.wrangler.append(path)
                 elif name in SVELTE_CONFIG_NAMES:
                     tree.svelte_configs.append(path)
                 elif name in TSCONFIG_NAMES:
                     tree.tsconfigs.append(path)
-                source = _suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
+                source = suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
                 if source and not excluded.matches(path):
                     tree.sources.append(path)
     tree.sources.sort()
     return tree
-
-
-def _suffix(path: Path) -> str:
-    return path.suffix.lower()
-
-
-class _Excluder:
-    """The `[code] exclude` globs, matched against paths relative to the project root (`**/x`
-    also matches `x` at the top, `dir/**` also `dir` itself), compiled once."""
-
-    def __init__(self, patterns: tuple[str, ...], project_root: Path) -> None:
-        self.project_root = project_root
-        variants: set[str] = set()
-        for pattern in patterns:
-            cleaned = pattern.strip().rstrip("/")
-            if cleaned.startswith("./"):
-                cleaned = cleaned[2:]
-            variants.add(cleaned)
-            if cleaned.startswith("**/"):
-                variants.add(cleaned[3:])
-            if cleaned.endswith("/**"):
-                variants.add(cleaned[:-3])
-        self.expressions = [re.compile(fnmatch.translate(variant)) for variant in sorted(variants)]
-
-    def _relative(self, path: Path) -> PurePosixPath | None:
-        try:
-            return PurePosixPath(path.relative_to(self.project_root).as_posix())
-        except ValueError:
-            return None
-
-    def matches(self, path: Path) -> bool:
-        """`path` itself matches a glob."""
-        if not self.expressions:
-            return False
-        relative = self._relative(path)
-        text = relative.as_posix() if relative is not None else None
-        return text is not None and any(expression.match(text) for expression in self.expressions)
-
-    def covers(self, path: Path) -> bool:
-        """`path` or a folder above it matches a glob."""
-        relative = self._relative(path)
-        if not self.expressions or relative is None:
-            return False
-        candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents if parent.parts)]
-        return any(expression.match(candidate) for expression in self.expressions for candidate in candidates)
 
 
 def _display(path: Path, project_root: Path) -> str:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from grove_schema.code.coverage import WRANGLER_CONFIG_NAMES
 from grove_schema.code.sites import D1Binding, SourcePosition, SourceProblem, WranglerConfig
 
 # In a folder with more than one, wrangler reads the first of these.
-CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+CONFIG_NAMES = WRANGLER_CONFIG_NAMES
 _FIELDS = ("database_name", "database_id", "migrations_dir", "migrations_table")
 
 

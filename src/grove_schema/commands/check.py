@@ -18,13 +18,16 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
     from grove_schema.findings import Severity
-    from grove_schema.hook_scope import filter_to_paths
+    from grove_schema.hook_scope import check_paths, filter_to_paths, project_level_info
     from grove_schema.progress import gathering
     from grove_schema.reporting import REPORTERS, Report
 
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or JSON, not {args.format}")
+    paths = check_paths(args.paths, config)
     for path in args.paths:
-        if not path.exists():
-            raise UsageError(f"no such file: {path}")
+        if path not in paths:
+            print(f"grove-schema: not checked: {path} is neither a migration nor a file [code] covers", file=err)
     with gathering() as replayers:
         try:
             outcome = _replayed(args, config, err)
@@ -32,20 +35,31 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
             _report_gathered(args, config, [r.result for r in replayers], out)
             raise
     findings = outcome.findings
+    threshold = Severity.parse(args.fail_on)
+    # A hook passes files: the report is about them, not the project-wide advice (notes, pending
+    # moves, cut references) on every commit, unless asked for it.
+    hook = any(not path.is_dir() for path in args.paths)
     if args.paths:
-        findings = filter_to_paths(findings, args.paths, config)
+        findings = filter_to_paths(findings, paths, config)
+    shown_level = Severity.parse(args.show) if args.show else Severity.WARNING if args.quiet else Severity.INFO
+    if hook and threshold > Severity.INFO and args.show != "info":
+        findings = [f for f in findings if not project_level_info(f)]
     report = Report(
-        findings=findings,
+        findings=[f for f in findings if f.severity >= shown_level],
         file_count=outcome.file_count,
         statement_count=outcome.statement_count,
         tables=outcome.tables_per_database(),
-        # With PATHS (a pre-commit hook) the report is about those files: no project-wide advice on every commit.
-        notes=[] if args.paths else list(outcome.notes),
+        notes=[] if hook or args.quiet else list(outcome.notes),
         texts=outcome.texts,
         config_path=str(config.path),
+        counted=findings,
     )
-    REPORTERS[args.format](report, out)
-    threshold = Severity.parse(args.fail_on)
+    if args.statistics:
+        from grove_schema.reporting import report_statistics
+
+        report_statistics(report, out, args.format)
+    else:
+        REPORTERS[args.format](report, out)
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
 
 

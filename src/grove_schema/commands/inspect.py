@@ -28,8 +28,13 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
             for name in (
                 *(table.name for table in stream.schema.tables.values()),
                 *(vtable.name for vtable in stream.schema.virtual_tables.values()),
+                *(view.name for view in stream.schema.views.values()),
+                *(trigger.name for trigger in stream.schema.triggers.values()),
             )
         ]
-        raise UsageError(f"no table named {args.table!r} in any replayed stream{did_you_mean(args.table, names)}")
+        suggestion = did_you_mean(args.table, names)
+        raise UsageError(
+            f"no table, virtual table, view or trigger named {args.table!r} in any replayed stream{suggestion}"
+        )
     out.write(text)
     return EXIT_CLEAN

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS, to_stdout
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     config.database(args.database)
     outcome = check_project(config)
     consolidation = consolidate(config, outcome.streams, args.database)
-    text = render_sql(consolidation)
+    text = render_sql(consolidation, migration=args.output is not None and _in_a_stream(config, args.output))
     if args.check:
         return _compare(args, text, out, err)
     report = _summary(args.database, consolidation, outcome)
@@ -65,8 +67,23 @@ def _summary(database: str, c: Consolidation, outcome: ProjectReplay) -> str:
     return report + "\n"
 
 
+def _in_a_stream(config: ProjectConfig, path: Path) -> bool:
+    """Whether `path` is a migration of a configured stream (directly in its directory)."""
+    folder = os.path.realpath(path.parent)
+    return any(os.path.realpath(database.migrations_dir) == folder for database in config.databases.values())
+
+
+def schema_statements(text: str) -> list[tuple[str, ...]]:
+    """The statements of a SQL text as their tokens: what `--check` compares. Comments (the
+    header's provenance: which migrations were folded in, where each table was created) and
+    layout are not the schema."""
+    from grove_schema.sql.lexer import split_statements
+
+    return [tuple(token.text for token in statement.tokens) for statement in split_statements(text).statements]
+
+
 def _compare(args: argparse.Namespace, text: str, out: IO[str], err: IO[str]) -> int:
-    """`--check`: exit 0 when FILE holds `text`, else 1 with a unified diff on stdout."""
+    """`--check`: exit 0 when FILE creates the schema `text` creates, else 1 with a unified diff on stdout."""
     import difflib
 
     from grove_schema.reporting import display_path
@@ -79,7 +96,7 @@ def _compare(args: argparse.Namespace, text: str, out: IO[str], err: IO[str]) ->
         current = ""
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {shown}: {getattr(error, 'strerror', None) or error}") from None
-    if current == text:
+    if schema_statements(current) == schema_statements(text):
         out.write(f"{shown} is up to date\n")
         return EXIT_CLEAN
     out.writelines(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grove_schema.findings import Severity
+from grove_schema.findings import Location, Severity
 from grove_schema.model import Schema, Table, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.sql.lexer import Token, TokenKind, tokenize
@@ -158,11 +158,6 @@ class DropColumnDependency(Rule):
 
 # --- ADD COLUMN ------------------------------------------------------------------------------------
 
-_ROWS_NOTE = (
-    "SQLite checks this only when the table has rows, so a replay on empty tables passes, but it fails "
-    "once the table has rows, which production tables do"
-)
-
 
 def _significant(text: str) -> list[Token]:
     return [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
@@ -239,6 +234,19 @@ def _added(context: RuleContext) -> tuple[str, ColumnDef] | None:
     return table.name, statement.column
 
 
+def _at_column(context: RuleContext, column: ColumnDef) -> Location:
+    """Where the added column's name is written: the caret goes there, not under ALTER."""
+    return context.locate(column.start) if column.start else context.location
+
+
+def _at_default(context: RuleContext, column: ColumnDef) -> Location:
+    """Where the added column's DEFAULT is written (its name when the tokens do not show it)."""
+    for token in context.statement.raw.tokens:
+        if token.start > column.start and token.upper == "DEFAULT":
+            return context.locate(token.start)
+    return _at_column(context, column)
+
+
 class AddColumnNotNull(Rule):
     """ADD COLUMN ... NOT NULL without a non-NULL default.
 
@@ -273,10 +281,11 @@ class AddColumnNotNull(Rule):
             return []
         return [
             Violation(
-                f"ALTER TABLE {table} ADD COLUMN {column.name} is NOT NULL without a default: SQLite fills existing "
-                f'rows with NULL and fails ("Cannot add a NOT NULL column with default value NULL"); {_ROWS_NOTE}. '
-                f"Give it a constant default (e.g. NOT NULL DEFAULT '' or DEFAULT 0), or add it nullable and "
-                "backfill with UPDATE"
+                f'ALTER TABLE {table} ADD COLUMN {column.name}, NOT NULL without a default, fails with "Cannot add '
+                f'a NOT NULL column with default value NULL" once {table} has rows (SQLite would fill them with '
+                f"NULL), as in production, even where a replay on empty tables passes; fix: give it a constant "
+                "default (NOT NULL DEFAULT '' or DEFAULT 0), or add it nullable and backfill with UPDATE",
+                _at_column(context, column),
             )
         ]
 
@@ -319,10 +328,12 @@ class AddColumnNonconstantDefault(Rule):
         default = column.default.strip()
         return [
             Violation(
-                f"ALTER TABLE {table} ADD COLUMN {column.name} has the non-constant default {default}: SQLite "
-                f'fails with "Cannot add a column with non-constant default"; {_ROWS_NOTE}. Add it with a '
-                f"constant default (e.g. DEFAULT 0) and backfill with `UPDATE {table} SET {column.name} = "
-                f"{default};`, setting it on new rows in the application, or rebuild the table"
+                f"ALTER TABLE {table} ADD COLUMN {column.name} with the non-constant default {default} fails "
+                f'with "Cannot add a column with non-constant default" once {table} has rows, as in production, '
+                "even where a replay on empty tables passes; fix: add it with a constant default (DEFAULT 0), "
+                f"backfill with `UPDATE {table} SET {column.name} = {default};` and set it on new rows in the "
+                "application, or rebuild the table",
+                _at_default(context, column),
             )
         ]
 
@@ -371,27 +382,29 @@ class AddColumnConstraint(Rule):
         if column.primary_key:
             found.append(
                 f'{what} is a PRIMARY KEY: SQLite always refuses it ("Cannot add a PRIMARY KEY column"); '
-                f"rebuild {table} with the new key (CREATE TABLE {table}_new, copy, drop, rename)"
+                f"fix: rebuild {table} with the new key (CREATE TABLE {table}_new, copy, drop, rename)"
             )
         if column.unique:
             found.append(
-                f'{what} is UNIQUE: SQLite always refuses it ("Cannot add a UNIQUE column"); add the column '
+                f'{what} is UNIQUE: SQLite always refuses it ("Cannot add a UNIQUE column"); fix: add the column '
                 f"without UNIQUE, then `CREATE UNIQUE INDEX idx_{table}_{column.name} ON {table}({column.name});`"
             )
         if column.generated == "stored":
             found.append(
-                f'{what} is a STORED generated column: SQLite fails with "cannot add a STORED column"; '
-                f"{_ROWS_NOTE}. Add it VIRTUAL (`AS (...) VIRTUAL`), or rebuild {table} with it"
+                f'{what} is a STORED generated column: it fails with "cannot add a STORED column" once {table} has '
+                f"rows, as in production, even where a replay on empty tables passes; fix: add it VIRTUAL "
+                f"(`AS (...) VIRTUAL`), or rebuild {table} with it"
             )
         if column.references and column.generated is None and not _is_null_default(column.default):
             assert column.default is not None
             parent = column.references[0].ref_table
             found.append(
                 f"{what} REFERENCES {parent} with the non-NULL default {column.default.strip()}: with foreign "
-                'keys on, as D1 always has them, SQLite fails with "Cannot add a REFERENCES column with '
-                f'non-NULL default value"; {_ROWS_NOTE}. Add it with DEFAULT NULL and backfill with UPDATE'
+                'keys on, as D1 always has them, it fails with "Cannot add a REFERENCES column with non-NULL '
+                f'default value" once {table} has rows, even where a replay on empty tables passes; fix: add it '
+                "with DEFAULT NULL and backfill with UPDATE"
             )
-        return [Violation(message) for message in found]
+        return [Violation(message, _at_column(context, column)) for message in found]
 
 
 RULES: tuple[Rule, ...] = (

@@ -50,7 +50,7 @@ class TooManyColumns(Rule):
     def check(self, context: RuleContext) -> Iterable[Violation]:
         statement = context.statement
         fix = (
-            "move related columns to a side table keyed by the same id (1:1), or keep rarely queried "
+            "fix: move related columns to a side table keyed by the same id (1:1), or keep rarely queried "
             "values in one JSON column"
         )
         if isinstance(statement, CreateTable):
@@ -115,7 +115,7 @@ class StatementTooLong(Rule):
         quoted = f' (SQLite: "{sqlite_message}")' if sqlite_message else ""
         return (
             f"statement too long: {size:,} bytes; D1 refuses SQL statements over {MAX_STATEMENT_BYTES:,} bytes "
-            f"(SQLITE_TOOBIG){quoted}; split it into several statements (for an INSERT, a few hundred rows "
+            f"(SQLITE_TOOBIG){quoted}; fix: split it into several statements (for an INSERT, a few hundred rows "
             "each) or load large values from the Worker with bound parameters"
         )
 
@@ -168,7 +168,7 @@ class CompoundSelectLimit(Rule):
             }.get(statement.kind, "")
             yield Violation(
                 f"compound SELECT of {terms} terms: D1 allows at most {MAX_COMPOUND_TERMS} and fails with "
-                f'"too many terms in compound SELECT"{where}; use a multi-row VALUES (...), (...) list, '
+                f'"too many terms in compound SELECT"{where}; fix: use a multi-row VALUES (...), (...) list, '
                 f"or split it into compounds of at most {MAX_COMPOUND_TERMS} terms in subqueries",
                 context.locate(token.start),
             )
@@ -243,7 +243,7 @@ class LikePatternTooLong(Rule):
             yield Violation(
                 f"{operator} pattern of {size} bytes: D1 limits LIKE and GLOB patterns to "
                 f'{MAX_LIKE_PATTERN_BYTES} bytes and fails with "LIKE or GLOB pattern too complex" when '
-                "it runs; shorten the pattern, or test a fixed part with instr() or substr()",
+                "it runs; fix: shorten the pattern, or test a fixed part with instr() or substr()",
                 context.locate(literal.start),
             )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from grove_schema.findings import Severity
+from grove_schema.findings import Severity, short_list
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
@@ -38,6 +38,13 @@ _CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
 def _children(schema: Schema, table: str) -> list[tuple[Table, ForeignKey]]:
     """Foreign keys of other tables that point at `table` (a self-reference is not a child)."""
     return [(child, fk) for child, fk in schema.referencing_foreign_keys(table) if key(child.name) != key(table)]
+
+
+def _tables(names: list[str]) -> str:
+    """`posts` alone; `the 16 tables a, b, c and 13 more` (a message names the first few)."""
+    if len(names) == 1:
+        return names[0]
+    return f"the {len(names)} tables {short_list(names)}"
 
 
 def _fk_label(child: Table, fk: ForeignKey) -> str:
@@ -215,36 +222,33 @@ class DropReferencedTable(Rule):
         cascading = [(c, fk) for c, fk in children if fk.on_delete in _CASCADING]
         blocking = [(c, fk) for c, fk in children if fk.on_delete not in _CASCADING]
         count = len(children)
-        parts = [
+        what = (
             f"DROP TABLE {name}{rebuild} deletes every row of {name} first, and {count} foreign "
             f"key{'s' if count != 1 else ''} of other tables point{'s' if count == 1 else ''} at it"
-        ]
+        )
         if cascading:
-            listed = ", ".join(f"{_fk_label(c, fk)} (ON DELETE {fk.on_delete})" for c, fk in cascading)
             deleted = sorted({c.name for c, fk in cascading if fk.on_delete == "CASCADE"}, key=key)
             cleared = sorted({c.name for c, fk in cascading if fk.on_delete != "CASCADE"}, key=key)
             effect = []
             if deleted:
-                effect.append(f"deletes every row of {', '.join(deleted)}")
+                effect.append(f"deletes every row of {_tables(deleted)} (ON DELETE CASCADE)")
             if cleared:
-                effect.append(f"clears the reference in every row of {', '.join(cleared)}")
-            parts.append(
-                f"D1 succeeds and {' and '.join(effect)}: {listed}; PRAGMA defer_foreign_keys = ON does not "
-                "stop the cascade"
-            )
+                effect.append(f"clears the reference in every row of {_tables(cleared)} (ON DELETE SET NULL/DEFAULT)")
+            what += f": D1 succeeds and {' and '.join(effect)}, even with PRAGMA defer_foreign_keys = ON"
         if blocking:
-            listed = ", ".join(f"{_fk_label(c, fk)} (ON DELETE {fk.on_delete})" for c, fk in blocking)
-            tables = ", ".join(sorted({c.name for c, _ in blocking}, key=key))
-            parts.append(
-                f'D1 fails with "FOREIGN KEY constraint failed" as soon as {tables} hold rows ({listed}), and '
-                "rolls back the migration"
+            tables = sorted({c.name for c, _ in blocking}, key=key)
+            what += (
+                f'{"; and it" if cascading else ": D1"} fails with "FOREIGN KEY constraint failed" as soon as '
+                f"{_tables(tables)} hold rows (ON DELETE NO ACTION or RESTRICT), rolling the migration back"
             )
-        parts.append(
+        children_names = sorted({c.name for c, _ in children}, key=key)
+        fix = (
             f"fix: avoid dropping {name} (ALTER TABLE ADD COLUMN, a trigger instead of a new CHECK), or copy the "
-            f"children's rows aside and drop (or rebuild) {', '.join(sorted({c.name for c, _ in children}, key=key))} "
-            f"first, then restore them once {name} is back"
+            f"rows of {children_names[0] if len(children_names) == 1 else f'those {len(children_names)} tables'} "
+            f"aside and drop them first, then restore them once {name} is back (grove-schema inspect {name} lists "
+            "its foreign keys in)"
         )
-        return [Violation("; ".join(parts))]
+        return [Violation(f"{what}; {fix}")]
 
 
 # --- GS406 rename-referenced-table ----------------------------------------------------------------
