@@ -238,7 +238,7 @@ def test_an_internal_error_logs_its_traceback_and_still_reports_the_findings_bef
     assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
     assert "command: grove-schema check --no-cache" in text
     # The findings of the files replayed before the crash are still printed.
-    assert "libs/engine/migrations/002_b.sql:1:1: error GS103 sqlite-error: no such table: missing" in result.out
+    assert "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing" in result.out
     assert "stopped on an internal error" in result.out
 
 

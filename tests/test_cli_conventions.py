@@ -120,7 +120,10 @@ def test_an_option_after_the_command_wins_over_the_one_before(run_cli: RunCli, m
         (["check", "--database", "engin"], "unknown database 'engin'; did you mean 'engine'?"),
         (["explain", "drop-colum-dependency"], "did you mean 'drop-column-dependency'?"),
         (["check", "--ignore", "add-column-nonconstant-defaults"], "did you mean 'add-column-nonconstant-default'?"),
-        (["inspect", "post"], "no table named 'post' in any replayed stream; did you mean 'posts'?"),
+        (
+            ["inspect", "post"],
+            "no table, virtual table, view or trigger named 'post' in any replayed stream; did you mean 'posts'?",
+        ),
     ],
 )
 def test_a_mistyped_name_is_answered_with_the_nearest(run_cli: RunCli, argv: list[str], expected: str) -> None:

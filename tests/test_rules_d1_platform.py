@@ -58,6 +58,23 @@ def test_pragma_foreign_keys_off_has_no_effect_and_says_to_defer() -> None:
     assert "does not stop ON DELETE CASCADE / SET NULL" in finding.message
 
 
+def test_pragma_foreign_keys_off_is_an_error_in_a_file_that_relies_on_it() -> None:
+    parent = (
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n"
+    )
+    result = lint(parent + "PRAGMA foreign_keys = OFF;\nINSERT INTO c (p_id) VALUES (999);\n")
+    (finding,) = found(result, "pragma-foreign-keys")
+    assert [line(f) for f in found(result, "sqlite-error")] == [4]  # the statement that fails, as before
+    assert finding.severity is Severity.ERROR and line(finding) == 3
+    assert "this file relies on it: line 4 fails with FOREIGN KEY constraint failed" in finding.message
+    deferred = lint(
+        parent + "PRAGMA foreign_keys = OFF;\nPRAGMA defer_foreign_keys = ON;\nINSERT INTO c (p_id) VALUES (999);\n"
+    )
+    (finding,) = found(deferred, "pragma-foreign-keys")
+    assert finding.severity is Severity.ERROR and "when D1 commits it" in finding.message
+
+
 @pytest.mark.parametrize("value", ["ON", "1", "true", "yes"])
 def test_pragma_foreign_keys_on_is_a_no_op(value: str) -> None:
     finding = only(lint(f"PRAGMA foreign_keys = {value};\n"), "pragma-foreign-keys")

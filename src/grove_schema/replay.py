@@ -245,6 +245,17 @@ class Replayer:
         for raw in split.statements:
             last_location = location(raw.start)
             self._apply_statement(migration, raw, text, location, ref_at)
+        broken = next(
+            (
+                f
+                for f in result.findings
+                if f.location is not None and f.location.path == path and "FOREIGN KEY constraint failed" in f.message
+            ),
+            None,
+        )
+        if broken is not None and broken.location is not None:
+            line = broken.location.line
+            self._relied_on_foreign_keys_off(path, f"line {line} fails with FOREIGN KEY constraint failed")
         if self._file_stop is not None:
             self._note_not_run(self._file_stop)
             assert self._resume is not None
@@ -254,6 +265,8 @@ class Replayer:
             self._note_not_run(self._run_stop)
         if db is not None and self._run_stop is None:
             failure = db.end_file()
+            if failure is not None and "FOREIGN KEY constraint failed" in failure:
+                self._relied_on_foreign_keys_off(path, f"the file fails when D1 commits it: {failure}")
             if failure is not None:
                 result.schema = file_start
                 # A deferred failure (at COMMIT) that a rule in this file explains is that rule's.
@@ -276,6 +289,22 @@ class Replayer:
                         f"file {migration.name})",
                         last_location,
                     )
+                )
+
+    def _relied_on_foreign_keys_off(self, path: str, why: str) -> None:
+        """`PRAGMA foreign_keys = OFF` is a warning on its own (pragma-foreign-keys), and an error in a
+        file that relies on it: one whose foreign keys fail, in the dev database as in D1."""
+        findings = self.result.findings
+        for index, finding in enumerate(findings):
+            location = finding.location
+            if (
+                finding.name == "pragma-foreign-keys"
+                and finding.severity is Severity.WARNING
+                and location is not None
+                and location.path == path
+            ):
+                findings[index] = replace(
+                    finding, severity=Severity.ERROR, message=f"{finding.message}; this file relies on it: {why}"
                 )
 
     def _lexical_findings(self, split: SplitFile, location: Callable[[int], Location], path: str) -> None:

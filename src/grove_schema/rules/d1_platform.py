@@ -53,9 +53,9 @@ _DEFER_ADVICE = (
 class PragmaForeignKeys(Rule):
     """`PRAGMA foreign_keys = ...`: it has no effect in D1, where foreign keys are always enforced.
 
-    Severity: `ON` is info (harmless: it is what D1 does), `OFF` a warning (what it was meant to
-    allow fails on its own, and is reported there: a broken foreign key at its statement, a parent's
-    DROP that cascades as drop-referenced-table), any other value an error (D1 refuses it).
+    Severity: `ON` is info (harmless: it is what D1 does); `OFF` a warning on its own, and an
+    error in a file that relies on it (one of its foreign keys fails, at its statement or when D1
+    commits the file); any other value an error (D1 refuses it).
 
     **Problem**: D1 always enforces foreign keys. `PRAGMA foreign_keys = OFF` is accepted and does
     nothing (the pragma still reads 1), so a migration written for SQLite, where switching the
