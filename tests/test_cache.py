@@ -189,7 +189,8 @@ def test_a_private_directory_is_safe(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o770, 0o1777])
-def test_a_directory_others_can_write_is_refused(tmp_path: Path, mode: int) -> None:
+def test_a_directory_others_can_write_is_refused(tmp_path: Path, mode: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "_private_group", lambda _gid: False)  # a group with other members
     tmp_path.chmod(0o755)
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -197,6 +198,19 @@ def test_a_directory_others_can_write_is_refused(tmp_path: Path, mode: int) -> N
     reason = unsafe_cache_reason(shared)
     assert reason is not None and "can be written by other users" in reason
     assert unsafe_cache_reason(shared / "below") is not None or mode & 0o1000  # a sticky parent is fine
+
+
+def test_a_folder_writable_by_the_users_own_private_group_is_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """umask 002 with user private groups makes every folder 0775; that group is this user alone."""
+    monkeypatch.setattr(cache_module, "_private_group", lambda gid: gid == os.getgid())
+    tmp_path.chmod(0o775)
+    (tmp_path / "cache").mkdir(mode=0o770)
+    (tmp_path / "cache").chmod(0o770)
+    assert unsafe_cache_reason(tmp_path / "cache") is None
+    (tmp_path / "cache").chmod(0o772)  # writable by others too
+    assert unsafe_cache_reason(tmp_path / "cache") is not None
 
 
 def test_below_a_sticky_world_writable_folder_is_safe(tmp_path: Path) -> None:

@@ -104,6 +104,22 @@ def find_git_dir(start: Path) -> Path | None:
     return Path(line) if line else None
 
 
+def _private_group(gid: int) -> bool:
+    """A user's own group (Debian's and Fedora's "user private groups", umask 002): this user's
+    primary group with no other member, so group-writable means writable by this user alone."""
+    if gid != os.getgid():
+        return False
+    try:
+        import grp
+        import pwd
+
+        members = set(grp.getgrgid(gid).gr_mem) - {pwd.getpwuid(os.getuid()).pw_name}
+        others = [user.pw_name for user in pwd.getpwall() if user.pw_gid == gid and user.pw_uid != os.getuid()]
+    except (ImportError, KeyError, OSError):
+        return False
+    return not members and not others
+
+
 def unsafe_cache_reason(directory: Path) -> str | None:
     """Why another user could plant entries in `directory`, or None when only this user (and root)
     can write there: the folder and every existing folder above it must belong to this user or to
@@ -136,7 +152,9 @@ def unsafe_cache_reason(directory: Path) -> str | None:
             continue
         if info.st_uid not in (me, 0):
             return f"{folder} belongs to another user (uid {info.st_uid})"
-        writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        writable_by_others = info.st_mode & stat.S_IWOTH or (
+            info.st_mode & stat.S_IWGRP and not _private_group(info.st_gid)
+        )
         # The folder itself must be private; above it (or above where it will be created, privately)
         # the sticky bit keeps others from replacing what is ours.
         if writable_by_others and (folder == path or not info.st_mode & stat.S_ISVTX):
