@@ -155,8 +155,8 @@ _CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
 class ReplaySnapshot:
     """A replayer's state between two files: the result so far and the dev database's pages.
 
-    `result` is the replayer's own object, not a copy: serialise the snapshot (the cache pickles
-    it) before the replayer goes on."""
+    `result` is the replayer's own object, not a copy: serialise the snapshot (the cache writes
+    it with replay_codec) before the replayer goes on."""
 
     result: StreamReplay
     pages: bytes | None  # None: replayed without a dev database
