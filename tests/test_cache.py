@@ -1069,3 +1069,15 @@ def test_a_report_whose_time_budget_ran_out_is_not_stored(
     assert not (tmp_path / "cache" / "report").exists() or list((tmp_path / "cache" / "report").iterdir()) == []
     again = cached_check(config_of(root), store)
     assert isinstance(again, ProjectReplay)  # replayed again, not answered from the cache
+
+
+def test_a_fifo_planted_as_an_entry_or_a_store_never_blocks(tmp_path: Path) -> None:
+    store = CheckCache(tmp_path / "cache")
+    store.write("report", "a", b"1")
+    os.mkfifo(tmp_path / "cache" / "report" / "b")
+    assert store.read("report", "b") is None  # returns at once: opened without blocking, refused
+    assert store.notes and "not a regular file" in store.notes[0]
+    os.mkfifo(tmp_path / "cache" / cache_module.HASHES_NAME)
+    notes: list[str] = []
+    assert cache_module.read_store(tmp_path / "cache" / cache_module.HASHES_NAME, notes) is None
+    assert notes and "not a regular file" in notes[0]

@@ -270,20 +270,30 @@ class CacheEntryError(ValueError):
 STORE_CAP = 256 * 1024 * 1024  # bytes: a JSON store larger than this is not read
 
 
+def read_sealed(path: Path, cap: int) -> bytes | None:
+    """A cache file's data: None when it is absent or cannot be opened; CacheEntryError when it is
+    not a regular file of this user within `cap` bytes, or its seal does not hold. Read as
+    `files.read_bounded` reads (non-blocking: a FIFO planted there never hangs a hook)."""
+    from grove_schema.files import RefusedRead, read_bounded
+
+    try:
+        info = path.stat()
+        if not CheckCache.owned(info):
+            raise CacheEntryError("it is not a regular file of this user")
+        sealed = read_bounded(path, cap)
+    except RefusedRead as error:
+        raise CacheEntryError(f"it is not a regular file of this user within the cap ({error})") from None
+    except OSError:
+        return None
+    return unseal(sealed)
+
+
 def read_store(path: Path, notes: list[str]) -> Any:
     """A sealed JSON store of the cache directory (the source hashes, the code scan): its
     document, or None when absent, and when damaged or not this user's (then with a note)."""
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or not CheckCache.owned(info):
-                notes.append(f"cache: {path.name} is not a regular file of this user; it was not read")
-                return None
-            sealed = handle.read(STORE_CAP + 1)
-    except OSError:
-        return None
-    try:
-        return json.loads(unseal(sealed))
+        data = read_sealed(path, STORE_CAP)
+        return json.loads(data) if data is not None else None
     except (CacheEntryError, ValueError) as error:
         notes.append(f"cache: {path.name} could not be used ({error}); it was rebuilt")
         return None
@@ -309,20 +319,14 @@ class CheckCache:
         """The entry's data; None when absent, and when damaged (then it is removed, with a note)."""
         path = self._path(kind, key)
         try:
-            with open(path, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode) or not self.owned(info):
-                    self.damaged(kind, key, "it is not a regular file of this user")
-                    return None
-                sealed = handle.read(SNAPSHOT_CAP + 4096)
-            os.utime(path)  # most recently used
-        except OSError:
-            return None
-        try:
-            return unseal(sealed)
+            data = read_sealed(path, SNAPSHOT_CAP + 4096)
         except CacheEntryError as error:
             self.damaged(kind, key, str(error))
             return None
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # most recently used
+        return data
 
     @staticmethod
     def owned(info: os.stat_result) -> bool:
@@ -396,13 +400,14 @@ class ValidatedConfigs:
         return hashlib.sha256(f"config\0{tool_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, text: str) -> dict[str, Any] | None:
-        data = self.cache.read("config", self._key(text))
+        key = self._key(text)
+        data = self.cache.read("config", key)
         if data is None:
             return None
         try:
             sections = json.loads(data)
         except ValueError as error:
-            self.cache.damaged("config", self._key(text), str(error))
+            self.cache.damaged("config", key, str(error))
             return None
         return sections if isinstance(sections, dict) else None
 
