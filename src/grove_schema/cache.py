@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grove_schema import __version__
+from grove_schema.files import regular_file_digest
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
 
 if TYPE_CHECKING:
@@ -629,16 +630,6 @@ def _optional_bytes(path: Path) -> bytes | str:
     except OSError as error:
         return f"unreadable: {error}"
     return b"file" + digest.encode() if digest is not None else "not a regular file"
-
-
-def regular_file_digest(path: str) -> str | None:
-    """sha256 of a regular file's content, streamed (any size); None for a FIFO, a device or a
-    folder, which are never read (opening without blocking: a FIFO would wait for a writer)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> RuleInfo:

@@ -53,12 +53,8 @@ def read_bounded(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
     Opened non-blocking (a FIFO does not wait for a writer) and checked with fstat before reading:
     a directory, a FIFO, a socket or a device (`/dev/zero`) raises `RefusedRead`, and so does a file
     above `limit` (also when it grows while being read). Other failures are the usual `OSError`."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    descriptor = os.open(path, flags)
+    descriptor, info = _open_regular(path)
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise RefusedRead(f"not a regular file ({_kind(info.st_mode)})")
         if info.st_size > limit:
             raise RefusedRead(f"{info.st_size:,} bytes, above the {limit:,}-byte cap")
         chunks: list[bytes] = []
@@ -74,6 +70,31 @@ def read_bounded(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(descriptor)
+
+
+def regular_file_digest(path: str | Path) -> str | None:
+    """sha256 of a regular file's content, streamed (any size); None for a FIFO, a device or a
+    folder, which are never read."""
+    import hashlib
+
+    try:
+        descriptor, _info = _open_regular(path)
+    except RefusedRead:
+        return None
+    with open(descriptor, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _open_regular(path: str | Path) -> tuple[int, os.stat_result]:
+    """A descriptor of `path` and its fstat, opened non-blocking (a FIFO does not wait for a
+    writer); RefusedRead, with the descriptor closed, when it is not a regular file."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        raise RefusedRead(f"not a regular file ({_kind(info.st_mode)})")
+    return descriptor, info
 
 
 def _kind(mode: int) -> str:
