@@ -36,6 +36,7 @@ from grove_schema.cache import (
 from grove_schema.codes import UNREADABLE_FILE
 from grove_schema.config import ProjectConfig, load_config
 from grove_schema.discovery import MigrationFile, discover_stream
+from grove_schema.files import regular_file_digest
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
 from grove_schema.project import ProjectReplay, check_project
 from grove_schema.registry import find_code
@@ -433,7 +434,7 @@ def test_an_unchanged_file_is_not_read_again_for_the_key(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[str] = []
-    real = cache_module.regular_file_digest
+    real = regular_file_digest
 
     def counting(path: str) -> str | None:
         reads.append(Path(path).name)
@@ -1037,7 +1038,7 @@ def test_a_file_above_the_cap_is_keyed_by_its_stat_without_being_read(
     big = migrations(project) / "0009_big.sql"
     big.write_bytes(b"-- x\n" * 500)
     reads: list[str] = []
-    real = cache_module.regular_file_digest
+    real = regular_file_digest
 
     def counting(path: str) -> str | None:
         reads.append(path)
