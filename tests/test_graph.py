@@ -14,11 +14,13 @@ from grove_schema.graph import (
     database_subgraph,
     dependents,
     drop_order,
+    reference_index,
     references,
     table_node,
 )
 from grove_schema.model import Schema
-from grove_schema.replay import Replayer
+from grove_schema.replay import Replayer, replay_stream
+from tests.conftest import CORPUS, corpus_absent
 
 SCHEMA = """
 CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT);
@@ -126,3 +128,67 @@ def test_subgraph_of_one_database(graph: nx.MultiDiGraph) -> None:
     assert ("view", "engine", "tenant_posts") in engine
     assert ("trigger", "engine", "posts_audit") in engine
     assert table_node("engine", "gallery_images") not in engine
+
+
+def _graph_answers(graph: nx.MultiDiGraph) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, ...], list[str]]]:
+    """What a view reads and who reads a column, asked of the networkx graph."""
+    views = {
+        (n[1], n[2]): {t[2] for _s, t, d in graph.out_edges(n, data=True) if d["kind"] == "reads" and t[0] == "table"}
+        for n, data in graph.nodes(data=True)
+        if data["kind"] == "view"
+    }
+    users: dict[tuple[str, ...], list[str]] = {}
+    for n, data in graph.nodes(data=True):
+        if data["kind"] != "column":
+            continue
+        found = sorted(
+            {
+                s
+                for s, _t, d in graph.in_edges(n, data=True)
+                if s[0] in ("view", "trigger") and d["kind"] in ("reads", "writes")
+            }
+        )
+        if found:
+            users[n[1:]] = [f"{s[0]}:{s[2]}" for s in found]
+    return views, users
+
+
+def _assert_index_matches_graph(schemas: dict[str, Schema]) -> int:
+    graph = build_graph(schemas, owner_of)
+    index = reference_index(schemas)
+    assert index.references == references(graph)
+    views, users = _graph_answers(graph)
+    assert index.view_tables == views
+    assert {k: [f"{u.kind}:{u.node_key}" for u in v] for k, v in index.column_users.items()} == users
+    return len(index.references)
+
+
+def test_reference_index_answers_as_the_graph_does(schema: Schema) -> None:
+    assert _assert_index_matches_graph({"engine": schema}) > 0
+    index = reference_index({"engine": schema})
+    assert index.view_tables[("engine", "tenant_posts")] == {"posts", "tenants"}
+    assert [u.name for u in index.users_of_column("engine", "posts", "TITLE")] == ["posts_audit", "tenant_posts"]
+
+
+def test_a_trigger_reading_a_column_twice_is_one_user() -> None:
+    replayer = Replayer("engine")
+    replayer.apply_file(
+        MigrationFile(Path("/virtual/001_t.sql"), "001_t.sql", 1),
+        "CREATE TABLE posts (id TEXT PRIMARY KEY, title TEXT);\n"
+        "CREATE TABLE audit (what TEXT);\n"
+        "CREATE TRIGGER twice AFTER UPDATE ON posts BEGIN\n"
+        "  INSERT INTO audit (what) SELECT title FROM posts WHERE id = new.id;\n"
+        "  INSERT INTO audit (what) SELECT title FROM posts WHERE id = old.id;\n"
+        "END;\n",
+    )
+    replayer.close()
+    index = reference_index({"engine": replayer.schema})
+    assert [u.name for u in index.users_of_column("engine", "posts", "title")] == ["twice"]
+
+
+def test_reference_index_matches_the_graph_on_the_real_corpus() -> None:
+    if not CORPUS.is_dir():
+        corpus_absent()
+    files = [MigrationFile(p, p.name, int(p.name.split("_")[0])) for p in sorted(CORPUS.glob("*.sql"))]
+    stream = replay_stream("engine", files, lambda path: path.read_text(encoding="utf-8"))
+    assert _assert_index_matches_graph({"engine": stream.schema}) > 100

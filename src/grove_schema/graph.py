@@ -15,15 +15,17 @@ Edge kinds (attribute `kind`): "column_of" (column -> table), "indexes" (index -
 index -> table), "foreign_key" (child table -> parent table, with columns and ON DELETE / ON
 UPDATE), "reads" / "writes" (view or trigger -> table or column), "on" (trigger -> its table),
 "owned_by" (table -> owner database), "lives_in" (table -> stream database).
+
+`reference_index` answers the ownership checks' questions (the references, what a view reads, who
+reads a column) from the same extraction without networkx, whose import costs a hook more than
+SQLite's whole replay (docs/performance.md); `build_graph` is for the graph's own queries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from grove_schema.model import Schema, key
 from grove_schema.sql.references import (
@@ -32,6 +34,9 @@ from grove_schema.sql.references import (
     table_written,
     when_as_select,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Node = tuple[str, ...]
 OwnerOf = Callable[[str], "str | None"]
@@ -60,8 +65,60 @@ class Reference:
         return self.on_delete in ("CASCADE", "SET NULL", "SET DEFAULT")
 
 
+@dataclass(frozen=True)
+class ObjectReads:
+    """The tables and columns one view or trigger reads or writes, in the order its SQL names them."""
+
+    kind: str  # "view" | "trigger"
+    stream: str
+    name: str
+    table: str | None  # a trigger's table
+    tables: tuple[tuple[str, str], ...]  # (table key, "reads" | "writes")
+    columns: tuple[tuple[str, str, str], ...]  # (table key, column key, "reads" | "writes")
+
+    @property
+    def node(self) -> Node:
+        return (self.kind, self.stream, key(self.name))
+
+
+def object_reads(stream: str, schema: Schema) -> list[ObjectReads]:
+    """What every view and trigger of `schema` reads and writes: the parsing both the graph and the
+    reference index are built from."""
+    found: list[ObjectReads] = []
+    for view in schema.views.values():
+        reads, columns = statement_references(view.select, schema)
+        found.append(
+            ObjectReads(
+                "view",
+                stream,
+                view.name,
+                None,
+                tuple((t, "reads") for t in sorted(reads)),
+                tuple((t, c, "reads") for t, c in sorted(columns)),
+            )
+        )
+    for trigger in schema.triggers.values():
+        tables: list[tuple[str, str]] = []
+        cols: list[tuple[str, str, str]] = []
+        for statement in trigger.body:
+            reads, columns = statement_references(statement, schema, trigger_table=trigger.table)
+            written = table_written(statement)
+            tables.extend((t, "reads") for t in sorted(reads - ({written} if written else set())))
+            cols.extend((t, c, "reads") for t, c in sorted(columns))
+            if written:
+                tables.append((written, "writes"))
+        if trigger.when:
+            reads, columns = statement_references(when_as_select(trigger.when), schema, trigger_table=trigger.table)
+            tables.extend((t, "reads") for t in sorted(reads))
+            cols.extend((t, c, "reads") for t, c in sorted(columns))
+        found.append(ObjectReads("trigger", stream, trigger.name, trigger.table, tuple(tables), tuple(cols)))
+    return found
+
+
 def build_graph(schemas: Mapping[str, Schema], owner_of: OwnerOf) -> nx.MultiDiGraph:
     """One graph of every stream's replayed schema."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for stream in sorted(schemas):
         graph.add_node(("database", stream), kind="database", name=stream)
@@ -115,44 +172,94 @@ def _add_schema(graph: nx.MultiDiGraph, stream: str, schema: Schema, owner_of: O
             column_node = ("column", stream, key(index.table), name)
             if column_node in graph:
                 graph.add_edge(node, column_node, kind="indexes")
-    for view in schema.views.values():
-        node = ("view", stream, key(view.name))
-        graph.add_node(node, kind="view", name=view.name, stream=stream)
-        reads, columns = statement_references(view.select, schema)
-        _add_reads(graph, node, stream, reads, columns, "reads")
-    for trigger in schema.triggers.values():
-        node = ("trigger", stream, key(trigger.name))
-        graph.add_node(node, kind="trigger", name=trigger.name, table=trigger.table, stream=stream)
-        graph.add_edge(node, table_node(stream, trigger.table), kind="on")
-        for statement in trigger.body:
-            reads, columns = statement_references(statement, schema, trigger_table=trigger.table)
-            written = table_written(statement)
-            _add_reads(graph, node, stream, reads - ({written} if written else set()), columns, "reads")
-            if written:
-                _add_reads(graph, node, stream, {written}, set(), "writes")
-        if trigger.when:
-            when = when_as_select(trigger.when)
-            reads, columns = statement_references(when, schema, trigger_table=trigger.table)
-            _add_reads(graph, node, stream, reads, columns, "reads")
+    for reads in object_reads(stream, schema):
+        node = reads.node
+        if reads.kind == "view":
+            graph.add_node(node, kind="view", name=reads.name, stream=stream)
+        else:
+            assert reads.table is not None
+            graph.add_node(node, kind="trigger", name=reads.name, table=reads.table, stream=stream)
+            graph.add_edge(node, table_node(stream, reads.table), kind="on")
+        for table_key, kind in reads.tables:
+            target = ("table", stream, table_key)
+            if target not in graph:
+                graph.add_node(target, kind="table", name=table_key, stream=stream, owner=None, missing=True)
+            graph.add_edge(node, target, kind=kind)
+        for table_key, column_key, kind in reads.columns:
+            column_node = ("column", stream, table_key, column_key)
+            if column_node in graph:
+                graph.add_edge(node, column_node, kind=kind)
 
 
-def _add_reads(
-    graph: nx.MultiDiGraph,
-    node: Node,
-    stream: str,
-    tables: Iterable[str],
-    columns: Iterable[tuple[str, str]],
-    kind: str,
-) -> None:
-    for table in sorted(tables):
-        target = table_node(stream, table)
-        if target not in graph:
-            graph.add_node(target, kind="table", name=table, stream=stream, owner=None, missing=True)
-        graph.add_edge(node, target, kind=kind)
-    for table, column in sorted(columns):
-        column_node = ("column", stream, table, column)
-        if column_node in graph:
-            graph.add_edge(node, column_node, kind=kind)
+@dataclass(frozen=True)
+class ColumnUser:
+    """A view or trigger that reads or writes a column."""
+
+    kind: str  # "view" | "trigger"
+    name: str
+    node_key: str  # key(name)
+    table: str | None  # a trigger's table
+
+
+@dataclass
+class ReferenceIndex:
+    """The ownership checks' view of the graph, built without networkx: the same references as
+    `references(build_graph(...))`, what each view reads, and who reads each column."""
+
+    references: list[Reference] = field(default_factory=list)
+    view_tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (stream, view key) -> table keys
+    column_users: dict[tuple[str, str, str], list[ColumnUser]] = field(default_factory=dict)
+
+    def users_of_column(self, stream: str, table: str, column: str) -> list[ColumnUser]:
+        return self.column_users.get((stream, key(table), key(column)), [])
+
+
+def reference_index(schemas: Mapping[str, Schema]) -> ReferenceIndex:
+    index = ReferenceIndex()
+    found: list[Reference] = []
+    for stream in sorted(schemas):
+        schema = schemas[stream]
+        # A table's display name, first come first named, as the graph's nodes are.
+        names: dict[str, str] = {key(t.name): t.name for t in schema.tables.values()}
+        names.update({key(v.name): v.name for v in schema.virtual_tables.values()})
+        columns: set[tuple[str, str]] = {(key(t.name), key(c.name)) for t in schema.tables.values() for c in t.columns}
+        columns.update((key(v.name), key(c)) for v in schema.virtual_tables.values() for c in v.column_names)
+        for table in schema.tables.values():
+            for fk in table.foreign_keys:
+                names.setdefault(key(fk.ref_table), fk.ref_table)
+                found.append(
+                    Reference(
+                        "foreign_key",
+                        table.name,
+                        table.name,
+                        names[key(fk.ref_table)],
+                        stream,
+                        fk.on_delete,
+                        fk.on_update,
+                        tuple(fk.columns),
+                        tuple(fk.ref_columns),
+                    )
+                )
+        for reads in object_reads(stream, schema):
+            home = reads.table if reads.table is not None else reads.name
+            if reads.kind == "view":
+                index.view_tables[(stream, key(reads.name))] = {t for t, _kind in reads.tables}
+            for table_key, _kind in reads.tables:
+                names.setdefault(table_key, table_key)
+                if reads.kind == "trigger" and key(home) == table_key:
+                    continue  # a trigger's own table is where it lives
+                found.append(Reference(reads.kind, reads.name, home, names[table_key], stream))
+            seen: set[tuple[str, str, str]] = set()
+            for table_key, column_key, _kind in reads.columns:
+                if (table_key, column_key) not in columns or (table_key, column_key, reads.name) in seen:
+                    continue
+                seen.add((table_key, column_key, reads.name))
+                user = ColumnUser(reads.kind, reads.name, key(reads.name), reads.table)
+                index.column_users.setdefault((stream, table_key, column_key), []).append(user)
+    for users in index.column_users.values():
+        users.sort(key=lambda u: (u.kind, u.node_key))
+    index.references = sorted(found, key=lambda r: (r.stream, r.kind, key(r.source), key(r.target), r.columns))
+    return index
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -179,6 +286,8 @@ def drop_order(graph: nx.MultiDiGraph, stream: str, tables: Iterable[str]) -> li
     """A foreign-key-safe order to drop `tables` from `stream`: children before parents, and among
     tables free to go, alphabetical, so the order is deterministic. Cycles (mutual references)
     are broken alphabetically."""
+    import networkx as nx
+
     wanted = {key(t) for t in tables}
     fk = nx.DiGraph()
     fk.add_nodes_from(sorted(wanted))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from grove_schema.codes import (
     CONFIG_PATTERN_UNMATCHED,
@@ -29,11 +28,14 @@ from grove_schema.codes import (
 from grove_schema.config import ProjectConfig
 from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, Severity, make_finding
-from grove_schema.graph import Reference, build_graph, references
+from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
 from grove_schema.sql.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
 from grove_schema.suggestions import closest
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,18 @@ def _living(schema: Schema) -> dict[str, tuple[str, Provenance]]:
 
 @dataclass
 class OwnershipReport:
-    graph: nx.MultiDiGraph
     findings: list[Finding]
     cut: list[Reference]  # references a planned move cuts (both ends live in one stream today)
     moves: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables pending the move
     copied: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables already in the owner's stream
     blockers: list[Finding]  # retired-still-referenced
+    schemas: Mapping[str, Schema] = field(default_factory=dict, repr=False)
+    owner_of: OwnerOf | None = field(default=None, repr=False)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx graph of the same schemas, built (and networkx imported) on first use."""
+        return build_graph(self.schemas, self.owner_of or (lambda _table: None))
 
 
 def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) -> OwnershipReport:
@@ -149,7 +157,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
         k = key(table)
         return owners[k] if k in owners else ownership.owner_of(table)
 
-    graph = build_graph(schemas, owner_of)
+    index = reference_index(schemas)
     findings: list[Finding] = []
     moves: dict[tuple[str, str], list[str]] = defaultdict(list)
     copied: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -196,7 +204,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
     findings.extend(_foreign_table_changes(config, ownership, streams, owner_of))
 
     cut: list[Reference] = []
-    all_refs = references(graph)
+    all_refs = index.references
     for reference in all_refs:
         stream_key = reference.stream
         schema = schemas[stream_key]
@@ -218,15 +226,15 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
             continue
         if ownership.is_retired(reference.source_table) or ownership.is_retired(reference.target):
             continue
-        source_owner = owners.get(source_key) if reference.kind != "view" else _view_owner(graph, reference, owners)
+        source_owner = owners.get(source_key) if reference.kind != "view" else _view_owner(index, reference, owners)
         target_owner = owners.get(target_key)
         if source_owner and target_owner and source_owner != target_owner:
             cut.append(reference)
     findings.extend(_cut_summaries(cut, ownership))
-    blockers = _retired_blockers(ownership, schemas, all_refs, graph)
+    blockers = _retired_blockers(ownership, schemas, all_refs, index)
     findings.extend(blockers)
     findings.extend(_unmatched_patterns(config, ownership, schemas, _ever_created(streams)))
-    return OwnershipReport(graph, findings, cut, dict(moves), dict(copied), blockers)
+    return OwnershipReport(findings, cut, dict(moves), dict(copied), blockers, schemas, owner_of)
 
 
 def _describe(reference: Reference) -> str:
@@ -245,14 +253,10 @@ def _reference_location(schema: Schema, reference: Reference) -> Location | None
     return _location(table.provenance) if table else None
 
 
-def _view_owner(graph: nx.MultiDiGraph, reference: Reference, owners: Mapping[str, str | None]) -> str | None:
+def _view_owner(index: ReferenceIndex, reference: Reference, owners: Mapping[str, str | None]) -> str | None:
     """A view belongs to the database of the tables it reads (when they agree)."""
-    node = ("view", reference.stream, key(reference.source))
-    read = {
-        owner
-        for _s, t, d in graph.out_edges(node, data=True)
-        if d["kind"] == "reads" and t[0] == "table" and (owner := owners.get(t[2])) is not None
-    }
+    tables = index.view_tables.get((reference.stream, key(reference.source)), set())
+    read = {owner for table in tables if (owner := owners.get(table)) is not None}
     return next(iter(read)) if len(read) == 1 else None
 
 
@@ -400,7 +404,7 @@ def _retired_blockers(
     ownership: OwnershipMap,
     schemas: Mapping[str, Schema],
     refs: list[Reference],
-    graph: nx.MultiDiGraph,
+    index: ReferenceIndex,
 ) -> list[Finding]:
     """Retired tables and columns that something staying still needs."""
     findings: list[Finding] = []
@@ -435,23 +439,16 @@ def _retired_blockers(
                             _location(child.provenance),
                         )
                     )
-            column_node = ("column", stream_key, table_key, column_key)
-            if column_node not in graph:
-                continue
-            for source, _target, data in sorted(graph.in_edges(column_node, data=True)):
-                if source[0] not in ("view", "trigger") or data["kind"] not in ("reads", "writes"):
+            for user in index.users_of_column(stream_key, table_key, column_key):
+                if user.kind == "trigger" and user.table is not None and ownership.is_retired(user.table):
                     continue
-                attrs = graph.nodes[source]
-                if source[0] == "trigger" and ownership.is_retired(attrs["table"]):
-                    continue
-                kind = "view" if source[0] == "view" else "trigger"
-                collection = schema.views if kind == "view" else schema.triggers
+                collection = schema.views if user.kind == "view" else schema.triggers
                 findings.append(
                     make_finding(
                         RETIRED_STILL_REFERENCED,
-                        f"{dotted} is retired ({reason}) but the {kind} {attrs['name']} still reads it: "
-                        f"drop or rewrite the {kind} first",
-                        _location(collection[source[2]].provenance),
+                        f"{dotted} is retired ({reason}) but the {user.kind} {user.name} still reads it: "
+                        f"drop or rewrite the {user.kind} first",
+                        _location(collection[user.node_key].provenance),
                     )
                 )
     return findings
