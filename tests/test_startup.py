@@ -28,7 +28,8 @@ from grove_schema.cli import main
 out, err = io.StringIO(), io.StringIO()
 code = main(sys.argv[1:], out, err)
 print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(),
-                  "modules": sorted({name.split(".")[0] for name in sys.modules})}))
+                  "modules": sorted({name.split(".")[0] for name in sys.modules}),
+                  "own": sorted(name for name in sys.modules if name.startswith("grove_schema."))}))
 """
 
 FILES = {
@@ -45,6 +46,7 @@ class Probe:
     out: str
     err: str
     modules: set[str]
+    own: set[str]  # grove_schema's own modules
 
 
 def probe(root: Path, cache: Path, *argv: str) -> Probe:
@@ -53,7 +55,7 @@ def probe(root: Path, cache: Path, *argv: str) -> Probe:
         [sys.executable, "-c", PROBE, *argv], cwd=root, env=env, capture_output=True, text=True, check=True
     )
     result = json.loads(done.stdout)
-    return Probe(result["code"], result["out"], result["err"], set(result["modules"]))
+    return Probe(result["code"], result["out"], result["err"], set(result["modules"]), set(result["own"]))
 
 
 @pytest.mark.parametrize("config", [MINIMAL_CONFIG, CODE_CONFIG], ids=["migrations", "with-code"])
@@ -86,3 +88,40 @@ def test_an_edited_ownership_toml_is_validated_again(make_project: Callable[...,
     (root / "ownership.toml").write_text(MINIMAL_CONFIG + "\n[project.typo]\n", encoding="utf-8")
     invalid = probe(root, cache, "check", target)
     assert invalid.code == 2 and "pydantic" in invalid.modules
+
+
+def test_an_edited_migration_replays_without_the_graph_or_the_code_parsers(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The edited-hook path: one file changed, the rest resumed from the cache. The ownership
+    checks need no networkx, and `[code]` roots holding no source need none of the scan's parsers."""
+    root = make_project(dict(FILES), CODE_CONFIG)
+    (root / "src").mkdir()
+    cache = tmp_path / "cache"
+    target = root / "libs" / "engine" / "migrations" / "0002_posts.sql"
+    first = probe(root, cache, "check", str(target))
+    assert first.code == 0, first
+    target.write_text(FILES["0002_posts.sql"] + "-- reworded\n", encoding="utf-8")
+    edited = probe(root, cache, "check", str(target))
+    assert edited.code == 0 and edited.out == first.out, edited
+    assert "apsw" in edited.modules  # the edited file was replayed
+    assert not {"networkx", "tree_sitter", "json5"} & edited.modules, edited.modules
+    assert "grove_schema.code.scan" not in edited.own and "grove_schema.code.facts" not in edited.own
+
+
+def test_code_roots_without_sources_audit_as_the_full_scan_does(make_project: Callable[..., Path]) -> None:
+    from grove_schema.code.audit import audit_code
+    from grove_schema.code.scan import scan_code
+    from grove_schema.config import load_config
+    from grove_schema.ownership import OwnershipMap
+    from grove_schema.project import audit_project_code, check_project
+
+    root = make_project(dict(FILES), CODE_CONFIG)
+    (root / "src" / "empty").mkdir(parents=True)
+    (root / "src" / "README.md").write_text("no code here\n", encoding="utf-8")
+    config = load_config(root / "ownership.toml")
+    streams = check_project(config).streams
+    assert config.code is not None
+    shortcut = audit_project_code(config, streams)
+    full = audit_code(config, scan_code(config.code, config.root), streams, OwnershipMap(config))
+    assert shortcut == full

@@ -52,6 +52,7 @@ from grove_schema.files import regular_file_digest
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
 
 if TYPE_CHECKING:
+    from grove_schema.code.cache import ScanCache
     from grove_schema.config import ProjectConfig
     from grove_schema.layouts import MigrationFile
     from grove_schema.project import ProjectReplay
@@ -715,7 +716,11 @@ def cached_check(
 
     if cache is None:
         return check_project(config, databases=databases, history=history, ignore=ignore)
-    from grove_schema.code.scan import ScanCache
+
+    def code_cache() -> ScanCache:
+        from grove_schema.code.cache import ScanCache
+
+        return ScanCache(cache.directory / "scan", cache.notes)
 
     outcome = check_project(
         config,
@@ -723,7 +728,7 @@ def cached_check(
         history=history,
         ignore=ignore,
         replay=functools.partial(replay_cached, cache),
-        code_cache=ScanCache(cache.directory / "scan", cache.notes) if config.code is not None else None,
+        code_cache=code_cache if config.code is not None else None,
     )
     after = report_inputs(config, databases, history, ignore, hashes)
     if hashes is not None:

@@ -105,7 +105,7 @@ def check_project(
     history: bool = False,
     ignore: Sequence[str] = (),
     replay: Callable[..., StreamReplay] = replay_stream,
-    code_cache: ScanCache | None = None,
+    code_cache: ScanCache | Callable[[], ScanCache] | None = None,
 ) -> ProjectReplay:
     """Replay the streams of `databases` (all configured ones by default), lint every statement,
     and check numbering, locks and ownership.
@@ -193,16 +193,29 @@ def placeholder_reader(database: DatabaseConfig, read: TextReader, findings: lis
 
 
 def audit_project_code(
-    config: ProjectConfig, streams: dict[str, StreamReplay], cache: ScanCache | None = None
+    config: ProjectConfig,
+    streams: dict[str, StreamReplay],
+    cache: ScanCache | Callable[[], ScanCache] | None = None,
 ) -> CodeAudit:
-    """Scan the `[code]` roots and judge every call site against the replayed streams."""
+    """Scan the `[code]` roots and judge every call site against the replayed streams. Roots that
+    hold no source file and no config give an empty audit without loading the scan's parsers."""
+    from grove_schema.code.coverage import walk_code_roots
+
+    assert config.code is not None
+    tree = walk_code_roots(config.code, config.root)
+    if tree.empty:
+        from grove_schema.code.audit import CodeAudit
+        from grove_schema.code.sites import CodeScan
+
+        return CodeAudit(CodeScan())
     from grove_schema.code.audit import audit_code
     from grove_schema.code.cache import SqlVerdicts
     from grove_schema.code.scan import scan_code
     from grove_schema.ownership import OwnershipMap
 
-    assert config.code is not None
-    scan = scan_code(config.code, config.root, cache=cache)
+    if callable(cache):
+        cache = cache()
+    scan = scan_code(config.code, config.root, cache=cache, tree=tree)
     verdicts = SqlVerdicts(cache.directory, cache.notes) if cache is not None else SqlVerdicts()
     audit = audit_code(config, scan, streams, OwnershipMap(config), verdicts)
     verdicts.save()

@@ -22,9 +22,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grove_schema.code.cache import SqlVerdicts
 from grove_schema.code.sites import (
     BindingUse,
     CallSite,
@@ -49,6 +48,9 @@ from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.replay import StreamReplay
 from grove_schema.suppressions import FileLayout
+
+if TYPE_CHECKING:
+    from grove_schema.code.cache import SqlVerdicts
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grove_schema.config import ALWAYS_SKIPPED_FOLDERS, CodeConfig
@@ -105,3 +106,49 @@ def holds_scanned_source(config: CodeConfig, project_root: Path, folder: Path) -
             if any(scanned_source(config, project_root, Path(here) / name) for name in filenames):
                 return True
     return False
+
+
+@dataclass
+class CodeTree:
+    """The files the scan reads under the `[code]` roots."""
+
+    sources: list[Path] = field(default_factory=list)
+    wrangler: list[Path] = field(default_factory=list)
+    svelte_configs: list[Path] = field(default_factory=list)
+    tsconfigs: list[Path] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.wrangler or self.svelte_configs or self.tsconfigs)
+
+
+def walk_code_roots(config: CodeConfig, project_root: Path) -> CodeTree:
+    """Walk the roots once: sources sorted by path, configs in walk order."""
+    tree = CodeTree()
+    seen: set[Path] = set()
+    excluded = Excluder(config.exclude, project_root)
+    for root in config.roots:
+        if excluded.covers(root):
+            continue
+        for folder, dirnames, filenames in os.walk(root):
+            here = Path(folder)
+            # A folder that matches is pruned here, so below it only the names themselves are matched.
+            dirnames[:] = sorted(
+                name for name in dirnames if name not in ALWAYS_SKIPPED_FOLDERS and not excluded.matches(here / name)
+            )
+            for name in sorted(filenames):
+                path = here / name
+                if path in seen:
+                    continue
+                seen.add(path)
+                if name in WRANGLER_CONFIG_NAMES:
+                    tree.wrangler.append(path)
+                elif name in SVELTE_CONFIG_NAMES:
+                    tree.svelte_configs.append(path)
+                elif name in TSCONFIG_NAMES:
+                    tree.tsconfigs.append(path)
+                source = suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
+                if source and not excluded.matches(path):
+                    tree.sources.append(path)
+    tree.sources.sort()
+    return tree

@@ -3,8 +3,6 @@ to its facts (or take them from the cache), and resolve the call sites over all 
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from grove_schema.code.cache import ScanCache
@@ -12,30 +10,25 @@ from grove_schema.code.coverage import (
     LANGUAGE_OF_SUFFIX,
     SVELTE_CONFIG_NAMES,
     TSCONFIG_NAMES,
-    WRANGLER_CONFIG_NAMES,
-    Excluder,
+    CodeTree,
     suffix,
+    walk_code_roots,
 )
 from grove_schema.code.facts import FileFacts
 from grove_schema.code.modules import AliasTable, ModuleResolver, read_svelte_config, read_tsconfig
 from grove_schema.code.sites import CodeScan, SourcePosition, SourceProblem
 from grove_schema.code.wrangler import governing_files, read_config
-from grove_schema.config import ALWAYS_SKIPPED_FOLDERS, CodeConfig
+from grove_schema.config import CodeConfig
 
 __all__ = ["ScanCache", "scan_code"]
 
 
-@dataclass
-class _Tree:
-    sources: list[Path] = field(default_factory=list)
-    wrangler: list[Path] = field(default_factory=list)
-    svelte_configs: list[Path] = field(default_factory=list)
-    tsconfigs: list[Path] = field(default_factory=list)
-
-
-def scan_code(config: CodeConfig, project_root: Path, *, cache: ScanCache | None = None) -> CodeScan:
-    """Everything under `config.roots`: configs sorted by path, call sites by position."""
-    tree = _walk(config, project_root)
+def scan_code(
+    config: CodeConfig, project_root: Path, *, cache: ScanCache | None = None, tree: CodeTree | None = None
+) -> CodeScan:
+    """Everything under `config.roots` (or in `tree`, walked already): configs sorted by path, call
+    sites by position."""
+    tree = tree if tree is not None else walk_code_roots(config, project_root)
     scan = CodeScan()
     for path in governing_files(tree.wrangler):
         wrangler, problems = read_config(path)
@@ -124,37 +117,6 @@ def _aliases(paths: list[Path], scan: CodeScan, *, svelte: bool) -> dict[Path, A
 def _rank(name: str) -> int:
     names = SVELTE_CONFIG_NAMES + TSCONFIG_NAMES
     return names.index(name) if name in names else len(names)
-
-
-def _walk(config: CodeConfig, project_root: Path) -> _Tree:
-    tree = _Tree()
-    seen: set[Path] = set()
-    excluded = Excluder(config.exclude, project_root)
-    for root in config.roots:
-        if excluded.covers(root):
-            continue
-        for folder, dirnames, filenames in os.walk(root):
-            here = Path(folder)
-            # A folder that matches is pruned here, so below it only the names themselves are matched.
-            dirnames[:] = sorted(
-                name for name in dirnames if name not in ALWAYS_SKIPPED_FOLDERS and not excluded.matches(here / name)
-            )
-            for name in sorted(filenames):
-                path = here / name
-                if path in seen:
-                    continue
-                seen.add(path)
-                if name in WRANGLER_CONFIG_NAMES:
-                    tree.wrangler.append(path)
-                elif name in SVELTE_CONFIG_NAMES:
-                    tree.svelte_configs.append(path)
-                elif name in TSCONFIG_NAMES:
-                    tree.tsconfigs.append(path)
-                source = suffix(path) in LANGUAGE_OF_SUFFIX and not name.endswith(".d.ts")
-                if source and not excluded.matches(path):
-                    tree.sources.append(path)
-    tree.sources.sort()
-    return tree
 
 
 def _display(path: Path, project_root: Path) -> str:
