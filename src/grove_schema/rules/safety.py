@@ -308,8 +308,10 @@ class DropReferencedTable(Rule):
             if dangling:
                 what += ","
         if dangling:
+            named = {key(loss.table) for loss in cascaded} | {key(c.table) for c in verdict.cleared}
+            them = ("it" if len(dangling) == 1 else "them") if {key(d) for d in dangling} <= named else None
             what += (
-                f" leaves {_tables(dangling)} referencing {name}, which no longer exists after the file: every "
+                f" leaves {them or _tables(dangling)} referencing {name}, which no longer exists after the file: every "
                 f'insert into {"it" if len(dangling) == 1 else "them"} fails with "no such table: main.{name}"'
             )
         touched = sorted(
