@@ -239,7 +239,8 @@ from pathlib import Path
 from grove_schema.layouts import MigrationFile
 from grove_schema.replay import LintSettings, Replayer, ReplayOptions
 replayer = Replayer("engine", ReplayOptions(lint=LintSettings.default()))
-texts = ["CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);", "ALTER TABLE t ADD COLUMN b TEXT;\\nCREATE INDEX i ON t(a);"]
+texts = ["CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+         "ALTER TABLE t ADD COLUMN b TEXT;\\nCREATE INDEX i ON t(a);"]
 for number, text in enumerate(texts, start=1):
     replayer.apply_file(MigrationFile(Path(f"/v/{number}.sql"), f"{number}.sql", number), text)
 replayer.close()

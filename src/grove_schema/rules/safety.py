@@ -204,6 +204,12 @@ class DropReferencedTable(Rule):
     and D1 rolls back the migration. A dropped parent that is not rebuilt leaves children whose
     inserts fail.
 
+    The verdict comes from running the file on sample rows (every table filled before the file,
+    each value marked): the finding gives the rows the cascade deleted, the references it cleared,
+    or the FOREIGN KEY failure, at the DROP; a cascade into a child that is dropped anyway, or whose
+    rows were copied aside and restored, loses nothing and is not reported. Without such a run (no
+    dev database, a budget spent) the foreign keys' actions alone decide.
+
     **Anti-pattern**:
     ```sql
     -- posts: tenant_id REFERENCES tenants(id) ON DELETE CASCADE
@@ -381,7 +387,9 @@ class RenameReferencedTable(Rule):
 
     The rule fires when the renamed table is on its way out: the new name reads as a backup
     (`_old`, `_backup`, `_tmp` ...), or the same file drops it or creates a new table under the
-    old name. A genuine rename, where the children should follow, is left alone.
+    old name. A genuine rename, where the children should follow, is left alone. When the file ran
+    on sample rows, it fires only if a table still references the backup once the file is over (a
+    child renamed away, dropped and recreated names the new table, and is fine).
 
     **Anti-pattern**:
     ```sql
@@ -485,12 +493,16 @@ class DestructiveChange(Rule):
     is retired in ownership.toml (`[retired]`), the drop is planned and reported as info, with the
     reason.
 
-    Not reported: a `DROP TABLE IF EXISTS` of a table that does not exist (a no-op), and the drop
-    of a table created by the same migration (no earlier rows). The table rebuild (create
-    `t_new`, `INSERT INTO t_new SELECT ... FROM t`, `DROP TABLE t`, rename) is recognised from the
-    statements before the DROP in the same file: when every column of `t` is copied, the DROP
-    loses nothing and is info; a column the copy does not read is data lost, and stays a warning
-    naming it. (A rebuild of a table that others reference is drop-referenced-table's business.)
+    The verdict comes from running the file on sample rows: every table is filled before the
+    file with rows whose values are unique in the database, and after the file a row is lost when
+    none of its values (or its key) is found anywhere, a dropped column's values when no column
+    holds them. The finding gives the numbers at the DROP; a table rebuilt with every row and
+    column, values copied into another table or column first, or a table created by the same
+    migration lose nothing and are not reported. A column whose values a CHECK restricts cannot be
+    followed, and the shape decides: a DROP COLUMN of it is reported. Dropping an FTS5 table whose
+    content lives in another table (`content=`) or nowhere (`content=''`) drops only its index: info.
+    Without a run on rows (no dev database, a budget spent) the statements before the DROP decide:
+    a rebuild whose copy reads every column is info, one that forgets a column a warning naming it.
 
     **Anti-pattern**:
     ```sql
