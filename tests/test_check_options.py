@@ -148,7 +148,8 @@ def test_the_example_checked_by_directory_matches_the_full_check(run_cli) -> Non
     full = run_cli("check", "--quiet", cwd=REPO)
     assert run_cli("check", "--quiet", ".", cwd=REPO).out == full.out
     stream = run_cli("check", "--quiet", "examples/grove/libs/engine/migrations", cwd=REPO)
-    assert stream.code == 0 and stream.out.startswith("35 files, ") and "0 errors, 0 warnings, 33 info" in stream.out
+    # 32 info: the rebuild of storage_exports (056) loses nothing on sample rows, so GS419 says nothing
+    assert stream.code == 0 and stream.out.startswith("35 files, ") and "0 errors, 0 warnings, 32 info" in stream.out
 
 
 @pytest.mark.corpus

@@ -19,10 +19,10 @@ from grove_schema.devdb import DevDatabase
 from grove_schema.drop_plan import plan_drop, render_drop_sql
 from grove_schema.model import key
 from grove_schema.project import check_project
+from grove_schema.sample_rows import ROWS_PER_TABLE, fill_tables, row_counts
 from grove_schema.sql.lexer import split_statements
 
 from .conftest import REPO
-from .sample_rows import ROWS_PER_TABLE, fill_tables, row_counts
 from .test_render import Project, apply_sql, copy_project, error_set, load_project
 
 SCENARIOS = {"curios": ("curios",), "obs": ("obs",), "retired": ("retired",), "all": ()}

@@ -36,6 +36,7 @@ from grove_schema.codes import (
 from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
 from grove_schema.layouts import MigrationFile
+from grove_schema.losses import FileVerdicts, needs_verdicts
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
 from grove_schema.schema_changes import Change, Refusal, plan_change
@@ -44,9 +45,14 @@ from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_stat
 from grove_schema.suppressions import FileLayout
 
 if TYPE_CHECKING:
-    from grove_schema.devdb import Outcome
+    from grove_schema.data_verdicts import SampleRun
+    from grove_schema.devdb import DevDatabase, Outcome
     from grove_schema.rules.base import Rule, Violation
 
+# The rules that read the data verdicts: a file is run on sample rows only when one of them is on.
+_VERDICT_RULES = frozenset(
+    {"drop-referenced-table", "rename-referenced-table", "destructive-change", "pragma-foreign-keys"}
+)
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
@@ -176,6 +182,8 @@ class Replayer:
         self._run_stop: _Stop | None = None  # the run's budget is spent: the rest is model-only
         self._file_deadline = math.inf
         self._file_start = Schema()
+        self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
+        self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
         self._snapshot_complete = True
         self.dev_database = None
@@ -234,6 +242,9 @@ class Replayer:
         file_start = result.schema.snapshot()
         self._file_start = file_start
         db = self.dev_database
+        self._verdicts = None
+        if db is not None and self._run_stop is None and self._wants_verdicts(split):
+            self._verdicts = self._run_on_sample_rows(db, split, text, lines)
         if db is not None and self._run_stop is None:
             db.begin_file()
         elif self._run_stop is not None:
@@ -256,6 +267,8 @@ class Replayer:
         if broken is not None and broken.location is not None:
             line = broken.location.line
             self._relied_on_foreign_keys_off(path, f"line {line} fails with FOREIGN KEY constraint failed")
+        elif self._verdicts is not None and (trouble := self._verdicts.foreign_key_trouble()) is not None:
+            self._relied_on_foreign_keys_off(path, trouble)
         if self._file_stop is not None:
             self._note_not_run(self._file_stop)
             assert self._resume is not None
@@ -291,9 +304,34 @@ class Replayer:
                     )
                 )
 
+    def _wants_verdicts(self, split: SplitFile) -> bool:
+        return any(rule.name in _VERDICT_RULES for rule in self.lint.rules) and needs_verdicts(
+            split.statements, split.statements[0].source if split.statements else ""
+        )
+
+    def _run_on_sample_rows(
+        self, db: DevDatabase, split: SplitFile, text: str, lines: LineIndex
+    ) -> FileVerdicts | None:
+        """The file run on sample rows, from the dev database's state before it (data_verdicts)."""
+        from grove_schema.data_verdicts import SampleRun
+
+        if self._sample_run is None:
+            self._sample_run = SampleRun(statement_seconds=self.options.statement_seconds)
+        budget = self.options.run_budget
+        seconds = min(self.options.file_seconds, budget.left() if budget is not None else math.inf)
+        return self._sample_run.run_file(
+            db.serialize(),
+            self.result.schema,
+            split.statements,
+            text,
+            lambda offset: lines.position(offset)[0],
+            seconds,
+        )
+
     def _relied_on_foreign_keys_off(self, path: str, why: str) -> None:
         """`PRAGMA foreign_keys = OFF` is a warning on its own (pragma-foreign-keys), and an error in a
-        file that relies on it: one whose foreign keys fail, in the dev database as in D1."""
+        file that relies on it: one whose foreign keys fail or cascade, in the dev database or on the
+        sample rows (data_verdicts), as in D1."""
         findings = self.result.findings
         for index, finding in enumerate(findings):
             location = finding.location
@@ -575,6 +613,7 @@ class Replayer:
             retired_columns=self.lint.retired_columns,
             database=self.result.database,
             owner_of=self.lint.owner_of,
+            verdicts=self._verdicts,
         )
         found = []
         for rule in self.lint.rules:
@@ -661,6 +700,9 @@ class Replayer:
     def close(self) -> None:
         if self.dev_database is not None:
             self.dev_database.close()
+        if self._sample_run is not None:
+            self._sample_run.close()
+            self._sample_run = None
 
 
 # The name SQLite's refusal is about: "no such column: c", "no such table: main.t", "no such

@@ -305,6 +305,27 @@ CASES: tuple[Case, ...] = (
         local=F, error="FOREIGN KEY constraint failed", mentions=("drt5_child",),
     ),
     Case(
+        "drop-referenced-table/child-dropped-next", "drop-referenced-table",
+        "DROP TABLE of a parent with ON DELETE CASCADE children, then DROP TABLE of the child",
+        setup=(_parent_child("drt7", "drt7_child", "CASCADE"),),
+        change=("DROP TABLE drt7;\nDROP TABLE drt7_child;\n",),
+        local=S, note="the cascade takes nothing the child's own DROP would not: no drop-referenced-table",
+    ),
+    Case(
+        "drop-referenced-table/children-backed-up", "drop-referenced-table",
+        "children copied aside and dropped, parent rebuilt, children recreated and restored",
+        setup=(_parent_child("drt8", "drt8_child", "CASCADE"),),
+        change=(
+            "CREATE TABLE drt8_backup AS SELECT * FROM drt8_child;\nDROP TABLE drt8_child;\n"
+            + _rebuild("drt8", defer=False)
+            + "CREATE TABLE drt8_child (id INTEGER PRIMARY KEY,\n"
+            "  drt8_id INTEGER REFERENCES drt8(id) ON DELETE CASCADE);\n"
+            "INSERT INTO drt8_child SELECT * FROM drt8_backup;\nDROP TABLE drt8_backup;\n",
+        ),
+        local=S, rows="SELECT count(*) AS n FROM drt8_child",
+        note="GS405's own fix: every child row survives, and the rule says nothing",
+    ),
+    Case(
         "drop-referenced-table/no-children", "drop-referenced-table",
         "rebuild of a table nobody references, and DROP TABLE of another",
         setup=(

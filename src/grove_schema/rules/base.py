@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from grove_schema.findings import Location, RuleInfo, Severity
 from grove_schema.layouts import MigrationFile
+from grove_schema.losses import FileVerdicts
 from grove_schema.model import Schema
 from grove_schema.sql.parsing import Kind, Statement
 
@@ -28,6 +29,9 @@ class RuleContext:
     retired_columns: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, column) keys
     database: str = ""  # the database whose stream this is
     owner_of: Callable[[str], str | None] | None = None  # the ownership map, when there is one
+    # What the file did to sample rows (data_verdicts), for a file that drops, renames or rebuilds;
+    # None when it was not run so: the rule judges the statement's shape.
+    verdicts: FileVerdicts | None = None
 
     def moving_to(self, table: str) -> str | None:
         """The database the map moves `table` to, when it is not this stream's own."""

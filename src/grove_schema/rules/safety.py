@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from grove_schema.findings import Severity, short_list
-from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, key
+from grove_schema.losses import RowLoss, StatementVerdict
+from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, VirtualTable, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
 from grove_schema.sql.lexer import RawStatement, TokenKind, split_statements, tokenize
@@ -126,7 +127,15 @@ def _reads_star(select: exp.Expression, table: str) -> bool:
 
 
 def renamed_into_place(context: RuleContext, new_name: str, old_name: str) -> int | None:
-    """Line of a later `ALTER TABLE new_name RENAME TO old_name` in the same file, if any."""
+    """Line of a later `ALTER TABLE new_name RENAME TO old_name` in the same file (through other
+    renames on the way), if any."""
+    final, line = final_name(context, new_name)
+    return line if key(final) == key(old_name) else None
+
+
+def final_name(context: RuleContext, name: str) -> tuple[str, int | None]:
+    """The name `name` ends with after the later renames of this file, and the line of the last."""
+    current, line = name, None
     for raw in _later_statements(context):
         if raw.first_word() != "ALTER":
             continue
@@ -134,11 +143,31 @@ def renamed_into_place(context: RuleContext, new_name: str, old_name: str) -> in
         if (
             isinstance(statement, AlterTable)
             and statement.kind is Kind.RENAME_TABLE
-            and key(statement.table) == key(new_name)
-            and key(statement.new_name) == key(old_name)
+            and key(statement.table) == key(current)
         ):
-            return context.locate(raw.start).line
-    return None
+            current, line = statement.new_name, context.locate(raw.start).line
+    return current, line
+
+
+def rebuild_copy(context: RuleContext, table: str, copies: list[RowCopy]) -> tuple[RowCopy, str, int | None] | None:
+    """The copy of `table`'s rows that the rebuild keeps, with the name its target ends with and the
+    line of that rename: the copy renamed into `table`'s place, else the last copy (a copy into an
+    archive earlier in the file is not the rebuild's)."""
+    if not copies:
+        return None
+    named = [(copy, *final_name(context, copy.target)) for copy in copies]
+    into_place = [item for item in named if key(item[1]) == key(table)]
+    return (into_place or named)[-1]
+
+
+def _rebuild_text(context: RuleContext, table: str, copies: list[RowCopy]) -> str:
+    """` (the rebuild of t: rows copied into t_new at line 9, renamed to t at line 12)`, or nothing."""
+    chosen = rebuild_copy(context, table, copies)
+    if chosen is None:
+        return ""
+    copy, final, line = chosen
+    text = f" (the rebuild of {table}: rows copied into {copy.target} at line {copy.line}"
+    return text + (f", renamed to {final} at line {line})" if line is not None else ")")
 
 
 def _later_statements(context: RuleContext) -> list[RawStatement]:
@@ -174,6 +203,12 @@ class DropReferencedTable(Rule):
     RESTRICT children it fails with "FOREIGN KEY constraint failed" as soon as they have rows,
     and D1 rolls back the migration. A dropped parent that is not rebuilt leaves children whose
     inserts fail.
+
+    The verdict comes from running the file on sample rows (every table filled before the file,
+    each value marked): the finding gives the rows the cascade deleted, the references it cleared,
+    or the FOREIGN KEY failure, at the DROP; a cascade into a child that is dropped anyway, or whose
+    rows were copied aside and restored, loses nothing and is not reported. Without such a run (no
+    dev database, a budget spent) the foreign keys' actions alone decide.
 
     **Anti-pattern**:
     ```sql
@@ -212,13 +247,90 @@ class DropReferencedTable(Rule):
         children = _children(context.schema, table.name)
         if not children:
             return []
+        verdicts = context.verdicts
+        verdict = verdicts.at(statement.start) if verdicts is not None else None
+        if verdicts is not None and (verdict is not None or verdicts.commit_failure is not None):
+            return self._from_rows(context, table, children, verdict)
+        return self._from_shape(context, table, children)
+
+    @staticmethod
+    def _fix(name: str, children: list[str]) -> str:
+        return (
+            f"fix: copy the rows of {children[0] if len(children) == 1 else f'those {len(children)} tables'} aside "
+            f"and drop {'it' if len(children) == 1 else 'them'} "
+            f"first, then restore them once {name} is back, or avoid dropping {name} (ALTER TABLE ADD COLUMN, "
+            "a trigger instead of a new CHECK)"
+        )
+
+    def _from_rows(
+        self,
+        context: RuleContext,
+        table: Table,
+        children: list[tuple[Table, ForeignKey]],
+        verdict: StatementVerdict | None,
+    ) -> list[Violation]:
+        """The verdict of the file's run on sample rows: what the DROP deleted, cleared or failed."""
+        assert context.verdicts is not None
         name = table.name
-        copies = row_copies(context, name)
-        rebuild = ""
-        if copies:
-            rename = renamed_into_place(context, copies[0].target, name)
-            rebuild = f" (the rebuild of {name}: rows copied into {copies[0].target} at line {copies[0].line}"
-            rebuild += f", renamed to {name} at line {rename})" if rename is not None else ")"
+        blocking = sorted({c.name for c, fk in children if fk.on_delete not in _CASCADING}, key=key)
+        rebuild = _rebuild_text(context, name, row_copies(context, name))
+        commit = context.verdicts.commit_failure
+        if verdict is None or verdict.failure is not None:
+            failure = verdict.failure if verdict is not None else commit
+            if failure is None or "FOREIGN KEY" not in failure or (verdict is None and not blocking):
+                return []
+            when = "" if verdict is not None else " when D1 commits the file"
+            if blocking:
+                why = (
+                    f"once {_tables(blocking)} hold{'s' if len(blocking) == 1 else ''} rows (ON DELETE NO ACTION "
+                    "or RESTRICT, as the sample rows show)"
+                )
+            else:
+                blocking = sorted({c.name for c, _ in children}, key=key)
+                why = (
+                    "once the tables hold rows (as the sample rows show: a row its ON DELETE CASCADE deletes is "
+                    "referenced by a table without one)"
+                )
+            return [
+                Violation(
+                    f'DROP TABLE {name}{rebuild} fails{when} with "{failure}" {why}, and D1 rolls the whole file '
+                    f"back; {self._fix(name, blocking)}"
+                )
+            ]
+        effects = []
+        cascaded = verdict.cascaded
+        if cascaded:
+            effects.append(f"deletes {_counted_rows(cascaded)} through ON DELETE CASCADE")
+        for cleared in verdict.cleared:
+            effects.append(
+                f"clears {cleared.table}.{', '.join(cleared.columns)} in {_rows(cleared.rows)} through {cleared.action}"
+            )
+        dangling = [] if key(name) in context.verdicts.tables else context.verdicts.referencing(name)
+        if not effects and not dangling:
+            return []
+        what = f"DROP TABLE {name}{rebuild}"
+        if effects:
+            what += f" {' and '.join(effects)} (sample rows found nowhere after the file)"
+            if dangling:
+                what += ","
+        if dangling:
+            named = {key(loss.table) for loss in cascaded} | {key(c.table) for c in verdict.cleared}
+            them = ("it" if len(dangling) == 1 else "them") if {key(d) for d in dangling} <= named else None
+            what += (
+                f" leaves {them or _tables(dangling)} referencing {name}, which no longer exists after the file: every "
+                f'insert into {"it" if len(dangling) == 1 else "them"} fails with "no such table: main.{name}"'
+            )
+        touched = sorted(
+            {loss.table for loss in cascaded} | {c.table for c in verdict.cleared} | set(dangling), key=key
+        )
+        return [Violation(f"{what}; {self._fix(name, touched)}")]
+
+    def _from_shape(
+        self, context: RuleContext, table: Table, children: list[tuple[Table, ForeignKey]]
+    ) -> list[Violation]:
+        """Without a run on sample rows: what the foreign keys say the DROP does."""
+        name = table.name
+        rebuild = _rebuild_text(context, name, row_copies(context, name))
         cascading = [(c, fk) for c, fk in children if fk.on_delete in _CASCADING]
         blocking = [(c, fk) for c, fk in children if fk.on_delete not in _CASCADING]
         count = len(children)
@@ -242,13 +354,20 @@ class DropReferencedTable(Rule):
                 f"{_tables(tables)} hold rows (ON DELETE NO ACTION or RESTRICT), rolling the migration back"
             )
         children_names = sorted({c.name for c, _ in children}, key=key)
-        fix = (
-            f"fix: avoid dropping {name} (ALTER TABLE ADD COLUMN, a trigger instead of a new CHECK), or copy the "
-            f"rows of {children_names[0] if len(children_names) == 1 else f'those {len(children_names)} tables'} "
-            f"aside and drop them first, then restore them once {name} is back (grove-schema inspect {name} lists "
-            "its foreign keys in)"
-        )
-        return [Violation(f"{what}; {fix}")]
+        return [Violation(f"{what}; {self._fix(name, children_names)}")]
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
+
+
+def _counted_rows(losses: Iterable[RowLoss]) -> str:
+    """`3 rows of posts`; `48 rows of 16 tables (a 3, b 3, c 3 and 13 more)`."""
+    ordered = sorted(losses, key=lambda loss: key(loss.table))
+    total = sum(loss.rows for loss in ordered)
+    if len(ordered) == 1:
+        return f"{_rows(total)} of {ordered[0].table}"
+    return f"{_rows(total)} of {len(ordered)} tables ({short_list([f'{loss.table} {loss.rows}' for loss in ordered])})"
 
 
 # --- GS406 rename-referenced-table ----------------------------------------------------------------
@@ -268,7 +387,9 @@ class RenameReferencedTable(Rule):
 
     The rule fires when the renamed table is on its way out: the new name reads as a backup
     (`_old`, `_backup`, `_tmp` ...), or the same file drops it or creates a new table under the
-    old name. A genuine rename, where the children should follow, is left alone.
+    old name. A genuine rename, where the children should follow, is left alone. When the file ran
+    on sample rows, it fires only if a table still references the backup once the file is over (a
+    child renamed away, dropped and recreated names the new table, and is fine).
 
     **Anti-pattern**:
     ```sql
@@ -306,14 +427,37 @@ class RenameReferencedTable(Rule):
         why = self._on_its_way_out(context, table.name, new)
         if why is None:
             return []
-        listed = ", ".join(_fk_label(c, fk) for c, fk in children)
+        listed = short_list([_fk_label(c, fk) for c, fk in children])
+        fix = (
+            f"fix: create the new table as {table.name}_new, copy the rows, drop {table.name} and rename "
+            f"{table.name}_new to {table.name}, so the children keep naming {table.name}"
+        )
+        verdicts = context.verdicts
+        if verdicts is not None and verdicts.complete and verdicts.at(statement.start) is not None:
+            # The file ran on sample rows: what matters is what the children name once it is over.
+            still = verdicts.referencing(new)
+            if not still:
+                return []  # the children were renamed away, recreated or dropped: they name no backup
+            verb = "references" if len(still) == 1 else "reference"
+            if key(new) in verdicts.tables:
+                end = f"after the file {_tables(still)} still {verb} {new}, not {table.name}"
+            else:
+                end = (
+                    f"after the file {_tables(still)} still {verb} {new}, which "
+                    f"is dropped: every insert into {'it' if len(still) == 1 else 'them'} fails with "
+                    f'"no such table: main.{new}"'
+                )
+            return [
+                Violation(
+                    f"ALTER TABLE {table.name} RENAME TO {new} ({why}) rewrites the foreign keys of {listed} to "
+                    f"REFERENCES {new}, and {end}; {fix}"
+                )
+            ]
         return [
             Violation(
                 f"ALTER TABLE {table.name} RENAME TO {new} ({why}) rewrites the foreign keys of {listed} to "
-                f"REFERENCES {new}: they no longer point at {table.name}, and once {new} is dropped every insert "
-                f'into them fails with "no such table: main.{new}" (dropping it also cascades into them). Fix: '
-                f"create the new table as {table.name}_new, copy the rows, drop {table.name} and rename "
-                f"{table.name}_new to {table.name}, so the children keep naming {table.name}"
+                f"REFERENCES {new}: once {new} is dropped every insert into them fails with "
+                f'"no such table: main.{new}" (and the DROP cascades into them); {fix}'
             )
         ]
 
@@ -349,12 +493,16 @@ class DestructiveChange(Rule):
     is retired in ownership.toml (`[retired]`), the drop is planned and reported as info, with the
     reason.
 
-    Not reported: a `DROP TABLE IF EXISTS` of a table that does not exist (a no-op), and the drop
-    of a table created by the same migration (no earlier rows). The table rebuild (create
-    `t_new`, `INSERT INTO t_new SELECT ... FROM t`, `DROP TABLE t`, rename) is recognised from the
-    statements before the DROP in the same file: when every column of `t` is copied, the DROP
-    loses nothing and is info; a column the copy does not read is data lost, and stays a warning
-    naming it. (A rebuild of a table that others reference is drop-referenced-table's business.)
+    The verdict comes from running the file on sample rows: every table is filled before the
+    file with rows whose values are unique in the database, and after the file a row is lost when
+    none of its values (or its key) is found anywhere, a dropped column's values when no column
+    holds them. The finding gives the numbers at the DROP; a table rebuilt with every row and
+    column, values copied into another table or column first, or a table created by the same
+    migration lose nothing and are not reported. A column whose values a CHECK restricts cannot be
+    followed, and the shape decides: a DROP COLUMN of it is reported. Dropping an FTS5 table whose
+    content lives in another table (`content=`) or nowhere (`content=''`) drops only its index: info.
+    Without a run on rows (no dev database, a budget spent) the statements before the DROP decide:
+    a rebuild whose copy reads every column is info, one that forgets a column a warning naming it.
 
     **Anti-pattern**:
     ```sql
@@ -375,31 +523,51 @@ class DestructiveChange(Rule):
 
     def check(self, context: RuleContext) -> Iterable[Violation]:
         statement = context.statement
+        verdict = context.verdicts.at(statement.start) if context.verdicts is not None else None
+        if verdict is not None and verdict.failure is not None:
+            verdict = None  # it failed on the rows: nothing measured, its shape says what it would lose
         if isinstance(statement, DropObject):
-            return self._drop_table(context, statement)
+            return self._drop_table(context, statement, verdict)
         assert isinstance(statement, AlterTable)
         table = context.schema.table(statement.table)
         column = table.column(statement.column_name) if table is not None else None
         if table is None or column is None:
             return []
         qualified = f"{table.name}.{column.name}"
+        retire = f'retire it in ownership.toml ([retired] columns = {{ "{qualified}" = "<reason>" }})'
         reason = context.retired_columns.get((key(table.name), key(column.name)))
+        lost = None
+        if verdict is not None and not verdict.untraced:
+            lost = next((v for v in verdict.values if key(v.column) == key(column.name)), None)
+            if lost is None:
+                return []  # its values are found in another column or table after the file
+        count = f" in {_rows(lost.rows)}" if lost is not None else ""
         if reason is not None:
             return [
                 Violation(
-                    f"DROP COLUMN {qualified} deletes its data: planned, retired in ownership.toml ({reason})",
+                    f"DROP COLUMN {qualified} deletes its data{count}: planned, retired in ownership.toml ({reason})",
                     severity=Severity.INFO,
                 )
             ]
+        if lost is not None:
+            return [
+                Violation(
+                    f"ALTER TABLE {table.name} DROP COLUMN {column.name} deletes {qualified} in {_rows(lost.rows)} "
+                    f"of {lost.held} (sample rows): its values are found in no other column after the file; fix: "
+                    f"copy them into another column or table first, or, if that is intended, {retire}"
+                )
+            ]
+        untraced = " (a CHECK leaves its values no sentinel to follow)" if verdict is not None else ""
         return [
             Violation(
                 f"ALTER TABLE {table.name} DROP COLUMN {column.name} deletes the column's data in every row of "
-                f"{table.name}; if that is intended, retire it first in ownership.toml "
-                f'([retired] columns = {{ "{qualified}" = "<reason>" }})'
+                f"{table.name}{untraced}; fix: copy it elsewhere first, or, if that is intended, {retire}"
             )
         ]
 
-    def _drop_table(self, context: RuleContext, statement: DropObject) -> list[Violation]:
+    def _drop_table(
+        self, context: RuleContext, statement: DropObject, verdict: StatementVerdict | None
+    ) -> list[Violation]:
         schema = context.schema
         table = schema.table(statement.name)
         vtable = schema.virtual_tables.get(key(statement.name))
@@ -407,13 +575,6 @@ class DestructiveChange(Rule):
             return []  # IF EXISTS of a missing table: a no-op (or SQLite's own error)
         name = table.name if table is not None else statement.name
         reason = context.retired_tables.get(key(name))
-        if reason is not None:
-            return [
-                Violation(
-                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
-                    severity=Severity.INFO,
-                )
-            ]
         destination = context.moving_to(name)
         if destination is not None:
             return [
@@ -423,37 +584,126 @@ class DestructiveChange(Rule):
                     severity=Severity.INFO,
                 )
             ]
-        if table is not None and _created_in_this_file(context, table):
+        retire = f'retire it in ownership.toml ([retired] tables = {{ {name} = "<reason>" }})'
+        if vtable is not None:
+            return self._drop_virtual_table(vtable, reason, retire)
+        assert table is not None
+        if verdict is not None:
+            return self._drop_from_rows(context, table, verdict, reason, retire)
+        if reason is not None:
+            return [
+                Violation(
+                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
+                    severity=Severity.INFO,
+                )
+            ]
+        if _created_in_this_file(context, table):
             return []
-        retire = (
-            f'if that is intended, retire it first in ownership.toml ([retired] tables = {{ {name} = "<reason>" }})'
-        )
-        if table is not None:
-            copies = row_copies(context, name)
-            if copies:
-                copied: set[str] = set()
-                for copy in copies:
-                    copied |= {key(c.name) for c in table.columns} if copy.columns is None else set(copy.columns)
-                lost = [c.name for c in _copyable(table) if key(c.name) not in copied]
-                targets = ", ".join(f"{c.target} (line {c.line})" for c in copies)
-                rename = renamed_into_place(context, copies[0].target, name)
-                rebuilt = f"; renamed into place at line {rename}" if rename is not None else ""
-                if not lost:
-                    return [
-                        Violation(
-                            f"DROP TABLE {name} is part of a rebuild: every column's rows were copied into "
-                            f"{targets}{rebuilt}",
-                            severity=Severity.INFO,
-                        )
-                    ]
+        copies = row_copies(context, name)
+        if copies:
+            copied: set[str] = set()
+            for copy in copies:
+                copied |= {key(c.name) for c in table.columns} if copy.columns is None else set(copy.columns)
+            lost = [c.name for c in _copyable(table) if key(c.name) not in copied]
+            chosen = rebuild_copy(context, name, copies)
+            assert chosen is not None
+            kept, final, line = chosen
+            rebuilt = f", renamed to {final} at line {line}" if line is not None else ""
+            if not lost:
                 return [
                     Violation(
-                        f"DROP TABLE {name} ends a rebuild whose copy into {targets} does not read "
-                        f"{', '.join(f'{name}.{c}' for c in lost)}: that data is lost{rebuilt}; copy the columns, "
-                        f"or, if dropping them is intended, retire them in ownership.toml"
+                        f"DROP TABLE {name} is part of a rebuild: every column's rows were copied into "
+                        f"{kept.target} (line {kept.line}){rebuilt}",
+                        severity=Severity.INFO,
                     )
                 ]
-        return [Violation(f"DROP TABLE {name} deletes the table and every row it holds; {retire}")]
+            return [
+                Violation(
+                    f"DROP TABLE {name} ends a rebuild whose copy into {kept.target} (line {kept.line}{rebuilt}) does "
+                    f"not read {short_list([f'{name}.{c}' for c in lost])}: that data is lost; fix: copy the columns, "
+                    "or, if dropping them is intended, retire them in ownership.toml"
+                )
+            ]
+        return [
+            Violation(f"DROP TABLE {name} deletes the table and every row it holds; fix: if that is intended, {retire}")
+        ]
+
+    def _drop_from_rows(
+        self, context: RuleContext, table: Table, verdict: StatementVerdict, reason: str | None, retire: str
+    ) -> list[Violation]:
+        """The verdict of the file's run on sample rows: the rows and the values found nowhere after it."""
+        name = table.name
+        own = verdict.own_rows
+        values = [v for v in verdict.values if key(v.table) == key(name)]
+        if own is None and not values:
+            return []  # every row and value is somewhere after the file (a rebuild, a copy, a backup)
+        parts = []
+        if own is not None:
+            parts.append(f"its {_rows(own.held)}" if own.rows == own.held else f"{own.rows} of its {_rows(own.held)}")
+        if values:
+            columns = short_list([f"{name}.{v.column}" for v in values])
+            parts.append(f"the values of {columns} in {_rows(max(v.rows for v in values))}")
+        lost = " and ".join(parts)
+        copies = row_copies(context, name)
+        chosen = rebuild_copy(context, name, copies)
+        if reason is not None:
+            return [
+                Violation(
+                    f"DROP TABLE {name} deletes {lost}: planned, retired in ownership.toml ({reason})",
+                    severity=Severity.INFO,
+                )
+            ]
+        if chosen is not None:
+            kept, final, line = chosen
+            into = f"{kept.target} at line {kept.line}" + (f", renamed to {final} at line {line}" if line else "")
+            return [
+                Violation(
+                    f"DROP TABLE {name} loses {lost} (sample rows found nowhere after the file): the copy into "
+                    f"{into} does not carry them; fix: copy every row and column, or, if that is intended, {retire}"
+                )
+            ]
+        return [
+            Violation(
+                f"DROP TABLE {name} deletes {lost} (sample rows found nowhere after the file); fix: copy them "
+                f"elsewhere first, or, if that is intended, {retire}"
+            )
+        ]
+
+    @staticmethod
+    def _drop_virtual_table(vtable: VirtualTable, reason: str | None, retire: str) -> list[Violation]:
+        """What a drop of an FTS5 table loses, from its options: an external-content (`content=posts`)
+        or contentless (`content=''`) table holds only its index, rebuilt from the content."""
+        name = vtable.name
+        content = _fts5_content(vtable)
+        if content is not None:
+            source = f"its content lives in {content}" if content else "it is contentless"
+            return [
+                Violation(
+                    f"DROP TABLE {name} drops a full-text index and nothing else: {source}, so only the index goes",
+                    severity=Severity.INFO,
+                )
+            ]
+        if reason is not None:
+            return [
+                Violation(
+                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
+                    severity=Severity.INFO,
+                )
+            ]
+        return [
+            Violation(f"DROP TABLE {name} deletes the table and every row it holds; fix: if that is intended, {retire}")
+        ]
+
+
+def _fts5_content(vtable: VirtualTable) -> str | None:
+    """The `content=` option of an FTS5 table (`''` for a contentless one), or None."""
+    if vtable.module.lower() != "fts5":
+        return None
+    for argument in vtable.arguments:
+        option, equals, value = argument.partition("=")
+        if equals and key(option.strip()) == "content":
+            return value.strip().strip("'\"`[]")
+    return None
 
 
 # --- GS420 if-not-exists-noop --------------------------------------------------------------------

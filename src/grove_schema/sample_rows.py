@@ -1,4 +1,7 @@
-"""Generated rows that satisfy a table's constraints: the data the render and drop proofs run on.
+"""Generated rows that satisfy a table's constraints: production-shaped data to run migrations on.
+
+The data verdicts (`data_verdicts`) fill a copy of the dev database with them before a file that
+drops, renames or rebuilds a table; the render and drop proofs of the tests fill theirs.
 
 Values come from the schema model: a CHECK such as `status IN ('a', 'b')`, `x BETWEEN 1 AND 5`,
 `length(code) = 6`, `url LIKE 'http%'` or `d GLOB '[0-9]*'` is read with sqlglot and gives the
@@ -7,6 +10,10 @@ derived value fails, simpler alternatives are tried. Foreign-key columns take ke
 in the parent (tables are filled parents first), UNIQUE columns vary with the row, and a row that
 SQLite still refuses (a multi-column CHECK, a unique index) is tried again with other values.
 Everything runs in the caller's database, with its foreign keys and limits on.
+
+With `Marks`, every generated value that a CHECK leaves free is unique in the whole database (a
+sentinel: the text `title_10000302`, the number 10000303, an INTEGER PRIMARY KEY of its own), so
+that it can be found again wherever a migration copies it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,23 @@ Value = int | float | str | None
 ROWS_PER_TABLE = 3
 ATTEMPTS_PER_ROW = 24
 OMIT_OPTIONAL_AFTER = 12  # after this many refused attempts, leave nullable and defaulted columns out
+
+
+# Where marked serial numbers start: eight digits, so that no mark is a prefix of another.
+MARK_BASE = 10_000_000
+
+
+@dataclass
+class Marks:
+    """Hands out the serial numbers of marked values: a block per filled table, a stride of
+    `rows * ATTEMPTS_PER_ROW` per column, so that no two generated values are equal."""
+
+    next_serial: int = MARK_BASE
+
+    def block(self, size: int) -> int:
+        start = self.next_serial
+        self.next_serial += size
+        return start
 
 
 class Database(Protocol):
@@ -335,20 +359,37 @@ def fill_tables(
     schema: Schema,
     tables: Iterable[str] | None = None,
     rows: int = ROWS_PER_TABLE,
+    *,
+    marks: Marks | None = None,
+    written: dict[str, list[str]] | None = None,
 ) -> dict[str, int]:
     """Insert up to `rows` generated rows into each table (all ordinary tables by default), parents
     first. Returns key(table) -> rows inserted. Call it inside the database's open transaction
-    (`begin_file`) or outside one; each INSERT that SQLite refuses has no effect."""
+    (`begin_file`) or outside one; each INSERT that SQLite refuses has no effect.
+
+    With `marks`, the values are sentinels (unique in the database, INTEGER PRIMARY KEYs included);
+    `written` receives, per key(table), the INSERT statements SQLite accepted."""
     wanted = {key(t) for t in tables} if tables is not None else set(schema.tables)
     ordered = parent_first_order(t for k, t in schema.tables.items() if k in wanted)
     cache = _CheckCache(db)
     inserted: dict[str, int] = {}
     for table in ordered:
-        inserted[key(table.name)] = _fill_table(db, schema, table, rows, cache)
+        accepted: list[str] = []
+        inserted[key(table.name)] = _fill_table(db, schema, table, rows, cache, marks, accepted)
+        if written is not None:
+            written[key(table.name)] = accepted
     return inserted
 
 
-def _fill_table(db: Database, schema: Schema, table: Table, rows: int, cache: _CheckCache) -> int:
+def _fill_table(
+    db: Database,
+    schema: Schema,
+    table: Table,
+    rows: int,
+    cache: _CheckCache,
+    marks: Marks | None = None,
+    accepted: list[str] | None = None,
+) -> int:
     hints = column_hints(table)
     single_checks: dict[str, list[str]] = {}
     for check in table.checks:
@@ -357,10 +398,13 @@ def _fill_table(db: Database, schema: Schema, table: Table, rows: int, cache: _C
         if len(names) == 1:
             single_checks.setdefault(next(iter(names)), []).append(check.expression)
     keyed = _key_columns(schema, table)
+    stride = rows * ATTEMPTS_PER_ROW  # the serials one column may use
+    base = marks.block(stride * (len(table.columns) + 1)) if marks is not None else None
     count = 0
     for row in range(rows):
         for attempt in range(ATTEMPTS_PER_ROW):
-            values = _row_values(db, schema, table, hints, single_checks, keyed, row + attempt * rows, attempt, cache)
+            serial = row + attempt * rows
+            values = _row_values(db, schema, table, hints, single_checks, keyed, serial, attempt, cache, (base, stride))
             columns = ", ".join(quote_name(name) for name in values)
             literals = ", ".join(sql_literal(v) for v in values.values())
             if not values:
@@ -369,6 +413,8 @@ def _fill_table(db: Database, schema: Schema, table: Table, rows: int, cache: _C
                 sql = f"INSERT INTO {quote_name(table.name)} ({columns}) VALUES ({literals})"
             if db.execute(sql) is None:
                 count += 1
+                if accepted is not None:
+                    accepted.append(sql)
                 break
     return count
 
@@ -396,8 +442,11 @@ def _row_values(
     serial: int,
     attempt: int,
     cache: _CheckCache,
+    marked: tuple[int | None, int] = (None, 0),
 ) -> dict[str, Value]:
-    """One row's values by column name (a column left out takes its default)."""
+    """One row's values by column name (a column left out takes its default). `marked` is the
+    table's first marked serial (None: unmarked values) and each column's stride."""
+    base, stride = marked
     values: dict[str, Value] = {}
     from_parents: dict[str, Value] = {}
     for fk in table.foreign_keys:
@@ -410,9 +459,14 @@ def _row_values(
         for name, value in zip(fk.columns, chosen, strict=True):
             from_parents.setdefault(key(name), value)
     rowid_alias = key(table.rowid_alias) if table.rowid_alias else None
-    for column in table.columns:
+    for position, column in enumerate(table.columns):
         k = key(column.name)
-        if column.generated or k == rowid_alias:
+        column_serial = serial if base is None else base + position * stride + serial
+        if column.generated:
+            continue
+        if k == rowid_alias:
+            if base is not None and k not in from_parents:
+                values[column.name] = column_serial  # a key of its own: a sentinel, not 1, 2, 3
             continue
         if k in from_parents:
             values[column.name] = from_parents[k]
@@ -422,14 +476,14 @@ def _row_values(
             continue
         chosen_value: Value = None
         found = False
-        for value in candidates(column, hints.get(k), serial):
+        for value in candidates(column, hints.get(k), column_serial):
             if all(cache.passes(expression, column.name, value) for expression in single_checks.get(k, [])):
                 chosen_value, found = value, True
                 break
         if not found:
             if optional:
                 continue
-            chosen_value = candidates(column, hints.get(k), serial)[0]
+            chosen_value = candidates(column, hints.get(k), column_serial)[0]
         values[column.name] = chosen_value
     return values
 

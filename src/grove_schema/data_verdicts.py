@@ -1,0 +1,470 @@
+"""Data verdicts: run a migration file on sample rows and measure what it loses, statement by statement.
+
+Before a file that drops a table, drops a column, renames a table (the rebuilds do) or turns
+foreign keys off, the replay asks `SampleRun.run_file` with the dev database's pages as they stand
+before the file. A copy of them is filled with generated rows in every table (`sample_rows`, marked:
+every value a CHECK leaves free is unique in the database), and the file runs there as D1 runs it.
+After each statement that can remove data, every value is looked for in the whole database: a row
+is lost when none of its marks (or, for a row without any, its key) is found anywhere; a value of a
+row that is still there is lost when it is found in no column. A loss is put at the statement where
+it vanished, or at the later DROP TABLE of the table that held it (the child dropped by the next
+statement: the cascade took nothing that the drop would not). A second copy, without the rows, runs
+beside it: a statement that only the filled copy refuses fails in production, and ends the verdicts.
+
+The rows are generated once per stream: a table whose definition has not changed since gets the
+same rows again; new and changed tables get new ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from grove_schema.d1 import MAX_STATEMENT_BYTES
+from grove_schema.devdb import DevDatabase
+from grove_schema.losses import (
+    CASCADE,
+    ClearedReferences,
+    FileVerdicts,
+    RowLoss,
+    StatementVerdict,
+    ValueLoss,
+    parsed_statement,
+)
+from grove_schema.model import Schema, key
+from grove_schema.sample_rows import ROWS_PER_TABLE, Marks, fill_tables
+from grove_schema.sql.lexer import RawStatement, TokenKind
+from grove_schema.sql.parsing import AlterTable, DropObject, Kind
+from grove_schema.sql.quoting import quote_name
+
+# The statements after which the data is measured: those that can remove a row or a value.
+_MEASURED = frozenset({"DROP", "ALTER", "DELETE", "UPDATE", "REPLACE", "WITH"})
+_ACTIONS = {"CASCADE": CASCADE, "SET NULL": "ON DELETE SET NULL", "SET DEFAULT": "ON DELETE SET DEFAULT"}
+
+ValueKey = tuple[str, Any]  # ("n", 1.0), ("t", "title_10000302"), ("b", b"...")
+
+
+def _value_key(value: Any) -> ValueKey | None:
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, (int, float)):
+        return ("n", float(value))
+    if isinstance(value, str):
+        return ("t", value)
+    if isinstance(value, bytes):
+        return ("b", value)
+    return None
+
+
+def _is_mark(value_key: ValueKey) -> bool:
+    """A value that can tell its row apart, when it is unique in the database: no NULL, no small number."""
+    kind, value = value_key
+    if kind == "n":
+        return bool(abs(value) >= 1000)
+    return len(value) >= 3
+
+
+@dataclass
+class _Row:
+    table: str  # its table before the file
+    marks: list[ValueKey]  # values unique in the database
+    key_values: tuple[ValueKey, ...]  # its primary key (or all its values), for a row without marks
+    columns: dict[str, ValueKey] = field(default_factory=dict)  # column -> its mark
+    seen_in: frozenset[str] = frozenset()  # tables it was found in at the last measurement
+    vanished_at: int | None = None  # the statement after which it was found nowhere
+
+
+@dataclass
+class _Value:
+    row: _Row
+    column: str
+    mark: ValueKey
+    seen: bool = True
+    vanished_at: int | None = None
+
+
+@dataclass
+class _Cleared:
+    """The references of `table` an ON DELETE SET NULL/DEFAULT into a dropped table may clear."""
+
+    table: str
+    columns: tuple[str, ...]
+    action: str
+    before: dict[int, tuple[Any, ...]]  # rowid -> the values before the DROP (non-NULL ones)
+    changed: set[int] = field(default_factory=set)  # rowids whose values the DROP changed
+
+    def _now(self, db: DevDatabase) -> dict[int, tuple[Any, ...]] | None:
+        selected = ", ".join(quote_name(c) for c in self.columns)
+        try:
+            return {
+                int(r[0]): tuple(r[1:]) for r in db.query(f"SELECT rowid, {selected} FROM {quote_name(self.table)}")
+            }
+        except Exception:  # the table is gone or changed (apsw's errors): nothing to compare
+            return None
+
+    def measure(self, db: DevDatabase) -> None:
+        now = self._now(db) or {}
+        self.changed = {rowid for rowid, values in self.before.items() if now.get(rowid, values) != values}
+
+    def recheck(self, db: DevDatabase) -> None:
+        """After the file: a reference put back (the same row holds its value again) is not lost."""
+        now = self._now(db)
+        if now is not None:
+            self.changed = {rowid for rowid in self.changed if now.get(rowid) != self.before[rowid]}
+
+
+@dataclass
+class _FileRun:
+    """What the run of one file noted, statement by statement (by index)."""
+
+    lines: list[int]
+    drops: dict[int, str] = field(default_factory=dict)  # -> key(table) dropped
+    dropped_columns: dict[int, tuple[str, str]] = field(default_factory=dict)  # -> (key(table), column)
+    cascading: dict[int, set[str]] = field(default_factory=dict)  # DROP -> key(children) with ON DELETE CASCADE
+    cleared: dict[int, list[_Cleared]] = field(default_factory=dict)
+    in_dropped: dict[int, list[_Row]] = field(default_factory=dict)  # DROP -> the rows its table held
+    failures: dict[int, str] = field(default_factory=dict)  # statements SQLite refused, rows or not
+
+
+class _Census:
+    """Every value of every ordinary table, where it is."""
+
+    def __init__(self, db: DevDatabase) -> None:
+        self.where: dict[ValueKey, set[str]] = {}
+        self.rows_with: dict[ValueKey, set[tuple[str, int]]] = {}
+        self.texts: dict[str, str] = {}
+        self.tables: dict[str, list[tuple[Any, ...]]] = {}
+        self.columns: dict[str, list[str]] = {}
+        for table in table_names(db):
+            columns = [
+                str(row[0]) for row in db.query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (table,))
+            ]
+            try:
+                rows = db.query(f"SELECT * FROM {quote_name(table)}")
+            except Exception:  # a table SQLite cannot read (apsw's errors): nothing found in it
+                continue
+            self.tables[table], self.columns[table] = rows, columns
+            texts = []
+            for number, row in enumerate(rows):
+                for value in row:
+                    value_key = _value_key(value)
+                    if value_key is None:
+                        continue
+                    self.where.setdefault(value_key, set()).add(table)
+                    self.rows_with.setdefault(value_key, set()).add((table, number))
+                    if value_key[0] == "t":
+                        texts.append(value_key[1])
+            self.texts[table] = "\x00".join(texts)
+
+    def found(self, mark: ValueKey) -> set[str]:
+        """The tables holding `mark`: as a value, or, for text, inside a longer text (a JSON copy)."""
+        tables = self.where.get(mark)
+        if tables:
+            return tables
+        if mark[0] != "t":
+            return set()
+        return {table for table, text in self.texts.items() if mark[1] in text}
+
+    def together(self, values: Sequence[ValueKey]) -> set[str]:
+        """The tables with one row holding every one of `values`."""
+        if not values:
+            return set()
+        rows = set(self.rows_with.get(values[0], set()))
+        for value in values[1:]:
+            rows &= self.rows_with.get(value, set())
+        return {table for table, _ in rows}
+
+
+def table_names(db: DevDatabase) -> list[str]:
+    return [
+        str(row[0])
+        for row in db.query(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+        )
+    ]
+
+
+class SampleRun:
+    """One stream's sample rows and the two databases the files run in (filled, and empty beside it)."""
+
+    def __init__(self, statement_seconds: float = 2.0, rows: int = ROWS_PER_TABLE) -> None:
+        self.rows = rows
+        self.marks = Marks()
+        self._inserts: dict[str, tuple[str, list[str]]] = {}  # key(table) -> (its CREATE, its INSERTs)
+        self.filled = DevDatabase(statement_seconds=statement_seconds)
+        self.empty = DevDatabase(statement_seconds=statement_seconds)
+
+    def close(self) -> None:
+        self.filled.close()
+        self.empty.close()
+
+    # --- filling --------------------------------------------------------------------------------
+
+    def _populate(self, schema: Schema) -> int | None:
+        """Sample rows in every table of `schema`: the ones made before, when the table is unchanged.
+        The number of rows added; None when SQLite refused to commit them."""
+        db = self.filled
+        definitions = {
+            key(str(name)): str(sql)
+            for name, sql in db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL")
+        }
+        db.begin_file()
+        from grove_schema.sql.ddl import parent_first_order
+
+        fresh: list[str] = []
+        count = 0
+        for table in parent_first_order(schema.tables.values()):
+            name = key(table.name)
+            cached = self._inserts.get(name)
+            if cached is not None and cached[0] == definitions.get(name):
+                failed = [sql for sql in cached[1] if db.execute(sql) is not None]
+                if not failed:
+                    count += len(cached[1])
+                    continue
+            fresh.append(table.name)
+        if fresh:
+            written: dict[str, list[str]] = {}
+            counts = fill_tables(db, schema, fresh, self.rows, marks=self.marks, written=written)
+            count += sum(counts.values())
+            for name, inserts in written.items():
+                self._inserts[name] = (definitions.get(name, ""), inserts)
+        failure = db.end_file()
+        return count if failure is None else None
+
+    # --- one file -------------------------------------------------------------------------------
+
+    def run_file(
+        self,
+        pages: bytes,
+        schema: Schema,
+        statements: Sequence[RawStatement],
+        source: str,
+        line_of: Callable[[int], int],
+        seconds: float,
+    ) -> FileVerdicts | None:
+        """The verdicts of one file, run on sample rows from `pages` (the dev database before it)
+        and `schema` (the model before it); None when the rows cannot be made or the run did not
+        finish (a time budget, SQLite rolling the whole file back)."""
+        deadline = time.monotonic() + seconds
+        self.filled.deserialize(pages)
+        self.empty.deserialize(pages)
+        generated = self._populate(schema)
+        if generated is None:
+            return None
+        census = _Census(self.filled)
+        held = Counter[str]()
+        rows = self._rows_of(census, held)
+        values = [_Value(row, column, mark) for row in rows for column, mark in row.columns.items()]
+        run = _FileRun([line_of(raw.start) for raw in statements])
+        self.filled.begin_file()
+        self.empty.begin_file()
+        for index, raw in enumerate(statements):
+            if raw.unterminated is not None or len(raw.text) > MAX_STATEMENT_BYTES:
+                continue
+            left = deadline - time.monotonic()
+            first = raw.first_word()
+            parsed = parsed_statement(raw, source) if first in ("DROP", "ALTER") else None
+            if isinstance(parsed, DropObject) and parsed.kind is Kind.DROP_TABLE:
+                run.drops[index] = key(parsed.name)
+                run.cascading[index], run.cleared[index] = self._actions_into(parsed.name)
+                run.in_dropped[index] = [
+                    r for r in rows if r.vanished_at is None and key(parsed.name) in map(key, r.seen_in)
+                ]
+            elif isinstance(parsed, AlterTable) and parsed.kind is Kind.DROP_COLUMN:
+                run.dropped_columns[index] = (key(parsed.table), parsed.column_name)
+            outcome = self.filled.run(raw.text, left) if left > 0 else None
+            plain = self.empty.run(raw.text, left) if outcome is not None else None
+            if outcome is None or plain is None or outcome.interrupted or plain.interrupted:
+                return self._abandon(None)
+            if outcome.file_lost or plain.file_lost:
+                return self._abandon(None)
+            if outcome.failure is not None and plain.failure is None:
+                # Only the rows make it fail: production fails here, and D1 rolls the file back.
+                failing = StatementVerdict(run.lines[index], failure=outcome.failure)
+                return self._abandon(FileVerdicts({raw.start: failing}, sample_rows=generated))
+            if outcome.failure is not None:
+                run.failures[index] = outcome.failure  # as on the empty database: the replay reports it
+            for cleared in run.cleared.get(index, []):
+                cleared.measure(self.filled)
+            if first in _MEASURED or (first == "INSERT" and _replaces(raw)):
+                self._measure(_Census(self.filled), rows, values, index)
+        filled_failure = self.filled.end_file()
+        plain_failure = self.empty.end_file()
+        if filled_failure is not None and plain_failure is None:
+            return FileVerdicts(commit_failure=filled_failure, sample_rows=generated)
+        if filled_failure is not None:
+            return None  # the file fails as it is (the replay says so): nothing is lost
+        self._measure(_Census(self.filled), rows, values, len(statements) - 1)
+        for cleared_list in run.cleared.values():
+            for cleared in cleared_list:
+                cleared.recheck(self.filled)
+        return self._verdicts(statements, run, rows, values, held, self._references(), generated)
+
+    def _abandon(self, verdicts: FileVerdicts | None) -> FileVerdicts | None:
+        for db in (self.filled, self.empty):
+            db.abandon_file()
+            db.end_file()
+        return verdicts
+
+    def _rows_of(self, census: _Census, held: Counter[str]) -> list[_Row]:
+        counts = Counter[ValueKey]()
+        for table_rows in census.tables.values():
+            for row in table_rows:
+                for value in row:
+                    value_key = _value_key(value)
+                    if value_key is not None:
+                        counts[value_key] += 1
+        found: list[_Row] = []
+        for table, table_rows in census.tables.items():
+            columns = census.columns[table]
+            primary = [
+                str(r[0])
+                for r in self.filled.query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,))
+            ]
+            for row in table_rows:
+                held[table] += 1
+                keyed = dict(zip(columns, row, strict=False))
+                marks: list[ValueKey] = []
+                marked: dict[str, ValueKey] = {}
+                for column, value in keyed.items():
+                    value_key = _value_key(value)
+                    if value_key is not None and counts[value_key] == 1 and _is_mark(value_key):
+                        marks.append(value_key)
+                        marked[column] = value_key
+                chosen = [keyed[c] for c in primary if c in keyed] or list(row)
+                key_values = tuple(k for k in map(_value_key, chosen) if k is not None)
+                found.append(_Row(table, marks, key_values, marked, frozenset({table})))
+        return found
+
+    def _actions_into(self, parent: str) -> tuple[set[str], list[_Cleared]]:
+        """The tables whose foreign keys cascade from `parent`, and the references SET NULL/DEFAULT
+        would clear, with their values now."""
+        cascade: set[str] = set()
+        cleared: list[_Cleared] = []
+        for table in table_names(self.filled):
+            if key(table) == key(parent):
+                continue
+            keys: dict[int, list[tuple[str, str]]] = {}
+            for row in self.filled.query(
+                'SELECT id, "table", "from", on_delete FROM pragma_foreign_key_list(?)', (table,)
+            ):
+                if key(str(row[1])) == key(parent):
+                    keys.setdefault(int(row[0]), []).append((str(row[2]), str(row[3]).upper()))
+            for parts in keys.values():
+                action = parts[0][1]
+                if action == "CASCADE":
+                    cascade.add(key(table))
+                elif action in ("SET NULL", "SET DEFAULT"):
+                    columns = tuple(column for column, _ in parts)
+                    selected = ", ".join(quote_name(c) for c in columns)
+                    try:
+                        before = self.filled.query(f"SELECT rowid, {selected} FROM {quote_name(table)}")
+                    except Exception:  # WITHOUT ROWID: its references are not followed
+                        continue
+                    kept = {int(r[0]): tuple(r[1:]) for r in before if any(v is not None for v in r[1:])}
+                    cleared.append(_Cleared(table, columns, _ACTIONS[action], kept))
+        return cascade, cleared
+
+    def _references(self) -> dict[str, tuple[str, ...]]:
+        references: dict[str, tuple[str, ...]] = {}
+        for table in table_names(self.filled):
+            parents = sorted(
+                {str(r[0]) for r in self.filled.query('SELECT "table" FROM pragma_foreign_key_list(?)', (table,))}
+            )
+            references[key(table)] = tuple(parents)
+        return references
+
+    @staticmethod
+    def _measure(census: _Census, rows: list[_Row], values: list[_Value], index: int) -> None:
+        for row in rows:
+            if row.marks:
+                tables: set[str] = set()
+                for mark in row.marks:
+                    tables |= census.found(mark)
+            else:
+                tables = census.together(row.key_values)
+            if tables:
+                row.seen_in, row.vanished_at = frozenset(tables), None
+            elif row.vanished_at is None:
+                row.vanished_at = index
+        for value in values:
+            if census.found(value.mark):
+                value.seen, value.vanished_at = True, None
+            elif value.seen:
+                value.seen, value.vanished_at = False, index
+
+    def _verdicts(
+        self,
+        statements: Sequence[RawStatement],
+        run: _FileRun,
+        rows: list[_Row],
+        values: list[_Value],
+        held: Counter[str],
+        references: dict[str, tuple[str, ...]],
+        generated: int,
+    ) -> FileVerdicts:
+        drops = run.drops
+        row_losses: Counter[tuple[int, str, str | None]] = Counter()
+        for row in rows:
+            if row.vanished_at is None or (not row.key_values and not row.marks):
+                continue
+            table = min(row.seen_in, key=key)
+            at = row.vanished_at
+            later_drop = next((i for i in sorted(drops) if i >= at and drops[i] == key(table)), None)
+            through: str | None = None
+            if later_drop is not None and key(table) not in references:
+                # Its table is dropped for good: the DROP's loss, whatever took the rows first (a
+                # table rebuilt after a cascade emptied it lost them to the cascade).
+                at = later_drop
+            elif at in drops and drops[at] != key(table):
+                through = CASCADE if key(table) in run.cascading.get(at, set()) else "a trigger"
+            row_losses[(at, table, through)] += 1
+        value_losses: Counter[tuple[int, str, str]] = Counter()
+        for value in values:
+            gone, row_gone = value.vanished_at, value.row.vanished_at
+            if gone is not None and (row_gone is None or gone < row_gone):  # not with its whole row
+                value_losses[(gone, value.row.table, value.column)] += 1
+        verdicts: dict[int, StatementVerdict] = {}
+        for index, raw in enumerate(statements):
+            lost_rows = tuple(
+                RowLoss(table, count, held[table], through)
+                for (at, table, through), count in sorted(row_losses.items(), key=lambda item: key(item[0][1]))
+                if at == index
+            )
+            lost_values = tuple(
+                ValueLoss(table, column, count, held[table])
+                for (at, table, column), count in sorted(value_losses.items())
+                if at == index
+            )
+            cleared = tuple(
+                ClearedReferences(c.table, c.columns, len(c.changed), c.action)
+                for c in run.cleared.get(index, [])
+                if c.changed and not any(i > index and t == key(c.table) for i, t in drops.items())
+            )
+            ends_in: tuple[str, ...] = ()
+            if index in run.in_dropped:
+                found: set[str] = set()
+                for row in run.in_dropped[index]:
+                    if row.vanished_at is None:
+                        found |= row.seen_in
+                ends_in = tuple(sorted(found, key=key))
+            untraced: tuple[str, ...] = ()
+            if index in run.dropped_columns:
+                table, column = run.dropped_columns[index]
+                has_rows = any(key(r.table) == table for r in rows)
+                traced = any(key(v.row.table) == table and key(v.column) == key(column) for v in values)
+                if has_rows and not traced:
+                    untraced = (column,)
+            verdicts[raw.start] = StatementVerdict(
+                run.lines[index], lost_rows, lost_values, cleared, run.failures.get(index), ends_in, untraced
+            )
+        return FileVerdicts(verdicts, None, references, frozenset(references), generated, complete=True)
+
+
+def _replaces(raw: RawStatement) -> bool:
+    """INSERT OR REPLACE deletes the rows it conflicts with."""
+    return any(t.kind is TokenKind.WORD and t.text.upper() == "REPLACE" for t in raw.tokens[:4])

@@ -1,0 +1,253 @@
+"""Data-loss verdicts decided on sample rows: no false alarm where nothing is lost, the numbers where rows go.
+
+Each fixture is a small stream of our own: a first file that creates the tables (they get sample
+rows before the second file runs), then the file under judgement.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from grove_schema.findings import Finding, Severity
+from grove_schema.losses import needs_verdicts
+from grove_schema.sql.lexer import split_statements
+
+from .replaying import found, lint
+
+SAFETY = ("drop-referenced-table", "rename-referenced-table", "destructive-change")
+
+TENANTS = "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT);\n"
+POSTS = (
+    "CREATE TABLE posts (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE, body TEXT);\n"
+)
+REBUILD_TENANTS = (
+    "CREATE TABLE tenants_new (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT, region TEXT);\n"
+    "INSERT INTO tenants_new (id, name, plan) SELECT id, name, plan FROM tenants;\n"
+    "DROP TABLE tenants;\n"
+    "ALTER TABLE tenants_new RENAME TO tenants;\n"
+)
+
+
+def safety_findings(*files: str) -> list[Finding]:
+    result = lint(*files)
+    assert found(result, "sqlite-error") == [], [f.message for f in result.findings]
+    return [f for f in result.findings if f.name in SAFETY and f.severity is not Severity.INFO]
+
+
+def line(finding: Finding) -> int:
+    assert finding.location is not None
+    return finding.location.line
+
+
+# --- no false alarm on the five patterns -------------------------------------------------------------
+
+
+def test_a_child_dropped_by_the_next_statement_is_the_drop_of_the_child_not_a_cascade() -> None:
+    findings = safety_findings(TENANTS + POSTS, "DROP TABLE tenants;\nDROP TABLE posts;\n")
+    assert [f.name for f in findings if f.name == "drop-referenced-table"] == []
+    # the rows of both tables are gone: each DROP says so for its own table
+    assert [(line(f), f.name) for f in findings] == [(1, "destructive-change"), (2, "destructive-change")]
+    assert "DROP TABLE posts deletes its 3 rows" in findings[1].message
+
+
+def test_a_child_created_earlier_in_the_same_file_is_empty_at_the_drop() -> None:
+    findings = safety_findings(
+        TENANTS,
+        "CREATE TABLE drafts (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE);\n"
+        + REBUILD_TENANTS,
+    )
+    assert findings == []
+
+
+def test_children_copied_to_a_backup_and_restored_around_the_parent_rebuild() -> None:
+    findings = safety_findings(
+        TENANTS + POSTS,
+        "CREATE TABLE posts_backup AS SELECT * FROM posts;\n"
+        "DROP TABLE posts;\n" + REBUILD_TENANTS + POSTS + "INSERT INTO posts SELECT * FROM posts_backup;\n"
+        "DROP TABLE posts_backup;\n",
+    )
+    assert findings == []
+
+
+def test_rename_to_old_when_the_only_child_is_renamed_away_dropped_and_recreated() -> None:
+    findings = safety_findings(
+        TENANTS + POSTS,
+        "ALTER TABLE posts RENAME TO posts_old;\n"
+        "ALTER TABLE tenants RENAME TO tenants_old;\n"
+        "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT, region TEXT);\n"
+        "INSERT INTO tenants (id, name, plan) SELECT id, name, plan FROM tenants_old;\n"
+        + POSTS
+        + "INSERT INTO posts SELECT * FROM posts_old;\n"
+        "DROP TABLE posts_old;\n"
+        "DROP TABLE tenants_old;\n",
+    )
+    assert findings == []
+
+
+def test_values_copied_elsewhere_before_drop_column_and_drop_table() -> None:
+    bookmarks = "CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, url TEXT NOT NULL, note TEXT);\n"
+    assets = "CREATE TABLE assets (id INTEGER PRIMARY KEY, bookmark_id INTEGER, source_url TEXT, caption TEXT);\n"
+    findings = safety_findings(
+        bookmarks + assets,
+        "INSERT INTO assets (source_url, caption) SELECT url, 'note: ' || note FROM bookmarks;\n"
+        "ALTER TABLE bookmarks DROP COLUMN note;\n"
+        "INSERT INTO assets (bookmark_id, source_url) SELECT id, url FROM bookmarks;\n"
+        "DROP TABLE bookmarks;\n",
+    )
+    assert findings == []
+
+
+def test_a_dropped_fts5_table_with_external_content_loses_only_its_index() -> None:
+    result = lint(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n"
+        "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='id');\n"
+        "CREATE VIRTUAL TABLE scratch_fts USING fts5(body);\n",
+        "DROP TABLE notes_fts;\nDROP TABLE scratch_fts;\n",
+    )
+    external, own = found(result, "destructive-change")
+    assert external.severity is Severity.INFO and "its content lives in notes, so only the index goes" in (
+        external.message
+    )
+    assert own.severity is Severity.WARNING  # an FTS5 table with its own content takes it along
+
+
+# --- real losses, with the numbers ---------------------------------------------------------------
+
+
+def test_a_cascade_is_reported_with_the_rows_it_deletes_at_the_drop() -> None:
+    [finding] = [
+        f
+        for f in safety_findings(TENANTS + POSTS, "SELECT 1;\n" + REBUILD_TENANTS)
+        if f.name == "drop-referenced-table"
+    ]
+    assert finding.severity is Severity.ERROR and line(finding) == 4
+    assert "rows copied into tenants_new at line 3, renamed to tenants at line 5" in finding.message
+    assert "deletes 3 rows of posts through ON DELETE CASCADE" in finding.message
+    assert finding.message.count("; fix: ") == 1
+
+
+def test_set_null_children_are_reported_with_the_references_cleared() -> None:
+    media = "CREATE TABLE media (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE SET NULL);\n"
+    [finding] = [f for f in safety_findings(TENANTS + media, REBUILD_TENANTS) if f.name == "drop-referenced-table"]
+    assert "clears media.tenant_id in 3 rows through ON DELETE SET NULL" in finding.message
+
+
+def test_a_plain_drop_table_of_a_table_with_rows() -> None:
+    [finding] = safety_findings(TENANTS, "DROP TABLE tenants;\n")
+    assert finding.name == "destructive-change" and finding.severity is Severity.WARNING
+    assert finding.message.startswith(
+        "DROP TABLE tenants deletes its 3 rows (sample rows found nowhere after the file)"
+    )
+
+
+def test_a_drop_column_whose_values_go_nowhere() -> None:
+    [finding] = safety_findings(TENANTS, "ALTER TABLE tenants DROP COLUMN plan;\n")
+    assert finding.name == "destructive-change" and line(finding) == 1
+    assert "deletes tenants.plan in 3 rows of 3 (sample rows)" in finding.message
+    # a column a CHECK restricts carries no sentinel: the shape says what is lost
+    [checked] = safety_findings(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT CHECK (kind IN ('a', 'b')));\n",
+        "ALTER TABLE t DROP COLUMN kind;\n",
+    )
+    assert "a CHECK leaves its values no sentinel to follow" in checked.message
+
+
+def test_a_rebuild_that_forgets_a_column() -> None:
+    rebuild = REBUILD_TENANTS.replace("(id, name, plan) SELECT id, name, plan", "(id, name) SELECT id, name")
+    [finding] = safety_findings(TENANTS, rebuild)
+    assert finding.name == "destructive-change" and line(finding) == 3
+    assert "DROP TABLE tenants loses the values of tenants.plan in 3 rows" in finding.message
+
+
+def test_a_no_action_child_with_rows_makes_the_drop_fail() -> None:
+    sessions = "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
+    [finding] = [f for f in safety_findings(TENANTS + sessions, REBUILD_TENANTS) if f.name == "drop-referenced-table"]
+    assert 'fails with "FOREIGN KEY constraint failed" once sessions holds rows' in finding.message
+
+
+def test_a_deferred_rebuild_of_a_no_action_parent_still_fails_at_commit_once_children_hold_rows() -> None:
+    # SQLite counts the children's broken keys at the DROP; the rename of tenants_new into place
+    # does not count them back, so the COMMIT fails (as D1-FACTS says), with the keys all restored.
+    sessions = "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
+    findings = safety_findings(TENANTS + sessions, "PRAGMA defer_foreign_keys = ON;\n" + REBUILD_TENANTS)
+    [finding] = [f for f in findings if f.name == "drop-referenced-table"]
+    assert 'fails when D1 commits the file with "FOREIGN KEY constraint failed" once sessions holds rows' in (
+        finding.message
+    )
+
+
+def test_a_rename_to_old_whose_child_keeps_pointing_at_the_dropped_backup() -> None:
+    findings = safety_findings(
+        TENANTS + POSTS,
+        "ALTER TABLE tenants RENAME TO tenants_old;\n"
+        "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT);\n"
+        "INSERT INTO tenants SELECT * FROM tenants_old;\n"
+        "DROP TABLE tenants_old;\n",
+    )
+    rename = next(f for f in findings if f.name == "rename-referenced-table")
+    assert "after the file posts still references tenants_old, which is dropped" in rename.message
+    drop = next(f for f in findings if f.name == "drop-referenced-table")
+    assert line(drop) == 4 and "deletes 3 rows of posts through ON DELETE CASCADE" in drop.message
+
+
+def test_the_rebuild_names_the_copy_that_is_renamed_into_place() -> None:
+    findings = safety_findings(
+        TENANTS + POSTS + "CREATE TABLE archive (id TEXT, name TEXT);\n",
+        "INSERT INTO archive (id, name) SELECT id, name FROM tenants;\n"
+        "CREATE TABLE tenants_dg_tmp (id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT);\n"
+        "INSERT INTO tenants_dg_tmp SELECT id, name, plan FROM tenants;\n"
+        "DROP TABLE tenants;\n"
+        "ALTER TABLE tenants_dg_tmp RENAME TO tenants;\n",
+    )
+    [drop] = [f for f in findings if f.name == "drop-referenced-table"]
+    assert "rows copied into tenants_dg_tmp at line 3, renamed to tenants at line 5" in drop.message
+
+
+def test_foreign_keys_off_is_an_error_only_when_the_rows_show_the_file_relies_on_it() -> None:
+    relied = lint(TENANTS + POSTS, "PRAGMA foreign_keys = OFF;\n" + REBUILD_TENANTS)
+    [pragma] = found(relied, "pragma-foreign-keys")
+    assert pragma.severity is Severity.ERROR
+    assert "relies on it: the DROP at line 4 deletes 3 rows through ON DELETE CASCADE" in pragma.message
+    backed_up = lint(
+        TENANTS + POSTS,
+        "PRAGMA foreign_keys = OFF;\nCREATE TABLE posts_backup AS SELECT * FROM posts;\nDROP TABLE posts;\n"
+        + REBUILD_TENANTS
+        + POSTS
+        + "INSERT INTO posts SELECT * FROM posts_backup;\nDROP TABLE posts_backup;\n",
+    )
+    assert [f.severity for f in found(backed_up, "pragma-foreign-keys")] == [Severity.WARNING]
+
+
+# --- who pays --------------------------------------------------------------------------------------
+
+
+def test_only_files_that_drop_rename_or_turn_foreign_keys_off_are_run_on_rows() -> None:
+    def needs(text: str) -> bool:
+        return needs_verdicts(split_statements(text).statements, text)
+
+    assert needs("DROP TABLE t;") and needs("ALTER TABLE t DROP COLUMN c;") and needs("ALTER TABLE t RENAME TO u;")
+    assert needs("PRAGMA foreign_keys = OFF;")
+    assert not needs("CREATE TABLE t (a);\nALTER TABLE t RENAME COLUMN a TO b;\nDROP INDEX i;\nDROP VIEW v;")
+    assert not needs("ALTER TABLE t ADD COLUMN c TEXT;\nINSERT INTO t VALUES (1);\nPRAGMA foreign_keys = ON;")
+
+
+PROBE = """
+import sys
+from pathlib import Path
+from grove_schema.layouts import MigrationFile
+from grove_schema.replay import LintSettings, Replayer, ReplayOptions
+replayer = Replayer("engine", ReplayOptions(lint=LintSettings.default()))
+texts = ["CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+         "ALTER TABLE t ADD COLUMN b TEXT;\\nCREATE INDEX i ON t(a);"]
+for number, text in enumerate(texts, start=1):
+    replayer.apply_file(MigrationFile(Path(f"/v/{number}.sql"), f"{number}.sql", number), text)
+replayer.close()
+print(sorted(m for m in ("sqlglot", "grove_schema.sample_rows", "grove_schema.data_verdicts") if m in sys.modules))
+"""
+
+
+def test_a_stream_without_such_files_imports_no_sqlglot_and_makes_no_rows(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr
