@@ -21,14 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING, Any, Protocol
 
 from grove_schema.model import Column, Schema, Table, affinity, key
 from grove_schema.sql.ddl import parent_first_order
+from grove_schema.sql.lexer import Token, TokenKind, tokenize
 from grove_schema.sql.quoting import quote_name
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 Value = int | float | str | None
 
@@ -76,16 +77,283 @@ class ColumnHints:
 
 
 def column_hints(table: Table) -> dict[str, ColumnHints]:
-    """key(column) -> hints, from every CHECK of the table that sqlglot can read."""
+    """key(column) -> hints, from every CHECK of the table: the common shapes (`x IN (...)`,
+    comparisons, BETWEEN, length(), LIKE, GLOB, joined by AND and OR) read with the lexer, the
+    others with sqlglot (imported only then: it costs a check more than the whole replay)."""
     hints: dict[str, ColumnHints] = {}
     for check in table.checks:
+        simple = read_simple_check(check.expression)
+        if simple is not None:
+            _collect_simple(simple, hints)
+            continue
         tree = _parse(check.expression)
         if tree is not None:
             _collect(tree, hints)
     return hints
 
 
+# --- the common CHECK shapes, read with the lexer -------------------------------------------------
+# A node is a tuple: ("and" | "or", left, right), ("paren", inner), ("in", column, literals),
+# ("between", target, low, high), ("cmp", op, target, literal) with op one of = > >= < <= <>,
+# ("like" | "glob", column, pattern), ("null" | "not null", column). A target is ("column", key)
+# or ("length", key); a literal is ("number", text, negative), ("string", text) or ("null",).
+# Anything else makes the reader give up, and sqlglot reads the CHECK: the hints are the same.
+
+Node = tuple[Any, ...]
+_NOT_COLUMNS = frozenset(
+    {"NULL", "NOT", "AND", "OR", "IN", "IS", "BETWEEN", "LIKE", "GLOB", "ESCAPE", "COLLATE", "CASE", "CAST"}
+    | {"EXISTS", "SELECT", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP", "REGEXP", "MATCH"}
+)
+_COMPARISONS = frozenset({"=", ">", ">=", "<", "<=", "<>", "!="})
+
+
+class _GiveUp(Exception):
+    """A CHECK outside the shapes the lexer reads."""
+
+
+def read_simple_check(sql: str) -> Node | None:
+    """The CHECK as a node, or None when it is not one of the common shapes."""
+    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    reader = _CheckReader(tokens)
+    try:
+        node = reader.disjunction()
+    except _GiveUp:
+        return None
+    return node if reader.at_end() else None
+
+
+class _CheckReader:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.position = 0
+
+    def at_end(self) -> bool:
+        return self.position == len(self.tokens)
+
+    def _peek(self) -> Token:
+        if self.position >= len(self.tokens):
+            raise _GiveUp
+        return self.tokens[self.position]
+
+    def _next(self) -> Token:
+        token = self._peek()
+        self.position += 1
+        return token
+
+    def _accept_word(self, word: str) -> bool:
+        if self.position < len(self.tokens) and self.tokens[self.position].is_word(word):
+            self.position += 1
+            return True
+        return False
+
+    def _accept_punct(self, text: str) -> bool:
+        if self.position < len(self.tokens) and self.tokens[self.position].is_punct(text):
+            self.position += 1
+            return True
+        return False
+
+    def _expect_punct(self, text: str) -> None:
+        if not self._accept_punct(text):
+            raise _GiveUp
+
+    def disjunction(self) -> Node:
+        node = self.conjunction()
+        while self._accept_word("OR"):
+            node = ("or", node, self.conjunction())
+        return node
+
+    def conjunction(self) -> Node:
+        node = self.predicate()
+        while self._accept_word("AND"):
+            node = ("and", node, self.predicate())
+        return node
+
+    def predicate(self) -> Node:
+        if self._accept_punct("("):
+            inner = self.disjunction()
+            self._expect_punct(")")
+            return ("paren", inner)
+        target = self._target()
+        token = self._next()
+        if token.is_word("IN") and target[0] == "column":
+            self._expect_punct("(")
+            values = [self._literal()]
+            while self._accept_punct(","):
+                values.append(self._literal())
+            self._expect_punct(")")
+            return ("in", target[1], tuple(values))
+        if token.is_word("BETWEEN"):
+            low = self._literal()
+            if not self._accept_word("AND"):
+                raise _GiveUp
+            return ("between", target, low, self._literal())
+        if token.is_word("LIKE", "GLOB") and target[0] == "column":
+            pattern = self._next()
+            if pattern.kind is not TokenKind.STRING or self._peek_word("ESCAPE"):
+                raise _GiveUp
+            return (token.upper.lower(), target[1], pattern.identifier)
+        if token.is_word("IS") and target[0] == "column":
+            negated = self._accept_word("NOT")
+            if not self._accept_word("NULL"):
+                raise _GiveUp
+            return ("not null" if negated else "null", target[1])
+        if token.kind is TokenKind.PUNCT and token.text in _COMPARISONS:
+            op = "<>" if token.text == "!=" else token.text
+            return ("cmp", op, target, self._literal())
+        raise _GiveUp
+
+    def _peek_word(self, word: str) -> bool:
+        return self.position < len(self.tokens) and self.tokens[self.position].is_word(word)
+
+    def _target(self) -> Node:
+        token = self._next()
+        if token.kind is TokenKind.WORD and token.upper == "LENGTH" and self._accept_punct("("):
+            column = self._column(self._next())
+            self._expect_punct(")")
+            return ("length", column)
+        return ("column", self._column(token))
+
+    def _column(self, token: Token) -> str:
+        if token.kind is TokenKind.QUOTED or (token.kind is TokenKind.WORD and token.upper not in _NOT_COLUMNS):
+            if self._peek_is_punct(".") or self._peek_is_punct("("):
+                raise _GiveUp  # a qualified name or a function call
+            return key(token.identifier)
+        raise _GiveUp
+
+    def _peek_is_punct(self, text: str) -> bool:
+        return self.position < len(self.tokens) and self.tokens[self.position].is_punct(text)
+
+    def _literal(self) -> Node:
+        token = self._next()
+        negative = token.is_punct("-")
+        if negative:
+            token = self._next()
+        if token.kind is TokenKind.NUMBER:
+            try:
+                float(token.text)
+            except ValueError:
+                raise _GiveUp from None  # 0x10: sqlglot reads it as another kind of literal
+            return ("number", token.text, negative)
+        if negative:
+            raise _GiveUp
+        if token.kind is TokenKind.STRING:
+            return ("string", token.identifier)
+        if token.is_word("NULL"):
+            return ("null",)
+        raise _GiveUp
+
+
+def _simple_number(literal: Node) -> float | None:
+    if literal[0] != "number":
+        return None
+    value = float(literal[1])
+    return -value if literal[2] else value
+
+
+def _simple_literal(literal: Node) -> Value:
+    if literal[0] == "string":
+        return str(literal[1])
+    number = _simple_number(literal)
+    if number is None:
+        return None
+    if literal[2]:  # a negated number: an integer whenever its value is one
+        return int(number) if number.is_integer() else number
+    return int(number) if number.is_integer() and "." not in literal[1] else number
+
+
+def _simple_columns(node: Node) -> set[str]:
+    kind = node[0]
+    if kind in ("and", "or"):
+        return _simple_columns(node[1]) | _simple_columns(node[2])
+    if kind == "paren":
+        return _simple_columns(node[1])
+    if kind in ("between", "cmp"):
+        target = node[1] if kind == "between" else node[2]
+        return {target[1]}
+    return {node[1]}
+
+
+def _collect_simple(node: Node, hints: dict[str, ColumnHints]) -> None:
+    """What `_collect` finds in sqlglot's tree of the same CHECK."""
+    kind = node[0]
+    if kind == "paren":
+        _collect_simple(node[1], hints)
+    elif kind == "and":
+        _collect_simple(node[1], hints)
+        _collect_simple(node[2], hints)
+    elif kind == "or":
+        for branch in (node[1], node[2]):
+            if branch[0] == "null":
+                continue
+            if len(_simple_columns(branch)) == 1:
+                _collect_simple(branch, hints)
+    elif kind == "in":
+        hint = hints.setdefault(node[1], ColumnHints())
+        hint.choices = [v for v in map(_simple_literal, node[2]) if v is not None]
+    elif kind == "between":
+        target, low, high = node[1], _simple_number(node[2]), _simple_number(node[3])
+        hint = hints.setdefault(target[1], ColumnHints())
+        if target[0] == "column":
+            hint.low, hint.high = low, high
+        else:
+            hint.min_length = int(low) if low is not None else None
+            hint.max_length = int(high) if high is not None else None
+    elif kind == "cmp" and node[1] != "<>":
+        _simple_comparison(node[1], node[2], node[3], hints)
+    elif kind in ("like", "glob"):
+        hint = hints.setdefault(node[1], ColumnHints())
+        if kind == "like":
+            hint.like = node[2]
+        else:
+            hint.glob = node[2]
+
+
+def _simple_comparison(op: str, target: Node, literal: Node, hints: dict[str, ColumnHints]) -> None:
+    number = _simple_number(literal)
+    if target[0] == "column":
+        hint = hints.setdefault(target[1], ColumnHints())
+        if op == "=":
+            value = _simple_literal(literal)
+            if value is not None:
+                hint.choices = [value]
+            return
+        if number is None:
+            return
+        if op in (">", ">="):
+            hint.low, hint.low_open = number, op == ">"
+        else:
+            hint.high, hint.high_open = number, op == "<"
+    elif number is not None:
+        hint = hints.setdefault(target[1], ColumnHints())
+        size = int(number)
+        if op == "=":
+            hint.min_length = hint.max_length = size
+        elif op == ">":
+            hint.min_length = size + 1
+        elif op == ">=":
+            hint.min_length = size
+        elif op == "<":
+            hint.max_length = size - 1
+        else:
+            hint.max_length = size
+
+
+def check_columns(sql: str) -> set[str]:
+    """The keys of the columns a CHECK names (none when it cannot be read)."""
+    simple = read_simple_check(sql)
+    if simple is not None:
+        return _simple_columns(simple)
+    tree = _parse(sql)
+    return _columns_in(tree) if tree is not None else set()
+
+
+# --- any other CHECK, read with sqlglot ----------------------------------------------------------
+
+
 def _parse(sql: str) -> exp.Expression | None:
+    import sqlglot
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(sql, read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
@@ -94,14 +362,20 @@ def _parse(sql: str) -> exp.Expression | None:
 
 
 def _column_of(node: exp.Expression) -> str | None:
+    from sqlglot import exp
+
     return key(node.name) if isinstance(node, exp.Column) else None
 
 
 def _length_of(node: exp.Expression) -> str | None:
+    from sqlglot import exp
+
     return _column_of(node.this) if isinstance(node, exp.Length) else None
 
 
 def _number(node: exp.Expression) -> float | None:
+    from sqlglot import exp
+
     if isinstance(node, exp.Neg):
         inner = _number(node.this)
         return -inner if inner is not None else None
@@ -114,6 +388,8 @@ def _number(node: exp.Expression) -> float | None:
 
 
 def _literal(node: exp.Expression) -> Value:
+    from sqlglot import exp
+
     if isinstance(node, exp.Literal):
         if node.is_string:
             return str(node.this)
@@ -128,10 +404,14 @@ def _literal(node: exp.Expression) -> Value:
 
 
 def _columns_in(node: exp.Expression) -> set[str]:
+    from sqlglot import exp
+
     return {key(c.name) for c in node.find_all(exp.Column)}
 
 
 def _collect(node: exp.Expression, hints: dict[str, ColumnHints]) -> None:
+    from sqlglot import exp
+
     if isinstance(node, exp.Paren):
         _collect(node.this, hints)
         return
@@ -180,6 +460,8 @@ def _collect(node: exp.Expression, hints: dict[str, ColumnHints]) -> None:
 
 
 def _comparison(node: exp.Expression, hints: dict[str, ColumnHints]) -> None:
+    from sqlglot import exp
+
     left, right = node.this, node.expression
     number = _number(right)
     if (name := _column_of(left)) is not None:
@@ -393,8 +675,7 @@ def _fill_table(
     hints = column_hints(table)
     single_checks: dict[str, list[str]] = {}
     for check in table.checks:
-        tree = _parse(check.expression)
-        names = _columns_in(tree) if tree is not None else set()
+        names = check_columns(check.expression)
         if len(names) == 1:
             single_checks.setdefault(next(iter(names)), []).append(check.expression)
     keyed = _key_columns(schema, table)

@@ -7,6 +7,7 @@ the same bytes. `parent_first_order` and `views_in_order` give the order SQLite 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -46,20 +47,84 @@ _Object = TypeVar("_Object", Table, View)
 
 def _creation_order(by_key: Mapping[str, _Object], edges: Iterable[tuple[str, str]]) -> list[_Object]:
     """Objects with each edge's first end before its second, alphabetical where the edges leave a
-    choice; the members of a cycle come together, alphabetically."""
-    import networkx as nx
+    choice; the members of a cycle come together, alphabetically. (networkx's condensation and
+    lexicographical_topological_sort, keyed by each cycle's first name, give the same order:
+    tests/test_ddl_order.py compares them. Written out here because importing networkx costs a
+    check more than SQLite's whole replay, and the sample rows need this order.)"""
+    return [by_key[name] for name in creation_order(sorted(by_key), edges)]
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(sorted(by_key))
-    graph.add_edges_from(edges)
-    condensed = nx.condensation(graph)
-    groups: dict[int, list[str]] = {}
-    for name, group in condensed.graph["mapping"].items():
-        groups.setdefault(group, []).append(name)
-    ordered: list[_Object] = []
-    for group in nx.lexicographical_topological_sort(condensed, key=lambda g: min(groups[g])):
-        ordered.extend(by_key[name] for name in sorted(groups[group]))
+
+def creation_order(names: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[str]:
+    """`names` ordered so that each edge's first end comes before its second, the smallest name
+    first where the edges leave a choice; a cycle's members together, sorted."""
+    successors: dict[str, list[str]] = {name: [] for name in names}
+    for first, second in edges:
+        successors[first].append(second)
+    groups = _strongly_connected(names, successors)
+    group_of = {name: index for index, members in enumerate(groups) for name in members}
+    first_name = [min(members) for members in groups]
+    after: list[set[int]] = [set() for _ in groups]
+    waiting = [0] * len(groups)
+    for first, targets in successors.items():
+        for second in targets:
+            a, b = group_of[first], group_of[second]
+            if a != b and b not in after[a]:
+                after[a].add(b)
+                waiting[b] += 1
+    ready = [(first_name[g], g) for g in range(len(groups)) if waiting[g] == 0]
+    heapq.heapify(ready)
+    ordered: list[str] = []
+    while ready:
+        _name, group = heapq.heappop(ready)
+        ordered.extend(sorted(groups[group]))
+        for later in after[group]:
+            waiting[later] -= 1
+            if waiting[later] == 0:
+                heapq.heappush(ready, (first_name[later], later))
     return ordered
+
+
+def _strongly_connected(names: Sequence[str], successors: Mapping[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, without recursion (a long chain of foreign keys)."""
+    index_of: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[list[str]] = []
+    for root in names:
+        if root in index_of:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index_of[node] = low[node] = len(index_of)
+                stack.append(node)
+                on_stack.add(node)
+            targets = successors[node]
+            while position < len(targets):
+                target = targets[position]
+                position += 1
+                if target not in index_of:
+                    work.append((node, position))
+                    work.append((target, 0))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index_of[target])
+            else:
+                if low[node] == index_of[node]:
+                    members = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    groups.append(members)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return groups
 
 
 def parent_first_order(tables: Iterable[Table]) -> list[Table]:
