@@ -63,7 +63,13 @@ class ProjectReplay:
         return sum(len(s.statements) for s in self.streams.values())
 
     def tables_per_database(self) -> dict[str, int]:
-        return {key: stream.schema.table_count for key, stream in self.streams.items()}
+        """The tables each database would hold once D1 applied its stream (D1 stops at the first
+        failing file)."""
+        return {key: stream.d1_tables for key, stream in self.streams.items()}
+
+    def not_applied_per_database(self) -> dict[str, list[str]]:
+        """The files D1 would not apply, per database that has any: the first failing one and later."""
+        return {key: names for key, stream in self.streams.items() if (names := stream.not_applied_by_d1)}
 
     def texts(self) -> dict[str, str]:
         merged: dict[str, str] = {}
