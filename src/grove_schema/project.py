@@ -162,6 +162,7 @@ def check_project(
         from grove_schema.ownership import check_ownership
 
         outcome.ownership = check_ownership(config, outcome.streams)
+        outcome.findings = [f for f in outcome.findings if not outcome.ownership.explains(f)]
         outcome.findings.extend(outcome.ownership.findings)
         if config.code is not None:
             outcome.code = audit_project_code(config, outcome.streams, code_cache)
