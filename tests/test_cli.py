@@ -55,6 +55,20 @@ def test_the_summary_counts_what_d1_holds_when_a_file_fails(run_cli, make_projec
     assert json.loads(cached.out)["summary"] == summary  # a report answered from the cache says the same
 
 
+def test_a_locked_file_production_applied_does_not_stop_the_count(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    failing = "CREATE TABLE b1 (x);\n" + BAD
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": failing})
+    assert run_cli("lock", cwd=root).code == 0  # production applied both (the failing file was fixed by hand)
+    migrations = root / "libs" / "engine" / "migrations"
+    (migrations / "003_c.sql").write_text("CREATE TABLE c (x);\n")
+    summary = json.loads(run_cli("check", "--format", "json", cwd=root).out)["summary"]
+    assert summary["tables"] == {"engine": 3} and summary["not_applied"] == {}
+    (migrations / "004_d.sql").write_text("CREATE TABLE d (x);\n" + BAD)
+    (migrations / "005_e.sql").write_text("CREATE TABLE e (x);\n")
+    summary = json.loads(run_cli("check", "--format", "json", cwd=root).out)["summary"]
+    assert summary["tables"] == {"engine": 3} and summary["not_applied"] == {"engine": ["004_d.sql", "005_e.sql"]}
+
+
 def test_fail_on_threshold(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
     root = make_project({"001_a.sql": GOOD, "002_empty.sql": "-- nothing yet\n"})
     assert run_cli("check", cwd=root).code == 0

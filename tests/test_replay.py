@@ -444,13 +444,13 @@ def test_d1_holds_the_tables_of_the_files_before_the_first_failing_one(dev_datab
     """Real local D1 (tests/conformance/test_failing_file_conformance.py): only `a` is left."""
     result = replay_text(*FAILING_SECOND_FILE, dev_database=dev_database)
     assert result.schema.table_count == 5  # the replay goes on, for the rules' sake
-    assert result.d1_tables == 1
-    assert result.not_applied_by_d1 == ["002_m.sql", "003_m.sql"]
+    assert result.d1_tables() == 1
+    assert result.not_applied_by_d1() == ["002_m.sql", "003_m.sql"]
 
 
 def test_a_stream_d1_applies_whole_counts_every_table() -> None:
     result = replay_text("CREATE TABLE a (x);\n", "CREATE TABLE b (x);\n")
-    assert result.d1_tables == 2 and result.not_applied_by_d1 == []
+    assert result.d1_tables() == 2 and result.not_applied_by_d1() == []
 
 
 @pytest.mark.parametrize(
@@ -467,5 +467,5 @@ def test_a_stream_d1_applies_whole_counts_every_table() -> None:
 )
 def test_failures_only_the_whole_file_or_wrangler_shows_stop_d1_too(second: str, why: str) -> None:
     result = replay_text("CREATE TABLE parent (id INTEGER PRIMARY KEY);\n", second, "CREATE TABLE later (x);\n")
-    assert result.d1_tables == 1, why
-    assert result.not_applied_by_d1 == ["002_m.sql", "003_m.sql"], why
+    assert result.d1_tables() == 1, why
+    assert result.not_applied_by_d1() == ["002_m.sql", "003_m.sql"], why

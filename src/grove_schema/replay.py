@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,21 +75,28 @@ class StreamReplay:
     divergences: list[str] = field(default_factory=list)  # model vs dev database disagreements
     texts: dict[str, str] = field(default_factory=dict)  # path -> file text, for reporters
     layouts: list[FileLayout] = field(default_factory=list)  # comments and statement lines, for suppressions
-    # The first file D1 would fail (a statement refused, or the commit): D1 rolls it back and applies
-    # no later file, so what D1 holds is what the files before it made. The replay goes on past it
-    # for the rules' sake; these say what D1 would hold.
-    d1_stops_at: int | None = None  # its index in `files`
-    d1_table_count: int | None = None  # the tables before it
+    # The files D1 would fail (a statement refused, or the commit), as [index in `files`, tables
+    # before it]: D1 rolls the first back and applies no later file, so what D1 holds is what the
+    # files before it made. The replay goes on past it for the rules' sake.
+    d1_failures: list[list[int]] = field(default_factory=list)
 
-    @property
-    def d1_tables(self) -> int:
-        """The tables D1 would hold after applying the stream (it stops at the first failing file)."""
-        return self.d1_table_count if self.d1_table_count is not None else self.schema.table_count
+    def d1_stop(self, applied: Collection[str] = ()) -> tuple[int, int] | None:
+        """(index in `files`, tables before it) of the first file D1 would fail, leaving out the
+        files production already applied (`applied`: their paths, from the lock)."""
+        for index, tables in self.d1_failures:
+            if str(self.files[index].path) not in applied:
+                return index, tables
+        return None
 
-    @property
-    def not_applied_by_d1(self) -> list[str]:
+    def d1_tables(self, applied: Collection[str] = ()) -> int:
+        """The tables D1 would hold after applying the stream: it stops at the first failing file."""
+        stop = self.d1_stop(applied)
+        return stop[1] if stop is not None else self.schema.table_count
+
+    def not_applied_by_d1(self, applied: Collection[str] = ()) -> list[str]:
         """The names of the files D1 would not apply: the first failing one and every later one."""
-        return [] if self.d1_stops_at is None else [m.name for m in self.files[self.d1_stops_at :]]
+        stop = self.d1_stop(applied)
+        return [] if stop is None else [m.name for m in self.files[stop[0] :]]
 
 
 TextReader = Callable[[Path], "str | Finding"]
@@ -224,8 +231,8 @@ class Replayer:
         file_index, tables_before = len(self.result.files), self.result.schema.table_count
         self._replay_file(migration, text)
         result = self.result
-        if self._file_fails and result.d1_stops_at is None:
-            result.d1_stops_at, result.d1_table_count = file_index, tables_before
+        if self._file_fails:
+            result.d1_failures.append([file_index, tables_before])
 
     def _replay_file(self, migration: MigrationFile, text: str) -> None:
         result = self.result

@@ -88,8 +88,8 @@ def _report_gathered(
             findings=findings,
             file_count=sum(len(s.files) for s in streams),
             statement_count=sum(len(s.statements) for s in streams),
-            tables={s.database: s.d1_tables for s in streams},
-            not_applied={s.database: s.not_applied_by_d1 for s in streams if s.not_applied_by_d1},
+            tables={s.database: s.d1_tables() for s in streams},
+            not_applied={s.database: s.not_applied_by_d1() for s in streams if s.not_applied_by_d1()},
             notes=[
                 "note: grove-schema stopped on an internal error: these are the findings of the files "
                 "replayed before it (numbering, lock and ownership checks did not run)"
