@@ -125,7 +125,10 @@ def test_quiet_shows_errors_and_warnings_and_one_summary_line(run_cli, split_pro
     assert result.code == 1
     lines = result.out.splitlines()
     assert [line.split()[1] for line in lines[:-1]] == ["error", "error"]
-    assert lines[-1] == "3 files, 4 statements; tables: engine 3, curios 0; 2 errors, 0 warnings, 4 info"
+    assert lines[-1] == (
+        "3 files, 4 statements; tables: engine 3 (D1 rolls back 003_c.sql, the last file), curios 0; "
+        "2 errors, 0 warnings, 4 info"
+    )
     shown = run_cli("check", "--show", "error", cwd=split_project).out.splitlines()
     assert [line for line in shown if not line.startswith("note:")] == lines  # --show keeps the notes
 

@@ -32,7 +32,41 @@ def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: i
     assert result.code == 1
     first = result.out.splitlines()[0]
     assert first.startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing")
-    assert result.out.splitlines()[-1] == "2 files, 2 statements; tables: engine 1; 1 errors, 0 warnings, 0 info"
+    assert result.out.splitlines()[-1] == (
+        "2 files, 2 statements; tables: engine 1 (D1 rolls back 002_b.sql, the last file); 1 errors, 0 warnings, 0 info"
+    )
+
+
+def test_the_summary_counts_what_d1_holds_when_a_file_fails(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    """D1 rolls back the failing file and applies no later one (real local D1: conformance)."""
+    failing = "CREATE TABLE b1 (x);\nCREATE TABLE b2 (x);\n" + BAD + "CREATE TABLE b3 (x);\n"
+    later = {"003_c.sql": "CREATE TABLE c (x);\n", "004_d.sql": "CREATE TABLE d (x);\n"}
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": failing, **later})
+    result = run_cli("check", cwd=root)
+    assert result.out.splitlines()[-1] == (
+        "4 files, 7 statements; tables: engine 1 (D1 rolls back 002_b.sql and does not apply the 2 files after it); "
+        "1 errors, 0 warnings, 0 info"
+    )
+    summary = json.loads(run_cli("check", "--format", "json", cwd=root).out)["summary"]
+    assert summary["tables"] == {"engine": 1}
+    assert summary["not_applied"] == {"engine": ["002_b.sql", "003_c.sql", "004_d.sql"]}
+    run_cli("check", "--format", "json", "--cache", cwd=root)
+    cached = run_cli("check", "--format", "json", "--cache", cwd=root)  # answered from the cache
+    assert json.loads(cached.out)["summary"] == summary  # a report answered from the cache says the same
+
+
+def test_a_locked_file_production_applied_does_not_stop_the_count(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
+    failing = "CREATE TABLE b1 (x);\n" + BAD
+    root = make_project({"001_a.sql": GOOD, "002_b.sql": failing})
+    assert run_cli("lock", cwd=root).code == 0  # production applied both (the failing file was fixed by hand)
+    migrations = root / "libs" / "engine" / "migrations"
+    (migrations / "003_c.sql").write_text("CREATE TABLE c (x);\n")
+    summary = json.loads(run_cli("check", "--format", "json", cwd=root).out)["summary"]
+    assert summary["tables"] == {"engine": 3} and summary["not_applied"] == {}
+    (migrations / "004_d.sql").write_text("CREATE TABLE d (x);\n" + BAD)
+    (migrations / "005_e.sql").write_text("CREATE TABLE e (x);\n")
+    summary = json.loads(run_cli("check", "--format", "json", cwd=root).out)["summary"]
+    assert summary["tables"] == {"engine": 3} and summary["not_applied"] == {"engine": ["004_d.sql", "005_e.sql"]}
 
 
 def test_fail_on_threshold(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -49,6 +83,7 @@ def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no
     assert document["version"] == 1
     assert document["summary"]["files"] == 2 and document["summary"]["statements"] == 2
     assert document["summary"]["tables"] == {"engine": 1}
+    assert document["summary"]["not_applied"] == {"engine": ["002_b.sql"]}
     (finding,) = document["findings"]
     assert finding == {
         "code": "GS103",

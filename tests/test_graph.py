@@ -130,12 +130,21 @@ def test_subgraph_of_one_database(graph: nx.MultiDiGraph) -> None:
     assert table_node("engine", "gallery_images") not in engine
 
 
-def _graph_answers(graph: nx.MultiDiGraph) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, ...], list[str]]]:
+def _graph_answers(
+    graph: nx.MultiDiGraph,
+) -> tuple[
+    dict[tuple[str, str], set[str]], dict[tuple[str, ...], list[str]], dict[tuple[str, ...], list[tuple[str, str]]]
+]:
     """What a view reads and who reads a column, asked of the networkx graph."""
     views = {
         (n[1], n[2]): {t[2] for _s, t, d in graph.out_edges(n, data=True) if d["kind"] == "reads" and t[0] == "table"}
         for n, data in graph.nodes(data=True)
         if data["kind"] == "view"
+    }
+    edges = {
+        n: [(t[2], d["kind"]) for _s, t, d in graph.out_edges(n, data=True) if t[0] == "table" and d["kind"] != "on"]
+        for n, data in graph.nodes(data=True)
+        if data["kind"] in ("view", "trigger")
     }
     users: dict[tuple[str, ...], list[str]] = {}
     for n, data in graph.nodes(data=True):
@@ -150,15 +159,16 @@ def _graph_answers(graph: nx.MultiDiGraph) -> tuple[dict[tuple[str, str], set[st
         )
         if found:
             users[n[1:]] = [f"{s[0]}:{s[2]}" for s in found]
-    return views, users
+    return views, users, edges
 
 
 def _assert_index_matches_graph(schemas: dict[str, Schema]) -> int:
     graph = build_graph(schemas, owner_of)
     index = reference_index(schemas)
     assert index.references == references(graph)
-    views, users = _graph_answers(graph)
+    views, users, edges = _graph_answers(graph)
     assert index.view_tables == views
+    assert index.object_tables == edges
     assert {k: [f"{u.kind}:{u.node_key}" for u in v] for k, v in index.column_users.items()} == users
     return len(index.references)
 

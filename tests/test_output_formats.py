@@ -236,7 +236,8 @@ def test_github_format_golden(run_cli, make_project) -> None:  # type: ignore[no
         "holds no SQL statement (wrangler records it as applied)",
         "note: engine has no migrations.lock: once its migrations are applied in production, run `grove-schema "
         "lock` to accept them as applied history (edits and late low numbers are then caught)",
-        "3 files, 2 statements; tables: engine 1; 1 errors, 1 warnings, 0 info",
+        "3 files, 2 statements; tables: engine 1 (D1 rolls back 002_b.sql and does not apply 003_c.sql); "
+        "1 errors, 1 warnings, 0 info",
     ]
 
 

@@ -3,8 +3,10 @@ references, retired objects, and the map's own mistakes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -275,3 +277,141 @@ def test_an_empty_stream_directory_is_a_stream_not_started(make_project: Callabl
     assert not by_name(report.findings, "foreign-table-change")
     (root / "workers/vista-collector/migrations/0001_other.sql").write_text("SELECT 1;\n")
     assert by_name(ownership_of(root, OBS_CONFIG).findings, "foreign-table-change")
+
+
+# --- a table the map does not list ---------------------------------------------------------------
+
+UNLISTED = "CREATE TABLE widgets (id TEXT PRIMARY KEY);\nCREATE TABLE gadgets (id TEXT PRIMARY KEY);\n"
+
+
+def test_a_table_only_another_stream_holds_and_the_map_does_not_list_is_an_omission(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project(
+        {"001_base.sql": "CREATE TABLE tenants (id TEXT PRIMARY KEY);\n", "curios/0001_init.sql": UNLISTED}
+    )
+    report = ownership_of(root)
+    errors = sorted(by_name(report.findings, "foreign-table-change"), key=Finding.sort_key)
+    assert [(Path(f.location.path).name, f.location.line) for f in errors if f.location] == [
+        ("0001_init.sql", 1),
+        ("0001_init.sql", 2),
+    ]
+    line = 'tables = ["gallery_*", "timeline_curio_config", "gadgets", "widgets"]'
+    assert errors[0].message == (
+        "widgets lives only in curios's stream, but ownership.toml lists it in no database's `tables`, so the map "
+        f"gives it to the default database, engine; fix: list it in ownership.toml, replacing line 14: {line}"
+    )
+    assert all("write it in" not in f.message for f in errors)
+    assert not [f for f in by_name(report.findings, "pending-move") if "widgets" in f.message or "gadgets" in f.message]
+    assert report.moves == {} and report.unlisted == {"gadgets": "curios", "widgets": "curios"}
+    # The line offered is the fix: with it in place, nothing is left to say.
+    fixed = CONFIG.replace('tables = ["gallery_*", "timeline_curio_config"]', line)
+    assert by_name(ownership_of(root, fixed).findings, "foreign-table-change") == []
+
+
+def test_the_line_for_a_database_without_tables_goes_under_its_section(make_project: Callable[..., Path]) -> None:
+    config = OBS_CONFIG.replace('tables = ["observability_*"]\n', "")
+    root = make_project({"001_base.sql": "CREATE TABLE tenants (id TEXT PRIMARY KEY);\n"}, config)
+    (root / "workers/vista-collector/migrations").mkdir(parents=True)
+    (root / "workers/vista-collector/migrations/0001_initial.sql").write_text(OBS_TABLES)
+    (error,) = by_name(ownership_of(root, config).findings, "foreign-table-change")
+    assert error.message.endswith(
+        'fix: list it in ownership.toml, under [databases.obs]: tables = ["observability_metrics"]'
+    )
+
+
+def test_the_default_streams_own_tables_and_tables_two_streams_hold_are_not_omissions(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project(
+        {"001_base.sql": UNLISTED, "curios/0001_init.sql": "CREATE TABLE widgets (id TEXT PRIMARY KEY);\n"}
+    )
+    report = ownership_of(root)
+    assert report.unlisted == {}  # gadgets is engine's own; widgets lives in both streams
+    assert by_name(report.findings, "foreign-table-change") == []
+    (copied,) = [f for f in by_name(report.findings, "pending-move") if f.location is not None]
+    assert copied.message.startswith("widgets lives in curios") and "copied, not yet dropped" in copied.message
+
+
+# --- a change written in the stream a table moved away from -------------------------------------
+
+MOVED_AWAY = (
+    "ALTER TABLE gallery_images ADD COLUMN caption TEXT;\n"
+    "ALTER TABLE gallery_images RENAME COLUMN url TO href;\n"
+    "ALTER TABLE gallery_images DROP COLUMN url;\n"
+    "CREATE INDEX idx_gallery_url ON gallery_images (url);\n"
+    "INSERT INTO gallery_images (id, url) VALUES ('1', 'x');\n"
+    "UPDATE gallery_images SET url = 'y';\n"
+    "DELETE FROM gallery_images;\n"
+    "CREATE TRIGGER gallery_touch AFTER INSERT ON gallery_images BEGIN SELECT 1; END;\n"
+    "DROP TABLE gallery_images;\n"
+)
+
+
+def test_a_change_to_a_table_that_moved_away_names_the_stream_it_belongs_in(make_project: Callable[..., Path]) -> None:
+    root = make_project(
+        {
+            "001_base.sql": "CREATE TABLE gallery_images (id TEXT PRIMARY KEY, url TEXT);\n",
+            "002_moved.sql": "DROP TABLE gallery_images;\n",
+            "003_late.sql": MOVED_AWAY,
+            "curios/0001_init.sql": "CREATE TABLE gallery_images (id TEXT PRIMARY KEY, url TEXT);\n",
+        },
+        CONFIG,
+    )
+    findings = check_project(load_config(root / "ownership.toml")).findings
+    late = [f for f in findings if f.location is not None and Path(f.location.path).name == "003_late.sql"]
+    assert [(f.name, f.location.line) for f in late if f.location] == [
+        ("foreign-table-change", line) for line in range(1, 10)
+    ]
+    assert late[0].message == (
+        "this migration of engine (grove-engine-db) changes gallery_images, which lives in curios's stream, not this "
+        'one: it fails with "no such table: gallery_images" (D1 would roll back all of 003_late.sql and stop '
+        "applying migrations there); fix: write it in curios's own stream (libs/engine/migrations/curios/) instead"
+    )
+
+
+def test_a_missing_table_no_other_stream_holds_stays_a_sqlite_error(make_project: Callable[..., Path]) -> None:
+    root = make_project(
+        {"001_base.sql": "CREATE TABLE tenants (id TEXT PRIMARY KEY);\n", "002_late.sql": MOVED_AWAY}, CONFIG
+    )
+    (root / "libs/engine/migrations/curios").mkdir()
+    findings = check_project(load_config(root / "ownership.toml")).findings
+    assert {f.name for f in findings if f.severity is Severity.ERROR} == {"sqlite-error"}
+
+
+# --- views and triggers the split cannot place ---------------------------------------------------
+
+SPANNING = """\
+CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT);
+CREATE TABLE gallery_images (id TEXT PRIMARY KEY, tenant_id TEXT, url TEXT);
+CREATE VIEW tenant_images AS
+  SELECT t.name, g.url FROM tenants t JOIN gallery_images g ON g.tenant_id = t.id;
+CREATE VIEW image_urls AS SELECT url FROM gallery_images;
+CREATE TRIGGER tenants_gone AFTER DELETE ON tenants BEGIN
+  DELETE FROM gallery_images WHERE tenant_id = old.id;
+END;
+CREATE TRIGGER images_only AFTER DELETE ON gallery_images BEGIN
+  UPDATE gallery_images SET url = NULL WHERE id = old.id;
+END;
+"""
+
+
+def test_a_view_or_trigger_spanning_two_databases_of_the_map_is_an_error_and_a_blocker(
+    make_project: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    root = make_project({"001_base.sql": SPANNING}, CONFIG)
+    report = ownership_of(root)
+    errors = [f for f in by_name(report.findings, "cross-database-reference") if f.severity is Severity.ERROR]
+    assert [f.location.line for f in errors if f.location] == [3, 6]  # image_urls and images_only go with curios
+    assert errors[0].message == (
+        "the view tenant_images reads gallery_images (curios) and tenants (engine), which the map puts in different "
+        "databases: after the split no database can hold the view, as D1 has no cross-database reads; fix: drop or "
+        "rewrite it in a migration before the split (its work moves into application code)"
+    )
+    assert errors[1].message.startswith(
+        "the trigger tenants_gone on tenants (engine) writes gallery_images, which the map puts in curios: after the "
+        'split it fails with "no such table: main.gallery_images" each time it fires; fix: drop it'
+    )
+    assert report.blockers == errors
+    document = json.loads(run_cli("plan", "--format", "json", cwd=root).out)
+    assert document["blockers"] == [f.message for f in errors]

@@ -428,3 +428,44 @@ def test_a_failure_that_names_nothing_stays_at_the_statement() -> None:
     (finding,) = result.findings
     assert "UNIQUE constraint failed" in finding.message
     assert finding.location is not None and (finding.location.line, finding.location.column) == (3, 1)
+
+
+# --- what D1 would hold: it rolls back a failing file and applies no later one ------------------
+
+FAILING_SECOND_FILE = (
+    "CREATE TABLE a (x);\n",
+    "CREATE TABLE b1 (x);\nCREATE TABLE b2 (x);\nALTER TABLE missing ADD COLUMN y TEXT;\nCREATE TABLE b3 (x);\n",
+    "CREATE TABLE c (x);\n",
+)
+
+
+@pytest.mark.parametrize("dev_database", [True, False])
+def test_d1_holds_the_tables_of_the_files_before_the_first_failing_one(dev_database: bool) -> None:
+    """Real local D1 (tests/conformance/test_failing_file_conformance.py): only `a` is left."""
+    result = replay_text(*FAILING_SECOND_FILE, dev_database=dev_database)
+    assert result.schema.table_count == 5  # the replay goes on, for the rules' sake
+    assert result.d1_tables() == 1
+    assert result.not_applied_by_d1() == ["002_m.sql", "003_m.sql"]
+
+
+def test_a_stream_d1_applies_whole_counts_every_table() -> None:
+    result = replay_text("CREATE TABLE a (x);\n", "CREATE TABLE b (x);\n")
+    assert result.d1_tables() == 2 and result.not_applied_by_d1() == []
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        (
+            "PRAGMA defer_foreign_keys = ON;\nCREATE TABLE kid (p INTEGER REFERENCES parent(id));\n"
+            "INSERT INTO kid (p) VALUES (7);\n",
+            "the commit fails",
+        ),
+        ("CREATE TABLE kid (x);\nCREATE TABLE kid2 (x)", "no ';': wrangler's INSERT fails"),
+        ("CREATE TABLE kid (x);\nINSERT INTO kid VALUES ('unterminated);\n", "an unterminated string"),
+    ],
+)
+def test_failures_only_the_whole_file_or_wrangler_shows_stop_d1_too(second: str, why: str) -> None:
+    result = replay_text("CREATE TABLE parent (id INTEGER PRIMARY KEY);\n", second, "CREATE TABLE later (x);\n")
+    assert result.d1_tables() == 1, why
+    assert result.not_applied_by_d1() == ["002_m.sql", "003_m.sql"], why

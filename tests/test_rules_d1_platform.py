@@ -534,3 +534,49 @@ def test_no_platform_finding_on_the_bundled_example() -> None:
 @pytest.mark.corpus
 def test_no_platform_finding_on_the_corpus(corpus_root: Path) -> None:
     assert mine(replay_directory(corpus_root / "libs" / "engine" / "migrations")) == []
+
+
+# Every place SQL can call a function, each on its own line (the name filled in).
+CALL_POSITIONS = (
+    "SELECT {f}(a) FROM t;",
+    "INSERT INTO t (a) VALUES ({f}('x'));",
+    "UPDATE t SET a = {f}(a);",
+    "DELETE FROM t WHERE {f}(a) = 'x';",
+    "INSERT INTO t (id, a) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET a = {f}(excluded.a);",
+    "INSERT INTO t (a) VALUES ('x') RETURNING {f}(a);",
+    "WITH c AS (SELECT {f}(a) AS n FROM t) SELECT n FROM c;",
+    "CREATE VIEW v AS SELECT {f}(a) AS n FROM t;",
+    "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = {f}(new.a) WHERE id = new.id; END;",
+    "CREATE TRIGGER trw AFTER INSERT ON t WHEN {f}(new.a) BEGIN SELECT 1; END;",
+    "CREATE INDEX ix ON t ({f}(a));",
+    "CREATE INDEX ixw ON t (a) WHERE {f}(a) = 'x';",
+    "CREATE TABLE c (a TEXT CHECK ({f}(a) = a));",
+    "CREATE TABLE tc (a TEXT, CHECK ({f}(a) = a));",
+    "CREATE TABLE d (a TEXT DEFAULT ({f}('x')));",
+    "CREATE TABLE g (a TEXT, g TEXT GENERATED ALWAYS AS ({f}(a)));",
+    "ALTER TABLE t ADD COLUMN k TEXT CHECK ({f}(k) = 1);",
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "normalize",  # an application-registered function that sqlglot knows by name
+        "slugify",  # one nobody knows
+        "contains",  # sqlglot knows it with two arguments: its parse of one fails
+        "position",  # sqlglot parses it with a grammar of its own (POSITION(a IN b))
+        "regexp",  # also the REGEXP operator's word
+        "filter",  # also the FILTER clause's word
+    ],
+)
+def test_an_unknown_function_is_refused_in_every_place(name: str) -> None:
+    result = lint(TABLE, "\n".join(position.format(f=name) for position in CALL_POSITIONS) + "\n")
+    findings = found(result, "function-not-allowed")
+    assert [line(f) for f in findings] == list(range(1, len(CALL_POSITIONS) + 1))
+    assert all(f.message.startswith(f"{name}() is not among D1's allowed functions") for f in findings)
+    assert found(result, "sqlite-error") == []  # the rule explains each failure
+
+
+def test_the_words_regexp_and_filter_are_not_calls_where_sqlite_reads_them_as_clauses() -> None:
+    clean(lint(TABLE + "SELECT count(*) FILTER (WHERE b > 0), sum(b) FILTER (WHERE a IS NULL) FROM t;\n"))
+    clean(lint(TABLE + "SELECT CAST(a AS DECIMAL(10, 2)), CAST(b AS VARCHAR(3)) FROM t;\n"))

@@ -43,7 +43,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -430,9 +430,13 @@ class CachedReport:
     statement_count: int
     tables: dict[str, int]
     file_texts: dict[str, str]
+    not_applied: dict[str, list[str]] = field(default_factory=dict)
 
     def tables_per_database(self) -> dict[str, int]:
         return dict(self.tables)
+
+    def not_applied_per_database(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.not_applied.items()}
 
     def texts(self) -> dict[str, str]:
         """The migrations' texts, and those of the other files findings stand in (source files: read
@@ -664,6 +668,7 @@ def encode_report(outcome: ProjectReplay) -> bytes:
         "files": outcome.file_count,
         "statements": outcome.statement_count,
         "tables": outcome.tables_per_database(),
+        "not_applied": outcome.not_applied_per_database(),
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
@@ -688,6 +693,7 @@ def decode_report(data: bytes, texts: dict[str, str]) -> CachedReport:
         statement_count=int(document["statements"]),
         tables={str(k): int(v) for k, v in document["tables"].items()},
         file_texts=texts,
+        not_applied={str(k): [str(n) for n in v] for k, v in document.get("not_applied", {}).items()},
     )
 
 

@@ -349,7 +349,13 @@ a migration creates or alters another database's table
 **Problem**: the migration creates, alters or indexes a table that ownership.toml gives to another
 database, one that already has its own stream. The change lands in the wrong D1 database: the
 owner never gets it, and the two copies drift apart. (A change followed later in the same stream
-by the table's drop is the history of a completed move, and is not reported.)
+by the table's drop is the history of a completed move, and is not reported.) When the table has
+already moved, the change fails where it is written (`no such table`: the table lives in the
+owner's stream); the finding then takes the place of that `sqlite-error`, for an ALTER TABLE, a
+CREATE INDEX or CREATE TRIGGER on it, a DROP TABLE, or an INSERT, UPDATE or DELETE. A table that
+lives in one other database's stream only, and that no database's `tables` lists, is the map's
+omission, not a move: the default database gets it for want of a line, and the finding gives the
+`tables` line that lists it.
 
 **Anti-pattern**: `gallery_images` belongs to `curios`.
 ```sql
@@ -357,7 +363,8 @@ by the table's drop is the history of a completed move, and is not reported.)
 ALTER TABLE gallery_images ADD COLUMN alt_text TEXT;
 ```
 
-**Fix**: write the change in the owner's stream (`grove-schema new NAME --database curios`).
+**Fix**: write the change in the owner's stream (`grove-schema new NAME --database curios`); for
+a table the map forgot, list it in its database's `tables`.
 ```sql
 -- libs/engine/migrations/curios/0004_gallery_alt_text.sql
 ALTER TABLE gallery_images ADD COLUMN alt_text TEXT;
@@ -403,7 +410,10 @@ a foreign key, view or trigger that reads another database
 **Problem**: a foreign key, view or trigger in one stream reads a table that lives in another
 database. D1 has no cross-database references: SQLite accepts the statement, but every write
 that checks the key, every read of the view and every firing of the trigger then fails with
-`no such table: main.<table>`. At info severity the same rule summarises the references that a planned split will cut
+`no such table: main.<table>`. Before the split, a view that reads tables the map puts in
+different databases, or a trigger that reads or writes a table the map puts in another database
+than its own table's, is the same error at its CREATE line, and a blocker in `plan`: no database
+can hold it after the split. At info severity the same rule summarises the references that a planned split will cut
 (they still work today, in one database); `grove-schema plan` lists them.
 
 **Anti-pattern**: in the curios stream, while `tenants` lives in the engine database.

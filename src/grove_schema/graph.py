@@ -209,6 +209,8 @@ class ReferenceIndex:
     references: list[Reference] = field(default_factory=list)
     view_tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (stream, view key) -> table keys
     column_users: dict[tuple[str, str, str], list[ColumnUser]] = field(default_factory=dict)
+    # A view's or trigger's node -> (table key, "reads" | "writes"), in the order of the graph's out_edges
+    object_tables: dict[Node, list[tuple[str, str]]] = field(default_factory=dict)
 
     def users_of_column(self, stream: str, table: str, column: str) -> list[ColumnUser]:
         return self.column_users.get((stream, key(table), key(column)), [])
@@ -244,6 +246,12 @@ def reference_index(schemas: Mapping[str, Schema]) -> ReferenceIndex:
             home = reads.table if reads.table is not None else reads.name
             if reads.kind == "view":
                 index.view_tables[(stream, key(reads.name))] = {t for t, _kind in reads.tables}
+            # The graph keeps a node's edges by target, targets in the order first met (a trigger's
+            # own table first, by its "on" edge).
+            by_target: dict[str, list[str]] = {key(reads.table): []} if reads.table is not None else {}
+            for table_key, kind in reads.tables:
+                by_target.setdefault(table_key, []).append(kind)
+            index.object_tables[reads.node] = [(t, kind) for t, kinds in by_target.items() for kind in kinds]
             for table_key, _kind in reads.tables:
                 names.setdefault(table_key, table_key)
                 if reads.kind == "trigger" and key(home) == table_key:

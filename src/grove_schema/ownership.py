@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ from grove_schema.codes import (
     LOST_CASCADE,
     PENDING_MOVE,
     RETIRED_STILL_REFERENCED,
+    SQLITE_ERROR,
     UNOWNED_TABLE,
 )
 from grove_schema.config import ProjectConfig
@@ -31,7 +32,16 @@ from grove_schema.findings import Finding, Location, Severity, make_finding
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
-from grove_schema.sql.parsing import AlterTable, CreateIndex, CreateTable, CreateVirtualTable, DropObject, Kind
+from grove_schema.sql.parsing import (
+    AlterTable,
+    CreateIndex,
+    CreateTable,
+    CreateTrigger,
+    CreateVirtualTable,
+    DropObject,
+    Kind,
+    Statement,
+)
 from grove_schema.suggestions import closest
 
 if TYPE_CHECKING:
@@ -134,7 +144,20 @@ class OwnershipReport:
     cut: list[Reference]  # references a planned move cuts (both ends live in one stream today)
     moves: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables pending the move
     copied: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables already in the owner's stream
-    blockers: list[Finding]  # retired-still-referenced
+    blockers: list[Finding]  # what stays but needs what leaves: retired-still-referenced, cross-database-reference
+    # table key -> the one stream that holds a table no pattern claims (the map's omission, not a move)
+    unlisted: dict[str, str] = field(default_factory=dict)
+    # SQLite's plain refusals an ownership finding explains (path, first and last (line, column) of the statement)
+    explained: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    def explains(self, finding: Finding) -> bool:
+        """Whether `finding` is a `sqlite-error` that one of this report's findings says more about."""
+        location = finding.location
+        if finding.rule is not SQLITE_ERROR or location is None:
+            return False
+        at = (location.line, location.column)
+        return any(path == location.path and start <= at <= end for path, start, end in self.explained)
+
     schemas: Mapping[str, Schema] = field(default_factory=dict, repr=False)
     owner_of: OwnerOf | None = field(default=None, repr=False)
 
@@ -147,11 +170,12 @@ class OwnershipReport:
 def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) -> OwnershipReport:
     ownership = OwnershipMap(config)
     schemas = {db: stream.schema for db, stream in streams.items()}
+    unlisted = _unlisted_homes(config, ownership, schemas)
     owners: dict[str, str | None] = {}
     for schema in schemas.values():
         for table_key, (name, _prov) in _living(schema).items():
             if table_key not in owners:
-                owners[table_key] = ownership.owner_of(name)
+                owners[table_key] = unlisted.get(table_key) or ownership.owner_of(name)
 
     def owner_of(table: str) -> str | None:
         k = key(table)
@@ -201,10 +225,14 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
             )
         )
 
+    findings.extend(_unlisted_tables(config, ownership, schemas, unlisted))
     findings.extend(_foreign_table_changes(config, ownership, streams, owner_of))
+    moved_changes, explained = _changes_to_moved_tables(config, ownership, streams, owner_of)
+    findings.extend(moved_changes)
 
     cut: list[Reference] = []
     all_refs = index.references
+    reported: set[tuple[str, str, str]] = set()  # (stream, kind, source key) with an error already
     for reference in all_refs:
         stream_key = reference.stream
         schema = schemas[stream_key]
@@ -214,6 +242,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
         if target_key not in living:
             elsewhere = sorted(db for db, other in schemas.items() if db != stream_key and target_key in _living(other))
             if elsewhere:
+                reported.add((stream_key, reference.kind, key(reference.source)))
                 findings.append(
                     make_finding(
                         CROSS_DATABASE_REFERENCE,
@@ -232,9 +261,12 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
             cut.append(reference)
     findings.extend(_cut_summaries(cut, ownership))
     blockers = _retired_blockers(ownership, schemas, all_refs, index)
+    blockers.extend(_split_blockers(ownership, schemas, index, owners, reported))
     findings.extend(blockers)
     findings.extend(_unmatched_patterns(config, ownership, schemas, _ever_created(streams)))
-    return OwnershipReport(findings, cut, dict(moves), dict(copied), blockers, schemas, owner_of)
+    return OwnershipReport(
+        findings, cut, dict(moves), dict(copied), blockers, unlisted, explained, schemas=schemas, owner_of=owner_of
+    )
 
 
 def _describe(reference: Reference) -> str:
@@ -302,7 +334,7 @@ def _foreign_table_changes(
     config: ProjectConfig,
     ownership: OwnershipMap,
     streams: Mapping[str, StreamReplay],
-    owner_of: object,
+    owner_of: Callable[[str], str | None],
 ) -> list[Finding]:
     """A change, in one database's stream, to a table the map gives to another whose stream exists.
 
@@ -323,7 +355,7 @@ def _foreign_table_changes(
         copies: dict[tuple[str, str], bool] = {}  # (owner, table key) -> the owner holds the table as this stream does
         for position, replayed in enumerate(applied):
             for table in _tables_changed(replayed.statement):
-                owner = ownership.owner_of(table)
+                owner = owner_of(table)
                 if owner is None or owner == stream_key or ownership.is_retired(table):
                     continue
                 owner_db = config.databases.get(owner)
@@ -350,6 +382,207 @@ def _foreign_table_changes(
                         replayed.location,
                     )
                 )
+    return findings
+
+
+def _unlisted_homes(config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema]) -> dict[str, str]:
+    """Tables no `tables` pattern claims that live in one stream only, not the default database's:
+    the map gives them to the default database for want of a line, not as a planned move. Key ->
+    the stream that holds it."""
+    default = config.default_database
+    if default is None:
+        return {}  # an unclaimed table is unowned-table
+    holders: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for stream_key, schema in sorted(schemas.items()):
+        for table_key, (name, _provenance) in _living(schema).items():
+            holders[table_key].append(stream_key)
+            names.setdefault(table_key, name)
+    homes = {}
+    for table_key, streams in holders.items():
+        if len(streams) != 1 or streams[0] == default or streams[0] not in config.databases:
+            continue
+        name = names[table_key]
+        if not ownership.claims_of(name) and not ownership.is_retired(name):
+            homes[table_key] = streams[0]
+    return homes
+
+
+def _unlisted_tables(
+    config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema], unlisted: Mapping[str, str]
+) -> list[Finding]:
+    """One finding per table the map does not list, at its creation, with the `tables` line that
+    lists it (and the stream's other unlisted tables)."""
+    findings: list[Finding] = []
+    by_stream: dict[str, list[str]] = defaultdict(list)
+    for table_key, stream_key in sorted(unlisted.items()):
+        by_stream[stream_key].append(_living(schemas[stream_key])[table_key][0])
+    for stream_key, names in sorted(by_stream.items()):
+        database = config.databases[stream_key]
+        patterns = [*database.tables, *sorted(names, key=key)]
+        line = f"tables = [{', '.join(_toml_string(p) for p in patterns)}]"
+        existing = config.line_of("databases", stream_key, "tables") if database.tables else None
+        where = f"replacing line {existing}" if existing else f"under [databases.{stream_key}]"
+        for name in names:
+            _name, provenance = _living(schemas[stream_key])[key(name)]
+            findings.append(
+                make_finding(
+                    FOREIGN_TABLE_CHANGE,
+                    f"{name} lives only in {stream_key}'s stream, but ownership.toml lists it in no database's "
+                    f"`tables`, so the map gives it to the default database, {config.default_database}; fix: list "
+                    f"it in ownership.toml, {where}: {line}",
+                    _location(provenance),
+                )
+            )
+    return findings
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string (JSON's escapes are TOML's)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _changes_to_moved_tables(
+    config: ProjectConfig,
+    ownership: OwnershipMap,
+    streams: Mapping[str, StreamReplay],
+    owner_of: Callable[[str], str | None],
+) -> tuple[list[Finding], list[tuple[str, tuple[int, int], tuple[int, int]]]]:
+    """A statement that SQLite refuses with "no such table" because the table lives in the stream of
+    the database the map gives it to (it moved there): that stream is where the change belongs.
+    The findings, and the statements' spans (their plain `sqlite-error` is replaced)."""
+    findings: list[Finding] = []
+    spans: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
+    for stream_key, stream in sorted(streams.items()):
+        for replayed in stream.statements:
+            missing = _missing_table(replayed.error) if not replayed.applied else None
+            if missing is None or not _changes_a_table(replayed.statement) or ownership.is_retired(missing):
+                continue
+            owner = owner_of(missing)
+            owner_stream = streams.get(owner) if owner is not None else None
+            if owner is None or owner == stream_key or owner_stream is None:
+                continue
+            if key(missing) not in _living(owner_stream.schema):
+                continue
+            table = _living(owner_stream.schema)[key(missing)][0]
+            folder = _configured_path(config, config.databases[owner].migrations_dir)
+            findings.append(
+                make_finding(
+                    FOREIGN_TABLE_CHANGE,
+                    f"this migration of {ownership.label(stream_key)} changes {table}, which lives in {owner}'s "
+                    f'stream, not this one: it fails with "{replayed.error}" (D1 would roll back all of '
+                    f"{replayed.file.name} and stop applying migrations there); fix: write it in {owner}'s own "
+                    f"stream ({folder}/) instead",
+                    replayed.location,
+                )
+            )
+            spans.append((replayed.location.path, *_span(replayed.location, replayed.text)))
+    return findings, spans
+
+
+def _missing_table(error: str | None) -> str | None:
+    """The table SQLite's "no such table: [main.]t" names, or None for any other refusal."""
+    prefix = "no such table: "
+    if error is None or not error.startswith(prefix):
+        return None
+    name = error[len(prefix) :].split(" ", 1)[0]
+    schema, dot, table = name.partition(".")
+    return table if dot and schema.lower() == "main" else name
+
+
+def _changes_a_table(statement: Statement | None) -> bool:
+    """ALTER TABLE, CREATE INDEX, DROP TABLE, CREATE TRIGGER, or DML (INSERT, UPDATE, DELETE...)."""
+    if isinstance(statement, AlterTable | CreateIndex | CreateTrigger):
+        return True
+    if isinstance(statement, DropObject):
+        return statement.kind is Kind.DROP_TABLE
+    return statement is not None and statement.kind is Kind.DML
+
+
+def _span(location: Location, text: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The first and last (line, column) of a statement that starts at `location`."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return (location.line, location.column), (location.line, location.column + len(text))
+    return (location.line, location.column), (location.line + len(lines) - 1, len(lines[-1]) + 1)
+
+
+def _split_blockers(
+    ownership: OwnershipMap,
+    schemas: Mapping[str, Schema],
+    index: ReferenceIndex,
+    owners: Mapping[str, str | None],
+    reported: set[tuple[str, str, str]],
+) -> list[Finding]:
+    """Views and triggers that read or write tables the map puts in different databases: after the
+    split no database holds all they need, and D1 has no cross-database reads."""
+    findings: list[Finding] = []
+
+    def needed(node: tuple[str, ...], kinds: tuple[str, ...], living: Mapping[str, Any]) -> dict[str, str]:
+        """Table key -> owner, of the living, staying tables `node` reads or writes."""
+        found = {}
+        for table_key, kind in index.object_tables.get(node, ()):
+            if kind not in kinds or table_key not in living:
+                continue
+            owner = owners.get(table_key)
+            if owner is not None and not ownership.is_retired(living[table_key][0]):
+                found[table_key] = owner
+        return found
+
+    for stream_key, schema in sorted(schemas.items()):
+        living = _living(schema)
+
+        for view_key, view in sorted(schema.views.items()):
+            if (stream_key, "view", view_key) in reported:
+                continue
+            reads = needed(("view", stream_key, view_key), ("reads",), living)
+            if len(set(reads.values())) < 2:
+                continue
+            by_owner: dict[str, list[str]] = defaultdict(list)
+            for table_key, owner in reads.items():
+                by_owner[owner].append(living[table_key][0])
+            listed = " and ".join(
+                f"{', '.join(sorted(names, key=key))} ({owner})" for owner, names in sorted(by_owner.items())
+            )
+            findings.append(
+                make_finding(
+                    CROSS_DATABASE_REFERENCE,
+                    f"the view {view.name} reads {listed}, which the map puts in different databases: after the "
+                    "split no database can hold the view, as D1 has no cross-database reads; fix: drop or rewrite "
+                    "it in a migration before the split (its work moves into application code)",
+                    _location(view.provenance),
+                )
+            )
+        for trigger_key, trigger in sorted(schema.triggers.items()):
+            if (stream_key, "trigger", trigger_key) in reported or ownership.is_retired(trigger.table):
+                continue
+            home = owners.get(key(trigger.table))
+            if home is None or key(trigger.table) not in living:
+                continue
+            node = ("trigger", stream_key, trigger_key)
+            written = needed(node, ("writes",), living)
+            read = needed(node, ("reads",), living)
+            others = {
+                table_key: owner
+                for table_key, owner in {**read, **written}.items()
+                if owner != home and table_key != key(trigger.table)
+            }
+            if not others:
+                continue
+            first = sorted(others)[0]
+            verb = "writes" if first in written else "reads"
+            findings.append(
+                make_finding(
+                    CROSS_DATABASE_REFERENCE,
+                    f"the trigger {trigger.name} on {trigger.table} ({home}) {verb} "
+                    f"{living[first][0]}, which the map puts in {others[first]}: after the split "
+                    f'it fails with "no such table: main.{living[first][0]}" each time it fires; fix: drop it in a '
+                    "migration before the split and move its work into application code",
+                    _location(trigger.provenance),
+                )
+            )
     return findings
 
 

@@ -118,7 +118,7 @@ def build_plan(
     for stream in streams.values():
         names.update({k: t.name for k, t in stream.schema.tables.items()})
         names.update({k: v.name for k, v in stream.schema.virtual_tables.items()})
-    owners = {k: ownership.owner_of(name) for k, name in names.items()}
+    owners = {k: report.unlisted.get(k) or ownership.owner_of(name) for k, name in names.items()}
     staying = {k for k in names if not ownership.is_retired(names[k])}
 
     databases = []

@@ -53,6 +53,7 @@ class ProjectReplay:
     notes: list[str] = field(default_factory=list)  # advice that is not a finding (a stream with no lock)
     ownership: OwnershipReport | None = None  # when every database was replayed
     code: CodeAudit | None = None  # with a [code] section, when every database was replayed
+    applied: set[str] = field(default_factory=set)  # paths of the migrations the locks record as applied
 
     @property
     def file_count(self) -> int:
@@ -63,7 +64,14 @@ class ProjectReplay:
         return sum(len(s.statements) for s in self.streams.values())
 
     def tables_per_database(self) -> dict[str, int]:
-        return {key: stream.schema.table_count for key, stream in self.streams.items()}
+        """The tables each database would hold once D1 applied its stream (D1 stops at the first
+        failing file)."""
+        return {key: stream.d1_tables(self.applied) for key, stream in self.streams.items()}
+
+    def not_applied_per_database(self) -> dict[str, list[str]]:
+        """The files D1 would not apply, per database that has any: the first failing one and later."""
+        streams = self.streams.items()
+        return {key: names for key, stream in streams if (names := stream.not_applied_by_d1(self.applied))}
 
     def texts(self) -> dict[str, str]:
         merged: dict[str, str] = {}
@@ -151,11 +159,13 @@ def check_project(
         else:
             outcome.findings.extend(check_lock(files, state.hashes, state.lock))
             applied |= applied_paths(files, state.hashes, state.lock)
+    outcome.applied = applied
     if set(keys) == set(config.databases):
         # Where a table lives is known only once every stream is replayed.
         from grove_schema.ownership import check_ownership
 
         outcome.ownership = check_ownership(config, outcome.streams)
+        outcome.findings = [f for f in outcome.findings if not outcome.ownership.explains(f)]
         outcome.findings.extend(outcome.ownership.findings)
         if config.code is not None:
             outcome.code = audit_project_code(config, outcome.streams, code_cache)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +81,28 @@ class StreamReplay:
     divergences: list[str] = field(default_factory=list)  # model vs dev database disagreements
     texts: dict[str, str] = field(default_factory=dict)  # path -> file text, for reporters
     layouts: list[FileLayout] = field(default_factory=list)  # comments and statement lines, for suppressions
+    # The files D1 would fail (a statement refused, or the commit), as [index in `files`, tables
+    # before it]: D1 rolls the first back and applies no later file, so what D1 holds is what the
+    # files before it made. The replay goes on past it for the rules' sake.
+    d1_failures: list[list[int]] = field(default_factory=list)
+
+    def d1_stop(self, applied: Collection[str] = ()) -> tuple[int, int] | None:
+        """(index in `files`, tables before it) of the first file D1 would fail, leaving out the
+        files production already applied (`applied`: their paths, from the lock)."""
+        for index, tables in self.d1_failures:
+            if str(self.files[index].path) not in applied:
+                return index, tables
+        return None
+
+    def d1_tables(self, applied: Collection[str] = ()) -> int:
+        """The tables D1 would hold after applying the stream: it stops at the first failing file."""
+        stop = self.d1_stop(applied)
+        return stop[1] if stop is not None else self.schema.table_count
+
+    def not_applied_by_d1(self, applied: Collection[str] = ()) -> list[str]:
+        """The names of the files D1 would not apply: the first failing one and every later one."""
+        stop = self.d1_stop(applied)
+        return [] if stop is None else [m.name for m in self.files[stop[0] :]]
 
 
 TextReader = Callable[[Path], "str | Finding"]
@@ -184,6 +206,7 @@ class Replayer:
         self._file_start = Schema()
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
+        self._file_fails = False  # D1 would fail this file (and apply no later one)
         # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
         self._snapshot_complete = True
         self.dev_database = None
@@ -213,6 +236,13 @@ class Replayer:
         return self.result.schema
 
     def apply_file(self, migration: MigrationFile, text: str) -> None:
+        file_index, tables_before = len(self.result.files), self.result.schema.table_count
+        self._replay_file(migration, text)
+        result = self.result
+        if self._file_fails:
+            result.d1_failures.append([file_index, tables_before])
+
+    def _replay_file(self, migration: MigrationFile, text: str) -> None:
         result = self.result
         path = str(migration.path)
         result.files.append(migration)
@@ -229,6 +259,7 @@ class Replayer:
         def ref_at(offset: int) -> SourceRef:
             return SourceRef(path=path, line=lines.position(offset)[0])
 
+        self._file_fails = False
         self._lexical_findings(split, location, path)
         result.layouts.append(
             FileLayout(
@@ -281,6 +312,7 @@ class Replayer:
             if failure is not None and "FOREIGN KEY constraint failed" in failure:
                 self._relied_on_foreign_keys_off(path, f"the file fails when D1 commits it: {failure}")
             if failure is not None:
+                self._file_fails = True
                 result.schema = file_start
                 # A deferred failure (at COMMIT) that a rule in this file explains is that rule's.
                 explained = [
@@ -371,6 +403,7 @@ class Replayer:
             and (token is None or token.kind is TokenKind.COMMENT)
         ):
             last = split.statements[-1]
+            self._file_fails = True  # wrangler's INSERT, appended to the text, fails
             findings.append(
                 make_finding(
                     MISSING_SEMICOLON,
@@ -401,6 +434,7 @@ class Replayer:
                     location(unterminated.start),
                 )
             )
+            self._file_fails = True
             result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, "unterminated"))
             return
         if len(raw.text) > MAX_STATEMENT_BYTES and len(raw.text.encode()) > MAX_STATEMENT_BYTES:
@@ -438,6 +472,8 @@ class Replayer:
             failure = self._budget_message(migration)
         explained = self._report_violations(violations, migration, failure)
         if failure is not None and self._stopped_by(outcome, migration, where, failure, seconds, explained):
+            if outcome.file_lost and not (outcome.interrupted and seconds < self.options.statement_seconds):
+                self._file_fails = True  # SQLite lost the transaction for its own reason, as D1 would
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
             return
         if failure is None:
@@ -465,6 +501,7 @@ class Replayer:
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
             return
         # The dev database refused: the statement has no effect.
+        self._file_fails = True
         if explained:
             pass  # a rule's finding already says why, quoting SQLite
         elif parse_problem is not None or any(marker in failure for marker in _SYNTAX_MARKERS):
@@ -661,12 +698,14 @@ class Replayer:
             at = location(parse_problem.token.start) if parse_problem.token else where
             result.findings.append(make_finding(PARSE_ERROR, parse_problem.message, at))
             result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, parse_problem.message))
+            self._file_fails = True
             return
         if statement.kind in (Kind.DML, Kind.UNKNOWN) and statement.ast is None:
             result.findings.append(make_finding(PARSE_ERROR, "sqlglot cannot parse this statement", where))
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, "parse"))
             return
         if isinstance(plan, Refusal):
+            self._file_fails = True
             if not explained:
                 result.findings.append(make_finding(SQLITE_ERROR, f"{plan.message}{_rollback_note(migration)}", where))
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, plan.message))
@@ -691,6 +730,7 @@ class Replayer:
             self.result.findings.append(Finding(rule.info, text, where, rule.severity))
         else:
             self.result.findings.append(make_finding(SQLITE_ERROR, f"{message}{_rollback_note(migration)}", where))
+        self._file_fails = True
         self.result.statements.append(ReplayedStatement(None, migration, where, raw.text[:200], False, message))
 
     def add_unreadable(self, migration: MigrationFile, finding: Finding) -> None:

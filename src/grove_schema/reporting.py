@@ -51,15 +51,35 @@ def finding_line(finding: Finding, cwd: Path | None = None) -> str:
     return f"{display_path(loc.path, cwd)}:{loc.line}:{loc.column}: {head}"
 
 
-def summary_line(files: int, statements: int, tables: Mapping[str, int], findings: list[Finding]) -> str:
+def summary_line(
+    files: int,
+    statements: int,
+    tables: Mapping[str, int],
+    findings: list[Finding],
+    not_applied: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The counts of a `check`; a database's tables are those D1 would hold, and where D1 stops at a
+    failing file the line says so."""
     counts = {severity: 0 for severity in Severity}
     for finding in findings:
         counts[finding.severity] += 1
-    per_db = ", ".join(f"{key} {count}" for key, count in tables.items()) or "none"
+    stops = not_applied or {}
+    per_db = ", ".join(f"{key} {count}{_stop_note(stops.get(key, ()))}" for key, count in tables.items()) or "none"
     return (
         f"{files} files, {statements} statements; tables: {per_db}; "
         f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info"
     )
+
+
+def _stop_note(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    later = len(names) - 1
+    if later == 0:
+        return f" (D1 rolls back {names[0]}, the last file)"
+    if later == 1:
+        return f" (D1 rolls back {names[0]} and does not apply {names[1]})"
+    return f" (D1 rolls back {names[0]} and does not apply the {later} files after it)"
 
 
 def write_plain(findings: list[Finding], summary: str, out: IO[str], notes: list[str] = ()) -> None:  # type: ignore[assignment]
@@ -150,7 +170,12 @@ def use_colour(out: IO[str]) -> bool:
 
 
 def findings_json(
-    findings: list[Finding], files: int, statements: int, tables: Mapping[str, int], cwd: Path | None = None
+    findings: list[Finding],
+    files: int,
+    statements: int,
+    tables: Mapping[str, int],
+    cwd: Path | None = None,
+    not_applied: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     counts = {severity.label: 0 for severity in Severity}
     records = []
@@ -171,7 +196,13 @@ def findings_json(
     return {
         "version": 1,
         "findings": records,
-        "summary": {"files": files, "statements": statements, "tables": dict(tables), "findings": counts},
+        "summary": {
+            "files": files,
+            "statements": statements,
+            "tables": dict(tables),
+            "not_applied": {k: list(v) for k, v in (not_applied or {}).items()},
+            "findings": counts,
+        },
     }
 
 
@@ -354,7 +385,7 @@ class Report:
     findings: list[Finding]
     file_count: int
     statement_count: int
-    tables: Mapping[str, int]  # database key -> tables in its replayed schema
+    tables: Mapping[str, int]  # database key -> the tables D1 would hold after its stream
     notes: list[str] = field(default_factory=list)  # advice that is not a finding
     # path -> file text, for source excerpts: asked only by the terminal reporter (a cached report
     # reads source files to answer it)
@@ -362,9 +393,13 @@ class Report:
     config_path: str = "ownership.toml"  # where SARIF places findings that belong to no file
     # What the summary counts when it is not what is shown (`--quiet` and `--show` hide the rest)
     counted: list[Finding] | None = None
+    # database key -> the files D1 would not apply (the first failing one, then every later one)
+    not_applied: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return summary_line(self.file_count, self.statement_count, self.tables, self.counted_findings())
+        return summary_line(
+            self.file_count, self.statement_count, self.tables, self.counted_findings(), self.not_applied
+        )
 
     def counted_findings(self) -> list[Finding]:
         return self.findings if self.counted is None else self.counted
@@ -387,7 +422,9 @@ def report_text(report: Report, out: IO[str]) -> None:
 
 def report_json(report: Report, out: IO[str]) -> None:
     report = report.printable()
-    document = findings_json(report.findings, report.file_count, report.statement_count, report.tables)
+    document = findings_json(
+        report.findings, report.file_count, report.statement_count, report.tables, not_applied=report.not_applied
+    )
     document["summary"]["findings"] = _severity_counts(report.counted_findings())
     document["summary"]["notes"] = list(report.notes)
     write_json(document, out)
@@ -445,6 +482,7 @@ def report_statistics(report: Report, out: IO[str], format_name: str = "text") -
                 "files": report.file_count,
                 "statements": report.statement_count,
                 "tables": dict(report.tables),
+                "not_applied": {k: list(v) for k, v in report.not_applied.items()},
                 "findings": _severity_counts(report.counted_findings()),
             },
         }

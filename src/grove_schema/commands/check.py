@@ -49,6 +49,7 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
         file_count=outcome.file_count,
         statement_count=outcome.statement_count,
         tables=outcome.tables_per_database(),
+        not_applied=outcome.not_applied_per_database(),
         notes=[] if hook or args.quiet else list(outcome.notes),
         texts=outcome.texts,
         config_path=str(config.path),
@@ -87,7 +88,8 @@ def _report_gathered(
             findings=findings,
             file_count=sum(len(s.files) for s in streams),
             statement_count=sum(len(s.statements) for s in streams),
-            tables={s.database: s.schema.table_count for s in streams},
+            tables={s.database: s.d1_tables() for s in streams},
+            not_applied={s.database: s.not_applied_by_d1() for s in streams if s.not_applied_by_d1()},
             notes=[
                 "note: grove-schema stopped on an internal error: these are the findings of the files "
                 "replayed before it (numbering, lock and ownership checks did not run)"

@@ -7,6 +7,7 @@ model; they never run SQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -604,9 +605,9 @@ _NOT_CALLS = (
     frozenset(
         """
     abort all and as between by case cast check collate conflict constraint default delete distinct
-    do else end escape except exists fail filter from generated glob groups having ignore in index
+    do else end escape except exists fail from generated glob groups having ignore in index
     insert intersect into is join key like limit match not null of offset on or order over partition
-    primary raise range references regexp replace returning rollback rows select set table then union
+    primary raise range references replace returning rollback rows select set table then union
     unique update using values view when where window with
     """.split()
     )
@@ -799,7 +800,11 @@ def _disallowed_calls(fragment: _Fragment) -> list[tuple[str, int | None]]:
     candidates = _call_candidates(fragment.text)
     if not candidates:
         return []
-    tree = parse_with_sqlglot(fragment.prefix + fragment.text)
+    source = fragment.prefix + fragment.text
+    # sqlglot refuses a function it knows called with other arguments (`contains(a)`, an app's own
+    # function that shares a name with another dialect's): its tree despite the error still says
+    # where the calls are.
+    tree = parse_with_sqlglot(source) or parse_with_sqlglot(source, lenient=True)
     if tree is None:
         return []  # the dev database still reports the failure
     from sqlglot import exp
@@ -809,11 +814,13 @@ def _disallowed_calls(fragment: _Fragment) -> list[tuple[str, int | None]]:
     for node in tree.find_all(exp.Func):
         if isinstance(node.parent, exp.Table):
             continue  # a table-valued function (json_each): D1 reports a missing one as a table
-        written, at = _written_name(node, fragment.prefix + fragment.text)
+        written, at = _written_name(node, source)
         if written is not None:
             names = {written}
         else:
             names = {n.lower() for n in type(node).sql_names()} | {node.sql_name().lower()}
+            if not node.meta:  # parsed by its own grammar (`position(a IN b)`): the name is the call's
+                names |= _special_syntax_names()
         for name in sorted(names & candidates.keys()):
             position = at - shift if at is not None and written is not None else candidates[name]
             calls.setdefault(name, position)
@@ -821,6 +828,15 @@ def _disallowed_calls(fragment: _Fragment) -> list[tuple[str, int | None]]:
         (name, fragment.offset + position if fragment.offset is not None and position is not None else None)
         for name, position in sorted(calls.items(), key=lambda item: (item[1] or 0, item[0]))
     ]
+
+
+@functools.cache
+def _special_syntax_names() -> frozenset[str]:
+    """The function names sqlglot parses with a grammar of their own (EXTRACT, POSITION,
+    CONVERT...): the node it builds keeps no position and may bear another name."""
+    from sqlglot.dialects.sqlite import SQLite
+
+    return frozenset(name.lower() for name in SQLite.parser_class.FUNCTION_PARSERS)
 
 
 def _written_name(node: exp.Func, source: str) -> tuple[str | None, int | None]:

@@ -956,15 +956,25 @@ def _parse_pragma(cur: _Cursor, keyword: str) -> Statement:
 # --- sqlglot ---------------------------------------------------------------------------------
 
 
-def parse_with_sqlglot(sql: str) -> exp.Expression | None:
-    """sqlglot's tree for one statement (sqlite dialect), or None when it cannot parse it."""
+def parse_with_sqlglot(sql: str, *, lenient: bool = False) -> exp.Expression | None:
+    """sqlglot's tree for one statement (sqlite dialect), or None when it cannot parse it.
+
+    `lenient`: keep the tree sqlglot builds despite its own errors (a function it knows called
+    with another number of arguments, `contains(a)`); only for questions the text confirms."""
     import sqlglot
     from sqlglot import exp as sqlglot_exp
-    from sqlglot.errors import SqlglotError
+    from sqlglot.errors import ErrorLevel, SqlglotError
 
     try:
-        tree = sqlglot.parse_one(sql, read="sqlite")
+        if lenient:
+            tree = sqlglot.parse_one(sql, read="sqlite", error_level=ErrorLevel.IGNORE)
+        else:
+            tree = sqlglot.parse_one(sql, read="sqlite")
     except (SqlglotError, RecursionError, ValueError):
+        return None
+    except (TypeError, AttributeError, IndexError):  # sqlglot going on past its own errors
+        if not lenient:
+            raise
         return None
     if isinstance(tree, sqlglot_exp.Command) or not isinstance(tree, sqlglot_exp.Expression):
         return None
