@@ -580,3 +580,21 @@ def test_an_unknown_function_is_refused_in_every_place(name: str) -> None:
 def test_the_words_regexp_and_filter_are_not_calls_where_sqlite_reads_them_as_clauses() -> None:
     clean(lint(TABLE + "SELECT count(*) FILTER (WHERE b > 0), sum(b) FILTER (WHERE a IS NULL) FROM t;\n"))
     clean(lint(TABLE + "SELECT CAST(a AS DECIMAL(10, 2)), CAST(b AS VARCHAR(3)) FROM t;\n"))
+
+
+def test_call_candidates_come_from_tokens_not_from_strings_or_comments() -> None:
+    from grove_schema.rules.d1_platform import _call_candidates
+
+    text = "SELECT 'myfn(x)', /* other(y) */ \"quoted_fn\" (a), lower(b) -- tail(c)\nFROM t JOIN u(x) ON h(z)"
+    found = _call_candidates(text)
+    assert found == {"quoted_fn": text.index('"quoted_fn"'), "h": text.index("h(z)")}
+    assert _call_candidates('INSERT INTO "posts"(id) VALUES (1)') == {}
+    assert _call_candidates("SELECT 1") == {}
+
+
+def test_the_module_of_a_virtual_table_is_read_from_its_tokens() -> None:
+    from grove_schema.catalog import _module_of
+
+    assert _module_of('CREATE VIRTUAL TABLE "docs" USING FTS5(title, body)') == "fts5"
+    assert _module_of("CREATE VIRTUAL TABLE v USING /* c */ fts5vocab(docs, row)") == "fts5vocab"
+    assert _module_of("CREATE TABLE t (using_x TEXT)") == ""

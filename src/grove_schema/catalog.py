@@ -9,7 +9,6 @@ quoting aside, as SQLite rewrites it on a rename. Column collations are compared
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 from grove_schema.model import Schema, Table, key
@@ -149,8 +148,7 @@ def database_catalog(db: Queryable) -> dict[str, Any]:
             continue
         if kind == "virtual":
             sql = db.query("SELECT sql FROM sqlite_schema WHERE name = ?", (name,))[0][0] or ""
-            match = re.search(r"\bUSING\s+([\w]+)", sql, re.IGNORECASE)
-            virtual.append((key(name), (match.group(1) if match else "").lower()))
+            virtual.append((key(name), _module_of(sql)))
             continue
         quoted = _quote(name)
         columns: list[ColumnRow] = [
@@ -362,3 +360,12 @@ def catalog_differences(model: dict[str, Any], database: dict[str, Any]) -> list
                     f"table {name} {part}: model {model_tables[name][part]} != database {db_tables[name][part]}"
                 )
     return problems
+
+
+def _module_of(create_virtual_table: str) -> str:
+    """The module a CREATE VIRTUAL TABLE uses (`USING fts5`), lower-cased; "" when none is named."""
+    words = [t for t in tokenize(create_virtual_table) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    for index, token in enumerate(words[:-1]):
+        if token.is_word("USING"):
+            return words[index + 1].identifier.lower()
+    return ""

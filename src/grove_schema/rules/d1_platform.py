@@ -22,7 +22,7 @@ from grove_schema.d1 import (
 from grove_schema.findings import Severity
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
-from grove_schema.sql.lexer import TokenKind
+from grove_schema.sql.lexer import TokenKind, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -390,7 +390,6 @@ def _created_what(statement: Statement) -> str:
     }.get(statement.kind, "object")
 
 
-_TEMP_SCHEMA = re.compile(r"\btemp\s*\.", re.IGNORECASE)
 # Where `temp.x` names an object in the temp schema; elsewhere (`WHERE temp.value > 0`) `temp` can be
 # a table or an alias.
 _BEFORE_TABLE_NAME = ("TABLE", "VIEW", "INDEX", "TRIGGER", "EXISTS", "INTO", "FROM", "JOIN", "UPDATE")
@@ -406,8 +405,8 @@ def _temp_usage(statement: Statement) -> tuple[str, int] | None:
     elif statement.kind in (Kind.PRAGMA, Kind.TRANSACTION, Kind.UNKNOWN):
         return None
     text = raw.text
-    if "temp" not in text.lower() or not _TEMP_SCHEMA.search(text):
-        return None  # cheap tests before any tokenizing (a DML statement can be large)
+    if "temp" not in text.lower():
+        return None  # a cheap test before any tokenizing (a DML statement can be large)
     tokens = raw.tokens
     for index, token in enumerate(tokens[:-2]):
         if (
@@ -614,13 +613,9 @@ _NOT_CALLS = (
     - ALLOWED_FUNCTIONS
 )
 
-_CALL = re.compile(r"""(?:"([^"]+)"|`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_$]*))\s*\(""")
-_PREVIOUS_WORD = re.compile(r"([A-Za-z_]+)\s*\Z")
 _BEFORE_NAMES = frozenset(
     {"INTO", "TABLE", "EXISTS", "REFERENCES", "JOIN", "FROM", "INDEX", "VIEW", "TRIGGER", "WITH", "RECURSIVE"}
 )
-_OPEN_PARENTHESIS = re.compile(r"\s*\(")
-_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -778,18 +773,27 @@ def _column_fragments(column: ColumnDef, text: str, start: int, cursor: int) -> 
 
 
 def _call_candidates(text: str) -> dict[str, int]:
-    """Names written as `name(` outside strings and comments that D1 would not run, with the offset of
+    """Names written as `name(` (strings and comments aside) that D1 would not run, with the offset of
     their first occurrence in `text`. Cheap: most SQL has none, and is then never parsed."""
-    blanked = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    if "(" not in text:
+        return {}
+    tokens = [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
     found: dict[str, int] = {}
-    for match in _CALL.finditer(blanked):
-        name = (match.group(1) or match.group(2) or match.group(3)).lower()
+    for index, token in enumerate(tokens[:-1]):
+        if not tokens[index + 1].is_punct("("):
+            continue
+        if token.kind is TokenKind.WORD:
+            name = token.text.lower()
+        elif token.kind is TokenKind.QUOTED and token.text[0] in '"`':
+            name = token.identifier.lower()
+        else:
+            continue
         if name in _NOT_CALLS or (name in ALLOWED_FUNCTIONS and name not in _NEVER_WORKS):
             continue
-        previous = _PREVIOUS_WORD.search(blanked, max(0, match.start() - 40), match.start())
-        if previous is not None and previous.group(1).upper() in _BEFORE_NAMES:
+        previous = tokens[index - 1] if index > 0 else None
+        if previous is not None and previous.kind is TokenKind.WORD and previous.upper in _BEFORE_NAMES:
             continue  # INSERT INTO posts(...), WITH x(a) AS ...: a table, not a call
-        found.setdefault(name, match.start())
+        found.setdefault(name, token.start)
     return found
 
 
@@ -847,7 +851,7 @@ def _written_name(node: exp.Func, source: str) -> tuple[str | None, int | None]:
     start, end = meta.get("start"), meta.get("end")
     if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end < len(source):
         written = source[start : end + 1].strip('"`[]').lower()
-        if _OPEN_PARENTHESIS.match(source, end + 1) and written.replace("_", "a").replace("$", "a").isalnum():
+        if _opens_parenthesis(source, end + 1) and written.replace("_", "a").replace("$", "a").isalnum():
             return written, start
     if isinstance(node, exp.Anonymous):
         return node.name.lower(), None
@@ -855,6 +859,13 @@ def _written_name(node: exp.Func, source: str) -> tuple[str | None, int | None]:
 
 
 # --- shared helpers ----------------------------------------------------------------------------
+
+
+def _opens_parenthesis(source: str, at: int) -> bool:
+    """Whether `(` follows `at` in `source`, after white space only."""
+    while at < len(source) and source[at].isspace():
+        at += 1
+    return at < len(source) and source[at] == "("
 
 
 def _unquoted(value: str) -> str:

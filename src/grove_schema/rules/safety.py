@@ -84,7 +84,7 @@ def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
     for raw in _file_statements(context):
         if raw.start >= here:
             break
-        if raw.first_word() not in ("INSERT", "REPLACE", "WITH") or not _mentions(raw.text, wanted):
+        if raw.first_word() not in ("INSERT", "REPLACE", "WITH") or not _mentions(raw, wanted):
             continue
         tree = statement_tree(raw.text)
         if not isinstance(tree, exp.Insert) or tree.expression is None:
@@ -105,9 +105,11 @@ def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
     return copies
 
 
-def _mentions(text: str, name: str) -> bool:
-    """A cheap test before sqlglot parses a statement: does `name` occur as a word in it?"""
-    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.IGNORECASE) is not None
+def _mentions(raw: RawStatement, name: str) -> bool:
+    """A cheap test before sqlglot parses a statement: does `name` occur as a name in it?"""
+    return any(
+        t.kind in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING) and key(t.identifier) == name for t in raw.tokens
+    )
 
 
 def _reads_star(select: exp.Expression, table: str) -> bool:
