@@ -251,3 +251,55 @@ print(sorted(m for m in ("sqlglot", "grove_schema.sample_rows", "grove_schema.da
 def test_a_stream_without_such_files_imports_no_sqlglot_and_makes_no_rows(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_the_census_read_again_after_each_statement_is_a_fresh_census() -> None:
+    """Only the tables SQLite wrote rows of, or whose definition changed, are read again: the result
+    is the census a full reading gives, whatever removed the rows."""
+    from grove_schema.data_verdicts import _Census
+    from grove_schema.devdb import DevDatabase
+    from grove_schema.model import key
+
+    db = DevDatabase()
+    setup = [
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT)",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT)",
+        "CREATE TABLE lone (x TEXT, y TEXT)",
+        "CREATE TABLE wr (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID",
+        "CREATE TABLE log (what TEXT)",
+        "CREATE TRIGGER lone_gone AFTER DELETE ON lone BEGIN INSERT INTO log VALUES (old.x); END",
+        "INSERT INTO p VALUES (1, 'parent-one'), (2, 'parent-two')",
+        "INSERT INTO c VALUES (10, 1, 'child-ten'), (20, 2, 'child-twenty')",
+        "INSERT INTO lone VALUES ('lone-a', 'lone-b'), ('lone-c', 'lone-d')",
+        "INSERT INTO wr VALUES ('wr-key', 'wr-value')",
+    ]
+    for sql in setup:
+        assert db.execute(sql) is None, sql
+    census = _Census(db)
+    written: set[str] = set()
+    db.watch_row_changes(lambda table: written.add(key(table)))
+    statements = [
+        "DELETE FROM wr",
+        "DELETE FROM lone",  # no WHERE: SQLite's truncation, and a trigger writing another table
+        "UPDATE c SET note = 'changed' WHERE id = 10",
+        "INSERT OR REPLACE INTO p VALUES (2, 'parent-two-again')",  # the REPLACE deletes, the cascade too
+        "ALTER TABLE c DROP COLUMN note",
+        "ALTER TABLE log RENAME TO history",
+        "CREATE TABLE fresh (z TEXT)",
+        "INSERT INTO fresh VALUES ('fresh-z')",
+        "DROP TABLE p",  # its rows go, and its children's through the cascade
+    ]
+    for sql in statements:
+        assert db.execute(sql) is None, sql
+        census.refresh(db, written)
+        written.clear()
+        fresh = _Census(db)
+        assert (census.where, census.rows_with, census.texts, census.tables, census.columns) == (
+            fresh.where,
+            fresh.rows_with,
+            fresh.texts,
+            fresh.tables,
+            fresh.columns,
+        ), sql
+    db.watch_row_changes(None)
+    db.close()

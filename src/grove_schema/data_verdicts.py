@@ -130,7 +130,8 @@ class _FileRun:
 
 
 class _Census:
-    """Every value of every ordinary table, where it is."""
+    """Every value of every ordinary table, where it is. `refresh` reads again only the tables whose
+    rows or definition changed since (the others cannot hold anything new)."""
 
     def __init__(self, db: DevDatabase) -> None:
         self.where: dict[ValueKey, set[str]] = {}
@@ -138,26 +139,63 @@ class _Census:
         self.texts: dict[str, str] = {}
         self.tables: dict[str, list[tuple[Any, ...]]] = {}
         self.columns: dict[str, list[str]] = {}
-        for table in table_names(db):
-            columns = [
-                str(row[0]) for row in db.query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (table,))
-            ]
-            try:
-                rows = db.query(f"SELECT * FROM {quote_name(table)}")
-            except Exception:  # a table SQLite cannot read (apsw's errors): nothing found in it
-                continue
-            self.tables[table], self.columns[table] = rows, columns
-            texts = []
-            for number, row in enumerate(rows):
-                for value in row:
-                    value_key = _value_key(value)
-                    if value_key is None:
-                        continue
-                    self.where.setdefault(value_key, set()).add(table)
-                    self.rows_with.setdefault(value_key, set()).add((table, number))
-                    if value_key[0] == "t":
-                        texts.append(value_key[1])
-            self.texts[table] = "\x00".join(texts)
+        self.definitions: dict[str, str] = {}  # table -> its CREATE, to see which ones changed
+        definitions = _definitions(db)
+        for table in sorted(definitions):
+            self._read(db, table, definitions[table])
+
+    def refresh(self, db: DevDatabase, written: set[str]) -> None:
+        """Read again the tables SQLite wrote rows of (`written`, keys) and the ones created, altered
+        or dropped since the last reading."""
+        definitions = _definitions(db)
+        for table in sorted(set(self.definitions) | set(definitions)):
+            if table not in definitions:
+                self._forget(table)
+            elif definitions[table] != self.definitions.get(table) or key(table) in written:
+                self._forget(table)
+                self._read(db, table, definitions[table])
+
+    def _read(self, db: DevDatabase, table: str, definition: str) -> None:
+        self.definitions[table] = definition
+        columns = [
+            str(row[0]) for row in db.query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (table,))
+        ]
+        try:
+            rows = db.query(f"SELECT * FROM {quote_name(table)}")
+        except Exception:  # a table SQLite cannot read (apsw's errors): nothing found in it
+            return
+        self.tables[table], self.columns[table] = rows, columns
+        texts = []
+        for number, row in enumerate(rows):
+            for value in row:
+                value_key = _value_key(value)
+                if value_key is None:
+                    continue
+                self.where.setdefault(value_key, set()).add(table)
+                self.rows_with.setdefault(value_key, set()).add((table, number))
+                if value_key[0] == "t":
+                    texts.append(value_key[1])
+        self.texts[table] = "\x00".join(texts)
+
+    def _forget(self, table: str) -> None:
+        self.definitions.pop(table, None)
+        self.columns.pop(table, None)
+        self.texts.pop(table, None)
+        for number, row in enumerate(self.tables.pop(table, [])):
+            for value in row:
+                value_key = _value_key(value)
+                if value_key is None:
+                    continue
+                tables = self.where.get(value_key)
+                if tables is not None:
+                    tables.discard(table)  # each value is a table's once, whatever its count there
+                    if not tables:
+                        del self.where[value_key]
+                places = self.rows_with.get(value_key)
+                if places is not None:
+                    places.discard((table, number))
+                    if not places:
+                        del self.rows_with[value_key]
 
     def found(self, mark: ValueKey) -> set[str]:
         """The tables holding `mark`: as a value, or, for text, inside a longer text (a JSON copy)."""
@@ -186,6 +224,17 @@ def table_names(db: DevDatabase) -> list[str]:
             "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
         )
     ]
+
+
+def _definitions(db: DevDatabase) -> dict[str, str]:
+    """Name -> CREATE of every ordinary table (not SQLite's own, not virtual ones)."""
+    return {
+        str(name): str(sql)
+        for name, sql in db.query(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        )
+    }
 
 
 class SampleRun:
@@ -255,7 +304,24 @@ class SampleRun:
         generated = self._populate(schema)
         if generated is None:
             return None
+        written: set[str] = set()  # keys of the tables whose rows SQLite wrote since the last census
         census = _Census(self.filled)
+        self.filled.watch_row_changes(lambda table: written.add(key(table)))
+        try:
+            return self._run_statements(statements, source, line_of, census, written, generated, deadline)
+        finally:
+            self.filled.watch_row_changes(None)
+
+    def _run_statements(
+        self,
+        statements: Sequence[RawStatement],
+        source: str,
+        line_of: Callable[[int], int],
+        census: _Census,
+        written: set[str],
+        generated: int,
+        deadline: float,
+    ) -> FileVerdicts | None:
         held = Counter[str]()
         rows = self._rows_of(census, held)
         values = [_Value(row, column, mark) for row in rows for column, mark in row.columns.items()]
@@ -291,14 +357,17 @@ class SampleRun:
             for cleared in run.cleared.get(index, []):
                 cleared.measure(self.filled)
             if first in _MEASURED or (first == "INSERT" and _replaces(raw)):
-                self._measure(_Census(self.filled), rows, values, index)
+                census.refresh(self.filled, written)
+                written.clear()
+                self._measure(census, rows, values, index)
         filled_failure = self.filled.end_file()
         plain_failure = self.empty.end_file()
         if filled_failure is not None and plain_failure is None:
             return FileVerdicts(commit_failure=filled_failure, sample_rows=generated)
         if filled_failure is not None:
             return None  # the file fails as it is (the replay says so): nothing is lost
-        self._measure(_Census(self.filled), rows, values, len(statements) - 1)
+        census.refresh(self.filled, written)
+        self._measure(census, rows, values, len(statements) - 1)
         for cleared_list in run.cleared.values():
             for cleared in cleared_list:
                 cleared.recheck(self.filled)

@@ -245,6 +245,15 @@ class DevDatabase:
     def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
         yield from self.query(sql)
 
+    def watch_row_changes(self, changed: Callable[[str], None] | None) -> None:
+        """Call `changed(table)` for each row a statement inserts, updates or deletes, those of a
+        cascade, a trigger or a DELETE without WHERE included (SQLite's preupdate hook); None stops.
+        Schema changes (DROP TABLE, ALTER TABLE) are not rows: compare sqlite_schema for those."""
+        if changed is None:
+            self._con.preupdate_hook(None)
+        else:
+            self._con.preupdate_hook(lambda update: changed(update.table_name))
+
     def serialize(self) -> bytes:
         """The database's pages (sqlite3_serialize), to restore with `deserialize`."""
         return bytes(self._con.serialize("main"))
