@@ -228,7 +228,9 @@ def test_file_names_wrangler_mishandles(run_cli, make_project) -> None:  # type:
     ]
     assert "broke wrangler's bookkeeping INSERT before 4.105" in lines[0]
     assert "rename it to 003_upper.sql" in lines[1]
-    assert "not in the sub-folder old/" in lines[2]
+    # The folders are named from the project root, not by their last part alone.
+    assert "directly in libs/engine/migrations/, not in the sub-folder libs/engine/migrations/old/" in lines[2]
+    assert "fix: move it up into libs/engine/migrations/" in lines[2]
     assert "seed.sql has no number" in lines[3]
 
 

@@ -47,12 +47,29 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+# Every message says what fails, then this separator and the fix (an imperative): "users.email is
+# NOT NULL without a default; fix: give it a constant DEFAULT". `Finding.problem` and `Finding.fix`
+# are the two halves; the machine formats carry the fix on its own too.
+FIX_SEPARATOR = "; fix: "
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: RuleInfo
-    message: str
+    message: str  # what fails; fix: how to fix it (FIX_SEPARATOR)
     location: Location | None = None
     severity: Severity = field(default=Severity.ERROR)
+
+    @property
+    def problem(self) -> str:
+        """What fails: the message before FIX_SEPARATOR (the whole message when it has no fix)."""
+        return self.message.partition(FIX_SEPARATOR)[0]
+
+    @property
+    def fix(self) -> str | None:
+        """How to fix it: the message after FIX_SEPARATOR; None when the message has none."""
+        _problem, separator, fix = self.message.partition(FIX_SEPARATOR)
+        return fix if separator else None
 
     @property
     def code(self) -> str:

@@ -24,6 +24,7 @@ from grove_schema.codes import (
     RESERVATION_MISSING,
 )
 from grove_schema.discovery import Ignored, IgnoredFile
+from grove_schema.findings import FIX_SEPARATOR as FIX
 from grove_schema.findings import Finding, Location, make_finding
 from grove_schema.layouts import MAX_NUMBER_DIGITS, MigrationFile, parse_number
 from grove_schema.locking import Lock
@@ -59,6 +60,16 @@ class StreamFacts:
     reservation: Reservation | None = None
     lock: Lock | None = None
     ignored: Sequence[IgnoredFile] = field(default_factory=tuple)
+    root: Path | None = None  # the project's root: paths in messages are shown relative to it
+
+    def shown(self, path: Path) -> str:
+        """`path` relative to the project's root (POSIX slashes); as given when outside it."""
+        if self.root is not None:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
 
 
 def parse_reservation(text: str) -> ReservedNumber | None:
@@ -302,12 +313,12 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
             shown = ignored.path.relative_to(stream.directory).as_posix()
             message = f"wrangler ignores {shown}: {ignored.why}; rename or move it, or widen the pattern"
         else:
-            folder = ignored.path.parent.relative_to(stream.directory)
+            directory = stream.shown(stream.directory)
             message = (
-                f"wrangler ignores {ignored.path.name}: it applies only the files directly in "
-                f"{stream.directory.name}/, not in the sub-folder {folder}/ (it reads sub-folders only with "
-                "`migrations_pattern`, wrangler 4.98+); move it up, set migrations_pattern for a nested "
-                "layout, or give the folder its own database in ownership.toml"
+                f"wrangler ignores {ignored.path.name}: it applies only the files directly in {directory}/, "
+                f"not in the sub-folder {stream.shown(ignored.path.parent)}/ (it reads sub-folders only with "
+                f"`migrations_pattern`, wrangler 4.98+){FIX}move it up into {directory}/, set migrations_pattern "
+                "for a nested layout, or give the folder its own database in ownership.toml"
             )
         findings.append(make_finding(FILENAME, message, Location(str(ignored.path), 1, 1)))
     return findings

@@ -311,6 +311,7 @@ def read_stream_state(
             findings.append(problem.finding())
     facts = StreamFacts(
         directory=database.migrations_dir,
+        root=config.root,
         files=files,
         grandfathered=database.grandfathered_collisions,
         # Locating a key scans ownership.toml: only when there is something to point at.

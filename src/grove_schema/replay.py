@@ -34,7 +34,7 @@ from grove_schema.codes import (
     UNTERMINATED_COMMENT,
 )
 from grove_schema.d1 import MAX_STATEMENT_BYTES
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
+from grove_schema.findings import FIX_SEPARATOR, Finding, Location, RuleInfo, Severity, make_finding
 from grove_schema.layouts import MigrationFile
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
@@ -683,8 +683,6 @@ def offending_token(raw: RawStatement, failure: str) -> Token | None:
     return None
 
 
-# A rule's message says what fails, then "; fix: " and how to fix it.
-FIX_SEPARATOR = "; fix: "
 
 
 def _rollback_note(migration: MigrationFile) -> str:
