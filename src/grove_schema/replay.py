@@ -683,8 +683,6 @@ def offending_token(raw: RawStatement, failure: str) -> Token | None:
     return None
 
 
-
-
 def _rollback_note(migration: MigrationFile) -> str:
     return f" ({_rollback(migration)})"
 
