@@ -151,7 +151,7 @@ def test_findings_in_locked_files_are_info_unless_history(run_cli, make_project)
     result = run_cli("check", cwd=root)
     lines = result.out.splitlines()
     assert result.code == 1  # 002_b.sql is new: its error counts
-    assert lines[0].startswith("libs/engine/migrations/001_a.sql:1:13: info GS103 sqlite-error: no such table: missing")
+    assert lines[0].startswith("libs/engine/migrations/001_a.sql:1:13: info GS103 sqlite-error: SQLite refuses this statement: no such table: missing")
     assert lines[0].endswith("(applied history)")
     assert lines[1].startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error:")
     assert "(applied history)" not in lines[1]

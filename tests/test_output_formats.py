@@ -130,7 +130,7 @@ def test_sarif_results_rules_and_locations(run_cli, make_project) -> None:  # ty
     results = document["runs"][0]["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [("GS103", "error"), ("GS107", "warning")]
     error = results[0]
-    assert error["message"]["text"].startswith("no such table: missing")
+    assert error["message"]["text"].startswith("SQLite refuses this statement: no such table: missing")
     location = error["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "libs/engine/migrations/002_b.sql", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 1, "startColumn": 13}

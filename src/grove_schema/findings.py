@@ -86,6 +86,18 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.rule.code, self.message)
 
 
+def with_fix(problem: str, fix: str) -> str:
+    """A finding's message: what fails, then FIX_SEPARATOR and the fix (an imperative)."""
+    return f"{problem}{FIX_SEPARATOR}{fix}"
+
+
+def with_detail(message: str, detail: str) -> str:
+    """`message` with ` (detail)` at the end of what fails, before the fix: SQLite's text, or
+    what D1 does with the file, belongs to the problem."""
+    problem, separator, fix = message.partition(FIX_SEPARATOR)
+    return f"{problem} ({detail}){separator}{fix}"
+
+
 def make_finding(rule: RuleInfo, message: str, location: Location | None) -> Finding:
     return Finding(rule=rule, message=message, location=location, severity=rule.severity)
 
