@@ -30,6 +30,7 @@ FIX_OPENINGS = frozenset(
     add append ask bump change check choose close copy create declare delete drop end fill fix give keep
     leave list make mark move name put quote read record remove rename renumber replace restore
     rewrite run save set shorten split spread start stop switch take tell test turn undo update use
+    retire correct regenerate convert query pass apply
     write when if before after once
     """.split()
 )

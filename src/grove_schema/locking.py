@@ -22,7 +22,7 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
 
 LOCK_HEADER = (
@@ -130,12 +130,16 @@ def check_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: 
         if current is None:
             renamed = unlocked_by_hash.get(entry.sha256)
             if renamed:
-                why = (
+                why = with_fix(
                     f"it was renamed to {renamed[0]}, and wrangler records only names, "
-                    f"so it would run again as {renamed[0]}: restore the old name"
+                    f"so it would run again as {renamed[0]}",
+                    "restore the old name",
                 )
             else:
-                why = "wrangler already applied it, so the files no longer rebuild production: restore it"
+                why = with_fix(
+                    "wrangler already applied it, so the files no longer rebuild production",
+                    "restore the file (git restore or git checkout of its last version)",
+                )
             findings.append(
                 make_finding(
                     MISSING_MIGRATION,
@@ -149,10 +153,12 @@ def check_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: 
             findings.append(
                 make_finding(
                     EDITED_MIGRATION,
-                    f"{entry.name} changed after it was locked as applied ({entry.sha256[:19]}... in "
-                    f"{LOCK_FILE_NAME}, now {digest[:19]}...): wrangler never re-runs an applied migration, "
-                    "so production keeps the old version; restore the file and put the change in a new "
-                    "migration (`grove-schema new NAME`)",
+                    with_fix(
+                        f"{entry.name} changed after it was locked as applied ({entry.sha256[:19]}... in "
+                        f"{LOCK_FILE_NAME}, now {digest[:19]}...): wrangler never re-runs an applied migration, "
+                        "so production keeps the old version",
+                        "restore the file and put the change in a new migration (`grove-schema new NAME`)",
+                    ),
                     Location(str(current.path), 1, 1),
                 )
             )
