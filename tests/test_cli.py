@@ -31,7 +31,10 @@ def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: i
     result = run_cli("check", cwd=root)
     assert result.code == 1
     first = result.out.splitlines()[0]
-    assert first.startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: no such table: missing")
+    assert first.startswith(
+        "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: "
+        "no such table: missing"
+    )
     assert result.out.splitlines()[-1] == "2 files, 2 statements; tables: engine 1; 1 errors, 0 warnings, 0 info"
 
 
@@ -238,7 +241,10 @@ def test_an_internal_error_logs_its_traceback_and_still_reports_the_findings_bef
     assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
     assert "command: grove-schema check --no-cache" in text
     # The findings of the files replayed before the crash are still printed.
-    assert "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: no such table: missing" in result.out
+    assert (
+        "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: "
+        "no such table: missing" in result.out
+    )
     assert "stopped on an internal error" in result.out
 
 

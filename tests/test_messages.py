@@ -211,7 +211,8 @@ CASES: dict[str, Case] = {
     "GS420": Case(
         {
             "001_a.sql": POSTS
-            + "CREATE TABLE tags (id INTEGER, name TEXT);\nCREATE INDEX ix ON posts (title);\nCREATE INDEX IF NOT EXISTS ix ON tags (name);\n"
+            + "CREATE TABLE tags (id INTEGER, name TEXT);\nCREATE INDEX ix ON posts (title);\n"
+            + "CREATE INDEX IF NOT EXISTS ix ON tags (name);\n"
         }
     ),
     "GS501": Case({"001_a.sql": "-- grove-schema: ignore\n" + POSTS}),
@@ -254,7 +255,9 @@ CASES: dict[str, Case] = {
         extra={
             "wrangler.toml": WRANGLER,
             "src/index.ts": _worker(
-                "    await env.DB.prepare('SELECT g.id FROM gallery_images g JOIN tenants t ON t.id = g.tenant_id').all();\n"
+                "    await env.DB.prepare(\n"
+                "      'SELECT g.id FROM gallery_images g JOIN tenants t ON t.id = g.tenant_id',\n"
+                "    ).all();\n"
             ),
         },
     ),
@@ -312,11 +315,11 @@ def build(case: Case, root: Path) -> Path:
     if case.lock_then is not None:
         done, _out, err = _cli("--config", str(root / "ownership.toml"), "lock")
         assert done == 0, err
-        for name, content in case.lock_then.items():
-            if content is None:
+        for name, change in case.lock_then.items():
+            if change is None:
                 (migrations / name).unlink()
             else:
-                _write(migrations, name, content)
+                _write(migrations, name, change)
     return root
 
 

@@ -22,14 +22,14 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_fix
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_detail, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
 
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
     " written by `grove-schema lock`"
 )
-APPLIED_HISTORY = "(applied history)"
+APPLIED_HISTORY = "applied history"  # what a demoted finding says of itself, before its fix
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
@@ -199,7 +199,7 @@ def as_applied_history(findings: Iterable[Finding], applied: set[str]) -> list[F
     result = []
     for finding in findings:
         if finding.location is not None and finding.location.path in applied and finding.rule not in keep_severity:
-            finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} {APPLIED_HISTORY}")
+            finding = replace(finding, severity=Severity.INFO, message=with_detail(finding.message, APPLIED_HISTORY))
         result.append(finding)
     return result
 

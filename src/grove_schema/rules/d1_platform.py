@@ -261,11 +261,14 @@ class ExplicitTransaction(Rule):
         exact = raw.source[raw.start : raw.end + 1]
         if exact in ("BEGIN TRANSACTION;", "COMMIT;"):
             local = (
-                f"; local wrangler strips this exact text `{exact}`, so the file passes "
+                f"; this exact text `{exact}` is stripped by local wrangler, so the file passes "
                 "`wrangler d1 migrations apply --local` and fails on the remote database"
             )
         else:
-            local = ""
+            local = (
+                " (local wrangler strips only the exact text `BEGIN TRANSACTION;` and `COMMIT;`, so a file "
+                "written that way passes --local and fails remotely)"
+            )
         yield Violation(
             with_fix(
                 f"{written}: D1 refuses explicit transaction statements, and already runs each migration file as "
