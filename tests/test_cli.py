@@ -61,8 +61,10 @@ def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no
         "line": 1,
         "column": 13,
         "message": finding["message"],
+        "fix": "create the table in an earlier migration, or correct its name (grove-schema inspect lists the tables)",
     }
     assert finding["message"].startswith("SQLite refuses this statement: no such table: missing")
+    assert finding["message"].endswith(f"; fix: {finding['fix']}")
 
 
 def test_json_paths_are_absolute_outside_the_current_directory(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -161,6 +163,9 @@ def test_terminal_output_wraps_to_the_width_with_the_location_on_each_finding(ma
     assert all(line.startswith(("libs/", "    ", "note:")) for line in lines[:-1])
     source = next(i for i, line in enumerate(lines) if line.endswith("| ALTER TABLE missing ADD COLUMN c TEXT;"))
     assert lines[source + 1].index("^") == lines[source].index("missing")  # the caret under the missing table
+    # The fix follows the excerpt on a line of its own, as rustc's and ruff's `help:`.
+    assert lines[source + 2].startswith("    fix: create the table in an earlier migration")
+    assert not any("; fix:" in line for line in lines)
 
 
 def test_console_script_runs_as_a_process() -> None:

@@ -131,6 +131,8 @@ def test_sarif_results_rules_and_locations(run_cli, make_project) -> None:  # ty
     assert [(r["ruleId"], r["level"]) for r in results] == [("GS103", "error"), ("GS107", "warning")]
     error = results[0]
     assert error["message"]["text"].startswith("SQLite refuses this statement: no such table: missing")
+    # The whole message in message.text (viewers show only it), and its fix on its own in properties.
+    assert error["properties"] == {"fix": error["message"]["text"].split("; fix: ", 1)[1]}
     location = error["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "libs/engine/migrations/002_b.sql", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 1, "startColumn": 13}
