@@ -468,7 +468,8 @@ class Replayer:
             if parse_problem is not None and parse_problem.message not in failure and "syntax error" not in failure:
                 message = f"{message}; grove-schema's parser: {parse_problem.message}"
             at = location(parse_problem.token.start) if parse_problem and parse_problem.token else where
-            message = with_fix(f"{message}{_rollback_note(migration)}", PARSE_FIX)
+            fix = PLACEHOLDER_FIX if 'unrecognized token: "$' in failure else PARSE_FIX
+            message = with_fix(f"{message}{_rollback_note(migration)}", fix)
             result.findings.append(make_finding(PARSE_ERROR, message, at))
         else:
             token = offending_token(raw, failure)
@@ -723,6 +724,10 @@ def offending_token(raw: RawStatement, failure: str) -> Token | None:
 
 
 PARSE_FIX = "rewrite it in SQLite's syntax (grove-schema explain parse-error shows the usual causes and their rewrites)"
+PLACEHOLDER_FIX = (
+    "give the database its placeholders in ownership.toml if this is a Flyway ${name}, or rewrite it in "
+    "SQLite's syntax"
+)
 TOO_LONG_FIX = "split it into several statements (an INSERT into a few hundred rows each)"
 RUN_BUDGET_FIX = (
     "make the slow statements cheaper (a recursive CTE needs a stop condition), or raise [dev_database] "
