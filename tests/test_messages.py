@@ -30,7 +30,7 @@ FIX_OPENINGS = frozenset(
     add append ask bump change check choose close copy create declare delete drop end fill fix give keep
     leave list make mark move name put quote read record remove rename renumber replace restore
     rewrite run save set shorten split spread start stop switch take tell test turn undo update use
-    retire correct regenerate convert query pass apply
+    retire correct regenerate convert query pass apply insert rebuild
     write when if before after once
     """.split()
 )
@@ -215,6 +215,10 @@ CASES: dict[str, Case] = {
             + "CREATE INDEX IF NOT EXISTS ix ON tags (name);\n"
         }
     ),
+    "GS420 table": Case(
+        {"001_a.sql": POSTS + "CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, body TEXT);\n"}
+    ),
+    "GS420 view": Case({"001_a.sql": POSTS + "CREATE VIEW v AS SELECT 1;\nCREATE TABLE IF NOT EXISTS v (id);\n"}),
     "GS501": Case({"001_a.sql": "-- grove-schema: ignore\n" + POSTS}),
     "GS502": Case({"001_a.sql": "-- grove-schema: ignore GS402 -- nothing to ignore\n" + POSTS}),
     "GS601": Case(
@@ -275,6 +279,113 @@ CASES: dict[str, Case] = {
         extra={"wrangler.toml": WRANGLER, "src/index.ts": b"\xff\xfe not text \x00"},
     ),
 }
+
+
+# Further branches of the same codes: each message of a code has its own form to keep.
+CASES.update(
+    {
+        "GS101 sqlglot": Case({"001_a.sql": POSTS + "SELECT FROM WHERE;\n"}),
+        "GS103 table": Case({"001_a.sql": "ALTER TABLE missing ADD COLUMN c TEXT;\n"}),
+        "GS103 exists": Case({"001_a.sql": POSTS + POSTS}),
+        "GS103 foreign key": Case(
+            {
+                "001_a.sql": TENANTS
+                + "CREATE TABLE t (id INTEGER PRIMARY KEY, tenant_id TEXT REFERENCES tenants (id));\n"
+                "INSERT INTO t (tenant_id) VALUES ('nobody');\n"
+            }
+        ),
+        "GS104 latin1": Case({"001_a.sql": "-- caf\xe9\n".encode("latin-1") + POSTS.encode()}),
+        "GS111 interrupted": Case(
+            {
+                "001_a.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT ROLLBACK);\n"
+                "INSERT INTO t VALUES (1, 'a');\n",
+                "002_b.sql": "INSERT OR ROLLBACK INTO t VALUES (1, 'b');\nCREATE TABLE after (id);\n",
+            }
+        ),
+        "GS301 applied": Case({"001_a.sql": POSTS, "001_b.sql": TENANTS}, lock_then={}),
+        "GS303 above": Case(
+            {"001_a.sql": POSTS, "009_b.sql": TENANTS, "NEXT_MIGRATION_NUMBER.txt": "2\n"},
+            MINIMAL_CONFIG + 'reservation = "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt"\n',
+        ),
+        "GS303 taken": Case(
+            {"001_a.sql": POSTS, "002_b.sql": TENANTS, "NEXT_MIGRATION_NUMBER.txt": "2\n"},
+            MINIMAL_CONFIG + 'reservation = "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt"\n',
+        ),
+        "GS303 empty": Case(
+            {"001_a.sql": POSTS, "NEXT_MIGRATION_NUMBER.txt": "\n"},
+            MINIMAL_CONFIG + 'reservation = "libs/engine/migrations/NEXT_MIGRATION_NUMBER.txt"\n',
+        ),
+        "GS306 names": Case({"001_a.sql": POSTS, "002_it's.sql": TENANTS, "003_upper.SQL": "SELECT 1;\n"}),
+        "GS308 renamed": Case({"001_a.sql": POSTS}, lock_then={"001_a.sql": None, "001_renamed.sql": POSTS}),
+        "GS309 outside": Case({"001_a.sql": POSTS}, links={"002_b.sql": "/etc/hostname"}),
+        "GS311 last": Case({"001_a.sql": POSTS}, directories=("002_b.sql",)),
+        "GS401 more": Case(
+            {
+                "001_a.sql": "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b TEXT, c TEXT, "
+                "d TEXT GENERATED ALWAYS AS (b || 'x'), CHECK (c <> ''));\n"
+                "CREATE VIEW pv AS SELECT b FROM p;\n",
+                "002_b.sql": "".join(f"ALTER TABLE p DROP COLUMN {column};\n" for column in ("a", "b", "c", "id")),
+            }
+        ),
+        "GS408 argument": Case({"001_a.sql": POSTS + "PRAGMA table_info;\n"}),
+        "GS410 vacuum": Case({"001_a.sql": POSTS + "VACUUM;\nVACUUM INTO 'copy.db';\nDETACH DATABASE x;\n"}),
+        "GS411 schema": Case({"001_a.sql": POSTS + "CREATE TABLE temp.scratch (id INTEGER);\n"}),
+        "GS412 more": Case({"001_a.sql": "CREATE TABLE _CF_X (id INTEGER);\nCREATE TABLE sqlite_x (id INTEGER);\n"}),
+        "GS413 fts3": Case({"001_a.sql": "CREATE VIRTUAL TABLE docs USING fts4 (body);\n"}),
+        "GS501 unknown": Case({"001_a.sql": "-- grove-schema: ignore GS999 -- a reason\n" + POSTS}),
+        "GS502 partly": Case(
+            {
+                "001_a.sql": POSTS,
+                "002_b.sql": "-- grove-schema: ignore GS402, GS403 -- backfilled\n"
+                "ALTER TABLE posts ADD COLUMN slug TEXT NOT NULL;\n",
+            }
+        ),
+        "GS601 misplaced": Case(
+            {"001_a.sql": TENANTS},
+            _code_config(CURIOS),
+            extra={
+                "libs/curios/migrations/001_g.sql": "CREATE TABLE gallery_images (id INTEGER PRIMARY KEY);\n",
+                "wrangler.toml": WRANGLER,
+                "src/index.ts": _worker("    await env.DB.prepare('SELECT id FROM gallery_images').all();\n"),
+            },
+        ),
+        "GS605 now": Case(
+            {"001_a.sql": TENANTS},
+            _code_config(CURIOS),
+            extra={
+                "libs/curios/migrations/001_g.sql": "CREATE TABLE gallery_images (id INTEGER PRIMARY KEY, t TEXT);\n",
+                "wrangler.toml": WRANGLER,
+                "src/index.ts": _worker(
+                    "    await env.DB.prepare('SELECT g.id FROM gallery_images g JOIN tenants t ON t.id = g.t')\n"
+                    "      .all();\n"
+                ),
+            },
+        ),
+        "GS606 parse": Case(
+            {"001_a.sql": POSTS},
+            _code_config(),
+            extra={
+                "wrangler.toml": WRANGLER,
+                "src/index.ts": _worker("    await env.DB.prepare('SELEC id FRM posts').all();\n"),
+            },
+        ),
+        "GS606 nowhere": Case(
+            {"001_a.sql": POSTS},
+            _code_config(),
+            extra={"src/index.ts": _worker("    await env.OTHER.prepare('SELECT id FROM posts').all();\n")},
+        ),
+        "GS607 parse": Case(
+            {"001_a.sql": POSTS},
+            _code_config(),
+            extra={"wrangler.toml": WRANGLER, "src/index.ts": "export default {\n  fetch( {\n"},
+        ),
+        "GS607 config": Case(
+            {"001_a.sql": POSTS},
+            _code_config(),
+            extra={"wrangler.toml": "name = \n", "src/index.ts": _worker("")},
+        ),
+    }
+)
 
 
 def _write(root: Path, relative: str, content: str | bytes) -> None:
@@ -382,9 +493,16 @@ def test_every_message_says_what_fails_then_the_fix(seen: list[Seen]) -> None:
     assert wrong == [], "\n".join(f"{code}: {problem}: {message}" for code, message, problem in wrong)
 
 
+def quoted_twice(message: str) -> list[str]:
+    """The quoted texts (SQLite's words, mostly) that a message repeats."""
+    quoted = message.split('"')[1::2]
+    return [text for text in quoted if len(text) >= 12 and message.count(text) > 1]
+
+
 def test_sqlite_is_quoted_once(seen: list[Seen]) -> None:
-    doubled = [s.message for s in seen if s.message.count("SQLite: ") > 1 or s.message.count('("') > 1]
+    doubled = [s.message for s in seen if s.message.count("SQLite: ") > 1 or quoted_twice(s.message)]
     assert doubled == []
+    assert quoted_twice('refuses it ("reserved for internal use") (SQLite: "reserved for internal use: x")') != []
 
 
 def test_the_form_check_can_fail() -> None:

@@ -633,8 +633,10 @@ class Replayer:
             message = violation.message
             if failure is not None and rule.explains_failure(failure):
                 explained = True
-                # SQLite's text once: a rule that explains the failure may quote it already.
-                quoted = "" if f'"{failure}"' in message else f'SQLite: "{failure}"; '
+                # SQLite's text once: a rule that explains the failure may quote it already. Text
+                # that has quotes of its own (`cannot drop UNIQUE column: "a"`) is not quoted again.
+                shown = failure if '"' in failure else f'"{failure}"'
+                quoted = "" if f'"{failure}"' in message else f"SQLite: {shown}; "
                 message = with_detail(message, f"{quoted}{_rollback(migration)}")
             severity = violation.severity or rule.severity
             if severity is Severity.ERROR:
@@ -725,8 +727,7 @@ def offending_token(raw: RawStatement, failure: str) -> Token | None:
 
 PARSE_FIX = "rewrite it in SQLite's syntax (grove-schema explain parse-error shows the usual causes and their rewrites)"
 PLACEHOLDER_FIX = (
-    "give the database its placeholders in ownership.toml if this is a Flyway ${name}, or rewrite it in "
-    "SQLite's syntax"
+    "give the database its placeholders in ownership.toml if this is a Flyway ${name}, or rewrite it in SQLite's syntax"
 )
 TOO_LONG_FIX = "split it into several statements (an INSERT into a few hundred rows each)"
 RUN_BUDGET_FIX = (

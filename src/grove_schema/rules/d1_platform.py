@@ -523,8 +523,7 @@ class ReservedName(Rule):
         elif is_reserved_name(name):
             yield Violation(
                 with_fix(
-                    f"{verb} {name}: SQLite reserves names starting with sqlite_ for internal use and refuses "
-                    'it ("object name reserved for internal use")',
+                    f"{verb} {name}: SQLite reserves names starting with sqlite_ for internal use and refuses it",
                     "choose another name",
                 )
             )
