@@ -518,3 +518,6 @@ def test_a_finding_splits_into_what_fails_and_the_fix() -> None:
     assert (finding.problem, finding.fix) == ("a is wrong", "make it right")
     plain = Finding(info, "a is wrong")
     assert (plain.problem, plain.fix) == ("a is wrong", None)
+    # What fails may quote text that holds the separator; the fix grove-schema writes comes last.
+    quoting = Finding(info, "near \"; fix: \": syntax error; fix: rewrite it")
+    assert (quoting.problem, quoting.fix) == ('near "; fix: ": syntax error', "rewrite it")

@@ -62,13 +62,15 @@ class Finding:
 
     @property
     def problem(self) -> str:
-        """What fails: the message before FIX_SEPARATOR (the whole message when it has no fix)."""
-        return self.message.partition(FIX_SEPARATOR)[0]
+        """What fails: the message before its (last) FIX_SEPARATOR, the whole message without one.
+        The last, since what fails may quote SQL or names, which the fix grove-schema writes follows."""
+        problem, separator, _fix = self.message.rpartition(FIX_SEPARATOR)
+        return problem if separator else self.message
 
     @property
     def fix(self) -> str | None:
-        """How to fix it: the message after FIX_SEPARATOR; None when the message has none."""
-        _problem, separator, fix = self.message.partition(FIX_SEPARATOR)
+        """How to fix it: the message after its (last) FIX_SEPARATOR; None when it has none."""
+        _problem, separator, fix = self.message.rpartition(FIX_SEPARATOR)
         return fix if separator else None
 
     @property
@@ -94,7 +96,9 @@ def with_fix(problem: str, fix: str) -> str:
 def with_detail(message: str, detail: str) -> str:
     """`message` with ` (detail)` at the end of what fails, before the fix: SQLite's text, or
     what D1 does with the file, belongs to the problem."""
-    problem, separator, fix = message.partition(FIX_SEPARATOR)
+    problem, separator, fix = message.rpartition(FIX_SEPARATOR)
+    if not separator:
+        return f"{message} ({detail})"
     return f"{problem} ({detail}){separator}{fix}"
 
 
