@@ -21,7 +21,8 @@ def test_empty_file_is_a_warning(run_cli, make_project) -> None:  # type: ignore
     assert result.code == 0
     assert lines_of(result.out)[0] == (
         "libs/engine/migrations/002_empty.sql:1:1: warning GS107 empty-migration: "
-        "the file holds no SQL statement (wrangler records it as applied)"
+        "the file holds no SQL statement, yet wrangler records it as applied; fix: write the migration's SQL in it, "
+        "or delete the file before it is applied"
     )
 
 
@@ -36,7 +37,7 @@ def test_non_utf8_bytes_are_located(run_cli, make_project) -> None:  # type: ign
     result = run_cli("check", cwd=root)
     assert result.code == 1
     assert lines_of(result.out)[0].startswith(
-        "libs/engine/migrations/002_latin1.sql:1:7: error GS104 unreadable-file: not valid UTF-8: byte 0xe9"
+        "libs/engine/migrations/002_latin1.sql:1:7: error GS104 unreadable-file: the file is not valid UTF-8 (byte 0xe9"
     )
     assert "1 errors" in result.out  # the other file still replayed
 
@@ -45,7 +46,7 @@ def test_binary_file_named_sql(run_cli, make_project) -> None:  # type: ignore[n
     root = make_project({"001_blob.sql": bytes(range(256)) * 4})
     result = run_cli("check", cwd=root)
     assert result.code == 1
-    assert "001_blob.sql:1:1: error GS104 unreadable-file: binary file: NUL byte at offset 0" in result.out
+    assert "001_blob.sql:1:1: error GS104 unreadable-file: the file is binary (a NUL byte at offset 0)" in result.out
 
 
 def test_unterminated_string(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +146,7 @@ def test_unreadable_file(run_cli, make_project, monkeypatch) -> None:  # type: i
         locked.chmod(0)
     result = run_cli("check", cwd=root)
     assert result.code == 1
-    assert "002_locked.sql:1:1: error GS104 unreadable-file: cannot read the file: Permission denied" in result.out
+    assert "002_locked.sql:1:1: error GS104 unreadable-file: the file cannot be read (Permission denied)" in result.out
 
 
 def test_malformed_toml(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,10 @@ def test_findings_lines_and_exit_code(run_cli, make_project) -> None:  # type: i
     result = run_cli("check", cwd=root)
     assert result.code == 1
     first = result.out.splitlines()[0]
-    assert first.startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing")
+    assert first.startswith(
+        "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: "
+        "no such table: missing"
+    )
     assert result.out.splitlines()[-1] == (
         "2 files, 2 statements; tables: engine 1 (D1 rolls back 002_b.sql, the last file); 1 errors, 0 warnings, 0 info"
     )
@@ -93,8 +96,10 @@ def test_json_format_contract(run_cli, make_project) -> None:  # type: ignore[no
         "line": 1,
         "column": 13,
         "message": finding["message"],
+        "fix": "create the table in an earlier migration, or correct its name (grove-schema inspect lists the tables)",
     }
-    assert finding["message"].startswith("no such table: missing")
+    assert finding["message"].startswith("SQLite refuses this statement: no such table: missing")
+    assert finding["message"].endswith(f"; fix: {finding['fix']}")
 
 
 def test_json_paths_are_absolute_outside_the_current_directory(run_cli, make_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -193,6 +198,9 @@ def test_terminal_output_wraps_to_the_width_with_the_location_on_each_finding(ma
     assert all(line.startswith(("libs/", "    ", "note:")) for line in lines[:-1])
     source = next(i for i, line in enumerate(lines) if line.endswith("| ALTER TABLE missing ADD COLUMN c TEXT;"))
     assert lines[source + 1].index("^") == lines[source].index("missing")  # the caret under the missing table
+    # The fix follows the excerpt on a line of its own, as rustc's and ruff's `help:`.
+    assert lines[source + 2].startswith("    fix: create the table in an earlier migration")
+    assert not any("; fix:" in line for line in lines)
 
 
 def test_console_script_runs_as_a_process() -> None:
@@ -273,7 +281,10 @@ def test_an_internal_error_logs_its_traceback_and_still_reports_the_findings_bef
     assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
     assert "command: grove-schema check --no-cache" in text
     # The findings of the files replayed before the crash are still printed.
-    assert "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: no such table: missing" in result.out
+    assert (
+        "libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error: SQLite refuses this statement: "
+        "no such table: missing" in result.out
+    )
     assert "stopped on an internal error" in result.out
 
 
@@ -319,7 +330,9 @@ def test_the_time_budgets_come_from_the_configuration(run_cli, make_project) -> 
     assert result.code == 1
     (line,) = [line for line in result.out.splitlines() if "GS112 time-budget" in line]
     assert "the time budget of 001_a.sql in the dev database (0.5 s) is spent" in line
-    assert "of this file (lines " in line and ", 8)" in line  # the CREATE TABLE u was not run either
+    # Every statement after the one that spent the budget is not run, the CREATE TABLE u on line 8 too.
+    spent_at = int(line.split(":")[1])
+    assert f"not run in the dev database: {8 - spent_at} statements of this file (lines {spent_at + 1}, " in line
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "'soon'", "100000"])

@@ -213,7 +213,7 @@ def test_a_retired_table_that_matches_nothing_is_reported_at_its_line(
     result = run_cli("check", "--format", "gcc", cwd=root)
     expected = (
         f"ownership.toml:{line}:1: warning: GS207 retired.tables: 'post' matches no table any stream creates "
-        "(did you mean 'posts'?): correct the name, or remove the entry"
+        "(did you mean 'posts'?); fix: correct the name, or remove the entry"
     )
     assert expected in result.out, result.out
     assert "'a' matches no table" not in result.out

@@ -131,7 +131,7 @@ def test_a_naive_resolution_is_caught_by_check(run_cli, repo, resolution: str) -
         assert flagged == [str(MIGRATIONS / "004_add_flags.sql"), str(MIGRATIONS / "004_add_tags.sql")]
     else:  # only A's lock survived: B's file is the one to renumber
         assert flagged == [str(MIGRATIONS / "004_add_tags.sql")]
-    assert "number 004 is shared by 004_add_flags.sql, 004_add_tags.sql" in result.stdout
+    assert "number 004 is shared by 004_add_flags.sql and 004_add_tags.sql" in result.stdout
 
 
 def test_the_right_resolution_renumbers_the_second_file(run_cli, repo) -> None:  # type: ignore[no-untyped-def]

@@ -258,7 +258,10 @@ def test_pre_commit_refuses_a_bad_migration_and_accepts_a_good_one(pre_commit_re
     assert refused.returncode != 0
     shown = output(refused)
     assert "grove-schema (D1 migrations)" in shown and "Failed" in shown
-    assert f"libs/engine/migrations/002_flags.sql:1:13: error {SQLITE_ERROR.code} sqlite-error: {BAD_SHOWN}" in shown
+    assert (
+        f"libs/engine/migrations/002_flags.sql:1:13: error {SQLITE_ERROR.code} sqlite-error: "
+        f"SQLite refuses this statement: {BAD_SHOWN}" in shown
+    )
     assert repo.commits() == before
 
     repo.write(MIGRATIONS / "002_flags.sql", GOOD)
@@ -318,7 +321,10 @@ def test_git_hook_refuses_a_bad_migration_and_accepts_a_good_one(hooks_path_repo
     assert refused.returncode != 0
     shown = output(refused)
     # Paths read as repository paths, not the private export's.
-    assert f"libs/engine/migrations/002_flags.sql:1:13: error {SQLITE_ERROR.code} sqlite-error: {BAD_SHOWN}" in shown
+    assert (
+        f"libs/engine/migrations/002_flags.sql:1:13: error {SQLITE_ERROR.code} sqlite-error: "
+        f"SQLite refuses this statement: {BAD_SHOWN}" in shown
+    )
     assert "grove-schema/staged" not in shown
     assert "fix them and `git add` the files" in shown
     assert repo.commits() == before

@@ -151,8 +151,11 @@ def test_findings_in_locked_files_are_info_unless_history(run_cli, make_project)
     result = run_cli("check", cwd=root)
     lines = result.out.splitlines()
     assert result.code == 1  # 002_b.sql is new: its error counts
-    assert lines[0].startswith("libs/engine/migrations/001_a.sql:1:13: info GS103 sqlite-error: no such table: missing")
-    assert lines[0].endswith("(applied history)")
+    assert lines[0].startswith(
+        "libs/engine/migrations/001_a.sql:1:13: info GS103 sqlite-error: SQLite refuses this statement: "
+        "no such table: missing"
+    )
+    assert "(applied history); fix: " in lines[0]
     assert lines[1].startswith("libs/engine/migrations/002_b.sql:1:13: error GS103 sqlite-error:")
     assert "(applied history)" not in lines[1]
     history = run_cli("check", "--history", cwd=root)
@@ -181,7 +184,7 @@ def test_numbering_findings_in_locked_files_keep_their_severity(run_cli, make_pr
     result = run_cli("check", cwd=root)
     assert result.code == 1
     assert result.out.count("error GS301 duplicate-number") == 2
-    assert 'both are applied: list "001" in grandfathered_collisions' in result.out
+    assert 'fix: list "001" in grandfathered_collisions (all of them are applied)' in result.out
 
 
 # the note while a stream has no lock

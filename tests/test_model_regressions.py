@@ -171,7 +171,9 @@ def test_a_string_or_bracketed_name_naming_no_column_is_refused_in_an_index() ->
     replayer = replay("CREATE TABLE t1 (a, b);\nCREATE INDEX i1 ON t1 ('zz');\nCREATE INDEX i2 ON t1 ([zz]);\n")
     try:
         assert replayer.schema.indexes == {}
-        assert [f.message.split(" (")[0] for f in replayer.result.findings] == ["no such column: zz"] * 2
+        assert [f.problem.split(" (")[0] for f in replayer.result.findings] == [
+            "SQLite refuses this statement: no such column: zz"
+        ] * 2
     finally:
         replayer.close()
 
@@ -230,8 +232,10 @@ def test_drop_index_if_exists_of_an_automatic_index_name_that_names_nothing() ->
         "DROP INDEX IF EXISTS sqlite_autoindex_T1_2;\n"  # exists: refused, by SQLite and the model
     )
     try:
-        messages = [f.message.split(" (")[0] for f in replayer.result.findings]
-        assert messages == ["index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"]
+        messages = [f.problem.split(" (")[0] for f in replayer.result.findings]
+        assert messages == [
+            "SQLite refuses this statement: index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"
+        ]
     finally:
         replayer.close()
 

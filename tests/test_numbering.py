@@ -55,7 +55,7 @@ def test_two_files_with_one_number_are_an_error(run_cli, make_project) -> None: 
         "libs/engine/migrations/002_b.sql",
         "libs/engine/migrations/002_c.sql",
     ]
-    assert "error GS301 duplicate-number: number 002 is shared by 002_b.sql, 002_c.sql" in lines[0]
+    assert "error GS301 duplicate-number: number 002 is shared by 002_b.sql and 002_c.sql" in lines[0]
 
 
 def test_distinct_numbers_are_clean(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +77,7 @@ def test_grandfathering_a_number_with_no_collision_is_a_warning(run_cli, make_pr
     warnings = [line for line in result.out.splitlines() if "GS302" in line]
     assert warnings == [
         "ownership.toml:9:1: warning GS302 config-grandfather-unused: grandfathered_collisions lists 007 but "
-        "no file carries that number: remove it from the list"
+        "no file carries that number; fix: remove it from the list"
     ]
 
 
@@ -109,7 +109,8 @@ def test_migration_added_without_the_bump(run_cli, make_project) -> None:  # typ
     assert result.code == 1
     assert (
         "libs/engine/migrations/003_x.sql:1:1: error GS303 reservation-mismatch: NEXT_MIGRATION_NUMBER.txt holds "
-        "003 but 003_x.sql exists: bump it to 004, or create migrations with `grove-schema new NAME`"
+        "003 but 003_x.sql already took that number; fix: bump it to 004 (`grove-schema new NAME` keeps the two in "
+        "step)"
     ) in result.out.splitlines()
 
 
@@ -125,7 +126,8 @@ def test_reservation_bumped_too_far(run_cli, make_project) -> None:  # type: ign
     (finding,) = named(findings(run_cli, root), "reservation-mismatch")
     assert finding["path"] == f"libs/engine/migrations/{RESERVATION}"
     assert finding["message"] == (
-        "NEXT_MIGRATION_NUMBER.txt holds 0005 but the highest migration number is 0001: it should hold 0002"
+        "NEXT_MIGRATION_NUMBER.txt holds 0005 but the highest migration number is 0001; fix: set it to 0002 (the "
+        "highest number + 1)"
     )
 
 
@@ -141,7 +143,7 @@ def test_reservation_that_is_not_a_number(run_cli, make_project, text: str, why:
     root = make_project({"001_a.sql": sql(1), RESERVATION: text}, config=RESERVED_CONFIG)
     (finding,) = named(findings(run_cli, root), "reservation-mismatch")
     assert finding["message"].startswith(f"NEXT_MIGRATION_NUMBER.txt {why}")
-    assert "it should hold 002" in finding["message"]
+    assert finding["message"].endswith("; fix: set it to 002 (the highest number + 1)")
 
 
 def test_configured_reservation_file_that_does_not_exist(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -150,8 +152,8 @@ def test_configured_reservation_file_that_does_not_exist(run_cli, make_project) 
     assert result.code == 1
     assert (
         "ownership.toml:9:1: error GS304 reservation-missing: the reservation file NEXT_MIGRATION_NUMBER.txt "
-        "does not exist: create it holding 002 (the highest number + 1), then create migrations with "
-        "`grove-schema new NAME`"
+        "does not exist, so nothing makes two branches that take the same number conflict; fix: create it holding "
+        "002 (the highest number + 1), then create migrations with `grove-schema new NAME`"
     ) in result.out.splitlines()
 
 
@@ -228,7 +230,9 @@ def test_file_names_wrangler_mishandles(run_cli, make_project) -> None:  # type:
     ]
     assert "broke wrangler's bookkeeping INSERT before 4.105" in lines[0]
     assert "rename it to 003_upper.sql" in lines[1]
-    assert "not in the sub-folder old/" in lines[2]
+    # The folders are named from the project root, not by their last part alone.
+    assert "directly in libs/engine/migrations/, not in the sub-folder libs/engine/migrations/old/" in lines[2]
+    assert "fix: move it up into libs/engine/migrations/" in lines[2]
     assert "seed.sql has no number" in lines[3]
 
 

@@ -130,7 +130,9 @@ def test_sarif_results_rules_and_locations(run_cli, make_project) -> None:  # ty
     results = document["runs"][0]["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [("GS103", "error"), ("GS107", "warning")]
     error = results[0]
-    assert error["message"]["text"].startswith("no such table: missing")
+    assert error["message"]["text"].startswith("SQLite refuses this statement: no such table: missing")
+    # The whole message in message.text (viewers show only it), and its fix on its own in properties.
+    assert error["properties"] == {"fix": error["message"]["text"].split("; fix: ", 1)[1]}
     location = error["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "libs/engine/migrations/002_b.sql", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 1, "startColumn": 13}
@@ -230,10 +232,13 @@ def test_github_format_golden(run_cli, make_project) -> None:  # type: ignore[no
     result = run_cli("check", "--format", "github", cwd=root)
     assert result.code == 1
     assert result.out.splitlines() == [
-        "::error file=libs/engine/migrations/002_b.sql,line=1,col=13,title=GS103 sqlite-error::no such table: "
-        "missing (D1 would roll back all of 002_b.sql and stop applying migrations there)",
+        "::error file=libs/engine/migrations/002_b.sql,line=1,col=13,title=GS103 sqlite-error::SQLite refuses this "
+        "statement: no such table: missing (D1 would roll back all of 002_b.sql and stop applying migrations "
+        "there); fix: create the table in an earlier migration, or correct its name (grove-schema inspect lists "
+        "the tables)",
         "::warning file=libs/engine/migrations/003_c.sql,line=1,col=1,title=GS107 empty-migration::the file "
-        "holds no SQL statement (wrangler records it as applied)",
+        "holds no SQL statement, yet wrangler records it as applied; fix: write the migration's SQL in it, or "
+        "delete the file before it is applied",
         "note: engine has no migrations.lock: once its migrations are applied in production, run `grove-schema "
         "lock` to accept them as applied history (edits and late low numbers are then caught)",
         "3 files, 2 statements; tables: engine 1 (D1 rolls back 002_b.sql and does not apply 003_c.sql); "
@@ -245,12 +250,14 @@ def test_github_format_info_is_a_notice_and_a_finding_without_a_file_has_no_file
     root = _split_project(make_project)
     result = run_cli("check", "--format", "github", cwd=root)
     lines = result.out.splitlines()
-    assert "::notice title=GS201 pending-move::1 tables in grove-engine-db belong to curios: see grove-schema plan" in (
-        lines
-    )
+    assert (
+        "::notice title=GS201 pending-move::1 table in grove-engine-db belongs to curios; fix: run grove-schema "
+        "plan for the order of the move"
+    ) in lines
     assert (
         "::notice file=libs/engine/migrations/001_a.sql,line=2,col=1,title=GS201 pending-move::polls lives in engine "
-        "(grove-engine-db) but the map gives it to curios (grove-curios-db): pending move"
+        "(grove-engine-db) but the map gives it to curios (grove-curios-db): pending move; fix: move it when its "
+        "phase comes (grove-schema plan lists the steps)"
     ) in lines
     error = "::error file=libs/engine/migrations/001_a.sql,line=2,col=1,title=GS202 foreign-table-change::"
     assert any(line.startswith(error) for line in lines)
@@ -298,10 +305,11 @@ def test_gcc_format_golden(run_cli, make_project) -> None:  # type: ignore[no-un
     assert result.code == 1
     # Diagnostics only: no note and no summary line, so an editor can read every line.
     assert result.out.splitlines() == [
-        "libs/engine/migrations/002_b.sql:1:13: error: GS103 no such table: missing (D1 would roll back all of "
-        "002_b.sql and stop applying migrations there)",
-        "libs/engine/migrations/003_c.sql:1:1: warning: GS107 the file holds no SQL statement (wrangler records "
-        "it as applied)",
+        "libs/engine/migrations/002_b.sql:1:13: error: GS103 SQLite refuses this statement: no such table: missing "
+        "(D1 would roll back all of 002_b.sql and stop applying migrations there); fix: create the table in an "
+        "earlier migration, or correct its name (grove-schema inspect lists the tables)",
+        "libs/engine/migrations/003_c.sql:1:1: warning: GS107 the file holds no SQL statement, yet wrangler "
+        "records it as applied; fix: write the migration's SQL in it, or delete the file before it is applied",
     ]
     assert run_cli("check", "--format", "gcc", "--fail-on", "warning", cwd=root).code == 1
 

@@ -67,7 +67,9 @@ def test_pending_moves_per_table_and_per_database(make_project: Callable[..., Pa
     assert per_table == ["gallery_images", "gallery_tags", "timeline_curio_config"]
     assert all(f.severity is Severity.INFO for f in moves)
     summary = [f.message for f in moves if f.location is None]
-    assert summary == ["3 tables in grove-engine-db belong to curios: see grove-schema plan"]
+    assert summary == [
+        "3 tables in grove-engine-db belong to curios; fix: run grove-schema plan for the order of the move"
+    ]
     assert moves[0].location is not None and moves[0].location.line in (5, 6, 7)
     assert not by_name(report.findings, "foreign-table-change")  # curios has no stream yet
 

@@ -329,7 +329,7 @@ def test_an_automatic_rollback_is_a_finding_and_the_replay_goes_on_from_before_t
     assert (Path(rolled[0].location.path).name, rolled[0].location.line) == ("002_m.sql", 2)
     assert "rolled back the whole transaction" in rolled[0].message
     assert "the state before 002_m.sql" in rolled[0].message
-    assert "2 statements of this file (lines 3, 4)" in rolled[0].message
+    assert "2 statements of this file (lines 3 and 4)" in rolled[0].message
     # The file left nothing, as in D1; the next file runs.
     assert set(result.schema.tables) == {"t", "guarded", "third"}
     # The lint rules still judged the statements that were not run.
@@ -378,7 +378,7 @@ def test_a_run_has_a_time_budget_shared_by_its_streams() -> None:
     spent = [f for f in first.findings if f.name == "time-budget"]
     assert len(spent) == 1
     assert "the run's time budget in the dev database (0.5 s) is spent" in spent[0].message
-    assert "2 later files (002_m.sql, 003_m.sql)" in spent[0].message
+    assert "2 later files (002_m.sql and 003_m.sql)" in spent[0].message
     assert set(first.schema.tables) == {"t", "u"}  # replayed on the model alone
     replayer = Replayer("curios", options)
     try:
@@ -417,7 +417,7 @@ def test_a_stream_that_outgrows_the_heap_is_a_finding_not_gigabytes() -> None:
 def test_sqlite_errors_point_at_the_name_they_are_about(sql: str, failure: str, at: tuple[int, int]) -> None:
     result = replay_text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n" + sql + "\n")
     (finding,) = result.findings
-    assert finding.message.startswith(failure)
+    assert finding.message.startswith(f"SQLite refuses this statement: {failure}")
     assert finding.location is not None and (finding.location.line, finding.location.column) == at
 
 

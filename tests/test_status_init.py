@@ -68,6 +68,46 @@ def test_status_after_lock_is_all_applied_and_exits_0(run_cli: RunCli, make_proj
     assert result.code == 0 and result.out.splitlines()[0].endswith(": 2 applied")
 
 
+def test_status_folds_runs_of_applied_migrations_and_all_lists_each(run_cli: RunCli, make_project: MakeProject) -> None:
+    files = {f"{n:04d}_t{n}.sql": f"CREATE TABLE t{n} (id INTEGER PRIMARY KEY);\n" for n in range(1, 88)}
+    root = make_project(files)
+    assert run_cli("lock", cwd=root).code == 0
+    migrations = root / "libs/engine/migrations"
+    (migrations / "0040_t40.sql").write_text("CREATE TABLE t40 (id INTEGER PRIMARY KEY, x TEXT);\n")
+    (migrations / "0088_t88.sql").write_text("SELECT 1;\n")
+    heading = "grove-engine-db (engine): libs/engine/migrations: 86 applied, 1 pending, 1 edited"
+
+    compact = run_cli("status", cwd=root)
+    assert compact.code == 1
+    # The applied history is two lines, in wrangler's order around the edited one; the rest in full.
+    assert compact.out.splitlines() == [
+        heading,
+        "  applied  0001_t1.sql .. 0039_t39.sql (39 migrations)",
+        "  edited   0040_t40.sql",
+        "  applied  0041_t41.sql .. 0087_t87.sql (47 migrations)",
+        "  pending  0088_t88.sql",
+    ]
+
+    every = run_cli("status", "--all", cwd=root)
+    assert every.code == 1
+    lines = every.out.splitlines()
+    assert lines[0] == heading and len(lines) == 1 + 88
+    assert lines[1] == "  applied  0001_t1.sql" and lines[40] == "  edited   0040_t40.sql"
+    assert lines[-1] == "  pending  0088_t88.sql"
+    assert run_cli("status", "-a", cwd=root).out == every.out
+
+
+def test_status_lists_a_short_run_of_applied_migrations_as_they_are(run_cli: RunCli, make_project: MakeProject) -> None:
+    root = make_project({"0001_a.sql": A, "0002_b.sql": B})
+    run_cli("lock", cwd=root)
+    (root / "libs/engine/migrations/0003_c.sql").write_text(C)
+    assert run_cli("status", cwd=root).out.splitlines()[1:] == [
+        "  applied  0001_a.sql",
+        "  applied  0002_b.sql",
+        "  pending  0003_c.sql",
+    ]
+
+
 def test_status_names_a_database_not_created_yet_and_refuses_an_unknown_one(run_cli: RunCli) -> None:
     result = run_cli("status", cwd=REPO)
     assert result.code == 0

@@ -71,7 +71,7 @@ def test_code_and_name_in_any_case_and_several_rules(run_cli, make_project) -> N
     # The multi-rule comment covers the statement below it, not the parse error one line further.
     assert _brief(findings) == [("suppression-unused", "002_m.sql", 5), ("parse-error", "002_m.sql", 7)]
     assert findings[0]["message"] == (
-        "parse-error in this suppression silenced nothing: remove parse-error from the comment"
+        "parse-error in this suppression silenced nothing; fix: remove parse-error from the comment"
     )
 
 
@@ -158,7 +158,7 @@ def test_unused_suppression_is_a_warning(run_cli, make_project) -> None:  # type
     assert _brief(findings) == [("suppression-unused", "002_m.sql", 1)]
     (unused,) = findings
     assert (unused["code"], unused["severity"], unused["column"]) == ("GS502", "warning", 1)
-    assert "sqlite-error" in unused["message"] and "remove it" in unused["message"]
+    assert "sqlite-error" in unused["message"] and unused["message"].endswith("; fix: remove the comment")
     assert _check(run_cli, make_project, {"002_m.sql": sql}, "--fail-on", "warning")[0] == 1
 
 

@@ -243,6 +243,12 @@ def _drop_options(drop: argparse.ArgumentParser) -> None:
 
 def _status_options(status: argparse.ArgumentParser) -> None:
     status.add_argument("--database", action="append", help="only this database's stream (repeatable)")
+    status.add_argument(
+        "-a",
+        "--all",
+        action="store_true",
+        help="list every applied migration (default: a run of applied ones is one line, first .. last)",
+    )
 
 
 def _init_options(init: argparse.ArgumentParser) -> None:

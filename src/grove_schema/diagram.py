@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
@@ -130,31 +131,28 @@ def build_diagram(
         members = [p for p in placed if p.cluster == database]
         border, _fill = palette[database]
         db = config.databases[database]
-        with graph.subgraph(name=f"cluster_{database}") as cluster:
-            label = f"{db.name} ({db.binding or database}) - {len(members)} tables"
-            cluster.attr(label=label, color=border, penwidth="2", fontcolor=border, style="rounded")
-            if not members:
-                cluster.node(f"{database}.__empty", "no tables", shape="plaintext", style="", fontcolor=border)
+        label = f"{db.name} ({db.binding or database}) - {len(members)} tables"
+        with _titled(graph, f"cluster_{database}", label, border, "12", penwidth="2", style="rounded") as cluster:
             # Tables that leave (a pending move, a planned drop) are boxed together inside the
             # database they live in, so the picture shows each phase of the split as one block.
             groups: dict[str, list[PlacedTable]] = {}
             for placement in members:
                 groups.setdefault(_group_of(placement, database), []).append(placement)
             for group in sorted(groups, key=lambda g: (g != "", g)):
-                target = cluster
                 if group:
                     owner_colour = palette.get(group, (RETIRED_FONT, RETIRED_FILL))[0]
                     heading = (
                         "retired: planned drop" if group == "retired" else f"moving to {config.databases[group].name}"
                     )
-                    with cluster.subgraph(name=f"cluster_{database}_{group}") as box:
-                        box.attr(
-                            label=f"{heading} ({len(groups[group])})",
-                            color=owner_colour,
-                            fontcolor=owner_colour,
-                            style="rounded,dashed",
-                            penwidth="1.5",
-                        )
+                    with _titled(
+                        cluster,
+                        f"cluster_{database}_{group}",
+                        f"{heading} ({len(groups[group])})",
+                        owner_colour,
+                        "11",
+                        style="rounded,dashed",
+                        penwidth="1.5",
+                    ) as box:
                         for placement in groups[group]:
                             box.node(
                                 node_of[(database, key(placement.table.name))],
@@ -162,7 +160,7 @@ def build_diagram(
                             )
                     continue
                 for placement in groups[group]:
-                    target.node(
+                    cluster.node(
                         node_of[(database, key(placement.table.name))],
                         **_node_attributes(placement, palette, retired_columns, columns),
                     )
@@ -203,6 +201,32 @@ def build_diagram(
         graph.edge(child, parent, **attributes)
     _legend(graph, config, palette, shown)
     return graph
+
+
+TITLE_SUFFIX = ".__title"  # a title's node: the box's name and this
+HEADING_SUFFIX = "_title"  # the borderless box inside each titled one that holds its title
+CONTENT_SUFFIX = "_tables"  # and the one that holds its tables
+
+
+@contextmanager
+def _titled(
+    parent: graphviz.Digraph, name: str, title: str, colour: str, size: str, **attributes: str
+) -> Iterator[graphviz.Digraph]:
+    """A box (a cluster named `name`) with its title on top, yielding the box its tables go in.
+
+    The title is a node, not the cluster's label: Graphviz routes edges around nodes but draws
+    them straight over cluster labels, so a key leaving a box near its top crossed the title. The
+    title and the tables each sit in a borderless box of their own, the title's first: Graphviz
+    keeps a box's members together and, in the measured layouts, puts the first box on top (a lone
+    title node landed between two rows of tables, or at the bottom)."""
+    with parent.subgraph(name=name) as box:
+        box.attr(label="", color=colour, peripheries="1", margin="8", **attributes)
+        with box.subgraph(name=f"{name}{HEADING_SUFFIX}") as heading:
+            heading.attr(label="", peripheries="0", margin="0")
+            heading.node(f"{name}{TITLE_SUFFIX}", title, shape="plaintext", style="", fontcolor=colour, fontsize=size)
+        with box.subgraph(name=f"{name}{CONTENT_SUFFIX}") as content:
+            content.attr(label="", peripheries="0", margin="0")
+            yield content
 
 
 GRID_WIDTH = 4  # isolated tables per row, at least

@@ -26,7 +26,7 @@ from grove_schema.codes import (
     SYMLINKED_MIGRATION,
     UNAPPLIABLE_ENTRY,
 )
-from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.findings import Finding, Location, Severity, make_finding, short_list, with_fix
 from grove_schema.layouts import (
     JOURNAL_PATH,
     WRANGLER_LAYOUT,
@@ -92,16 +92,18 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
         problem = _unappliable(path)
         if problem is not None:
             findings.append(
-                make_finding(UNAPPLIABLE_ENTRY, f"{_shown(migration.name)} is {problem}" + _stops(later), at)
+                make_finding(
+                    UNAPPLIABLE_ENTRY, with_fix(f"{_shown(migration.name)} is {problem}" + _stops(later), _RENAME), at
+                )
             )
             continue
         if linked:
             target = os.path.realpath(path)
             if root is not None and not is_within(target, root):
-                message = (
+                message = with_fix(
                     f"{_shown(migration.name)} is a symbolic link that leaves the project ({_shown(str(root))}): "
-                    "wrangler applies the SQL it points to, which grove-schema does not read or check; "
-                    "replace the link by a copy of the SQL"
+                    "wrangler applies the SQL it points to, which grove-schema does not read or check",
+                    "replace the link by a copy of the SQL",
                 )
                 findings.append(replace(make_finding(SYMLINKED_MIGRATION, message, at), severity=Severity.ERROR))
                 continue
@@ -109,8 +111,11 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
             findings.append(
                 make_finding(
                     SYMLINKED_MIGRATION,
-                    f"{_shown(migration.name)} is a symbolic link to {_shown(shown_target)}: wrangler applies the SQL "
-                    "it points to; a review sees only the link (replace it by a copy of the SQL)",
+                    with_fix(
+                        f"{_shown(migration.name)} is a symbolic link to {_shown(shown_target)}: wrangler applies "
+                        "the SQL it points to, and a review sees only the link",
+                        "replace the link by a copy of the SQL",
+                    ),
                     at,
                 )
             )
@@ -118,8 +123,11 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
             findings.append(
                 make_finding(
                     HIDDEN_MIGRATION,
-                    f"{_shown(migration.name)} starts with a dot: wrangler applies it (here "
-                    f"{_ordinal(index + 1)} of {len(ordered)}), but ls and most review tools hide it",
+                    with_fix(
+                        f"{_shown(migration.name)} starts with a dot: wrangler applies it (here "
+                        f"{_ordinal(index + 1)} of {len(ordered)}), but ls and most review tools hide it",
+                        "rename it without the leading dot, or delete it if it is not meant to be applied",
+                    ),
                     at,
                 )
             )
@@ -128,8 +136,12 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
             findings.append(
                 make_finding(
                     SURPRISING_ORDER,
-                    f"{_shown(migration.name)}: {surprise}; "
-                    f"wrangler applies it {_ordinal(index + 1)} of {len(ordered)}",
+                    with_fix(
+                        f"{_shown(migration.name)}: {surprise}; wrangler applies it {_ordinal(index + 1)} of "
+                        f"{len(ordered)}",
+                        "rename it to a plain ASCII number (`grove-schema new NAME` gives the next one) before it "
+                        "is applied",
+                    ),
                     at,
                 )
             )
@@ -179,8 +191,11 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 def _skipped_link(path: Path, name: str, layout: StreamLayout) -> Finding:
     return make_finding(
         SYMLINKED_MIGRATION,
-        f"{_shown(name)} is a symbolic link: with {layout.described} wrangler (4.98+) takes regular files "
-        "only, so it never applies it; replace the link by a copy of the SQL",
+        with_fix(
+            f"{_shown(name)} is a symbolic link: with {layout.described} wrangler (4.98+) takes regular files "
+            "only, so it never applies it",
+            "replace the link by a copy of the SQL",
+        ),
         Location(str(path), 1, 1),
     )
 
@@ -200,24 +215,29 @@ def _journal_order(journal: Path, ordered: list[MigrationFile]) -> tuple[list[Mi
     else:
         tags = parse_journal(text)
     if isinstance(tags, str):
-        message = f"drizzle-kit's {shown} is not used: {tags}; the stream is checked in the layout's own order"
+        message = with_fix(
+            f"drizzle-kit's {shown} is not used: {tags}; the stream is checked in the layout's own order",
+            "regenerate the journal with `drizzle-kit generate`",
+        )
         return ordered, [make_finding(JOURNAL_MISMATCH, message, Location(str(journal), 1, 1))]
     listed, unlisted, missing = journal_order(ordered, tags)
     findings = [
         make_finding(
             JOURNAL_MISMATCH,
-            f"{_shown(migration.name)} is not in {shown} (no entry with tag {journal_tag(migration.name)!r}): "
-            "drizzle-kit's migrator never applies it, so grove-schema does not replay it; regenerate the "
-            "journal (`drizzle-kit generate`) or remove the file",
+            with_fix(
+                f"{_shown(migration.name)} is not in {shown} (no entry with tag {journal_tag(migration.name)!r}): "
+                "drizzle-kit's migrator never applies it, so grove-schema does not replay it",
+                "regenerate the journal (`drizzle-kit generate`) or remove the file",
+            ),
             Location(str(migration.path), 1, 1),
         )
         for migration in unlisted
     ]
     for tag in missing:
         line, column = _line_of(text, f'"{tag}"')
-        message = (
-            f"{shown} lists {tag!r} but no migration file has that tag ({tag}.sql): drizzle-kit's migrator "
-            "stops there; restore the file or remove the entry"
+        message = with_fix(
+            f"{shown} lists {tag!r} but no migration file has that tag ({tag}.sql): drizzle-kit's migrator stops there",
+            "restore the file or remove the entry",
         )
         findings.append(
             replace(
@@ -254,13 +274,17 @@ def _unappliable(path: Path) -> str | None:
     return "not a regular file: wrangler cannot apply it"
 
 
+_RENAME = "rename it so that its name does not end in `.sql` (or make it a regular file of SQL)"
+
+
 def _stops(later: list[str]) -> str:
     if not later:
-        return "; grove-schema cannot replay it: rename it so that its name does not end in `.sql`"
-    shown = ", ".join(_shown(name) for name in later[:3]) + (f" and {len(later) - 3} more" if len(later) > 3 else "")
+        return "; grove-schema cannot replay it"
+    files = "file" if len(later) == 1 else f"{len(later)} files"
     return (
-        f", so the {len(later)} file(s) after it ({shown}) are never applied; grove-schema replays them but "
-        "cannot replay this entry: rename it so that its name does not end in `.sql`"
+        f", so the {files} after it ({short_list([_shown(name) for name in later])}) "
+        f"{'is' if len(later) == 1 else 'are'} never applied; grove-schema replays "
+        f"{'it' if len(later) == 1 else 'them'} but cannot replay this entry"
     )
 
 

@@ -47,12 +47,31 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+# Every message says what fails, then this separator and the fix (an imperative): "users.email is
+# NOT NULL without a default; fix: give it a constant DEFAULT". `Finding.problem` and `Finding.fix`
+# are the two halves; the machine formats carry the fix on its own too.
+FIX_SEPARATOR = "; fix: "
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: RuleInfo
-    message: str
+    message: str  # what fails; fix: how to fix it (FIX_SEPARATOR)
     location: Location | None = None
     severity: Severity = field(default=Severity.ERROR)
+
+    @property
+    def problem(self) -> str:
+        """What fails: the message before its (last) FIX_SEPARATOR, the whole message without one.
+        The last, since what fails may quote SQL or names, which the fix grove-schema writes follows."""
+        problem, separator, _fix = self.message.rpartition(FIX_SEPARATOR)
+        return problem if separator else self.message
+
+    @property
+    def fix(self) -> str | None:
+        """How to fix it: the message after its (last) FIX_SEPARATOR; None when it has none."""
+        _problem, separator, fix = self.message.rpartition(FIX_SEPARATOR)
+        return fix if separator else None
 
     @property
     def code(self) -> str:
@@ -67,6 +86,20 @@ class Finding:
         if loc is None:
             return ("", 0, 0, self.rule.code, self.message)
         return (loc.path, loc.line, loc.column, self.rule.code, self.message)
+
+
+def with_fix(problem: str, fix: str) -> str:
+    """A finding's message: what fails, then FIX_SEPARATOR and the fix (an imperative)."""
+    return f"{problem}{FIX_SEPARATOR}{fix}"
+
+
+def with_detail(message: str, detail: str) -> str:
+    """`message` with ` (detail)` at the end of what fails, before the fix: SQLite's text, or
+    what D1 does with the file, belongs to the problem."""
+    problem, separator, fix = message.rpartition(FIX_SEPARATOR)
+    if not separator:
+        return f"{message} ({detail})"
+    return f"{problem} ({detail}){separator}{fix}"
 
 
 def make_finding(rule: RuleInfo, message: str, location: Location | None) -> Finding:

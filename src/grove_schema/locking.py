@@ -22,14 +22,14 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable
+from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_detail, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
 
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
     " written by `grove-schema lock`"
 )
-APPLIED_HISTORY = "(applied history)"
+APPLIED_HISTORY = "applied history"  # what a demoted finding says of itself, before its fix
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
@@ -130,12 +130,16 @@ def check_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: 
         if current is None:
             renamed = unlocked_by_hash.get(entry.sha256)
             if renamed:
-                why = (
+                why = with_fix(
                     f"it was renamed to {renamed[0]}, and wrangler records only names, "
-                    f"so it would run again as {renamed[0]}: restore the old name"
+                    f"so it would run again as {renamed[0]}",
+                    "restore the old name",
                 )
             else:
-                why = "wrangler already applied it, so the files no longer rebuild production: restore it"
+                why = with_fix(
+                    "wrangler already applied it, so the files no longer rebuild production",
+                    "restore the file (git restore or git checkout of its last version)",
+                )
             findings.append(
                 make_finding(
                     MISSING_MIGRATION,
@@ -149,10 +153,12 @@ def check_lock(files: Sequence[MigrationFile], hashes: Mapping[str, str], lock: 
             findings.append(
                 make_finding(
                     EDITED_MIGRATION,
-                    f"{entry.name} changed after it was locked as applied ({entry.sha256[:19]}... in "
-                    f"{LOCK_FILE_NAME}, now {digest[:19]}...): wrangler never re-runs an applied migration, "
-                    "so production keeps the old version; restore the file and put the change in a new "
-                    "migration (`grove-schema new NAME`)",
+                    with_fix(
+                        f"{entry.name} changed after it was locked as applied ({entry.sha256[:19]}... in "
+                        f"{LOCK_FILE_NAME}, now {digest[:19]}...): wrangler never re-runs an applied migration, "
+                        "so production keeps the old version",
+                        "restore the file and put the change in a new migration (`grove-schema new NAME`)",
+                    ),
                     Location(str(current.path), 1, 1),
                 )
             )
@@ -193,7 +199,7 @@ def as_applied_history(findings: Iterable[Finding], applied: set[str]) -> list[F
     result = []
     for finding in findings:
         if finding.location is not None and finding.location.path in applied and finding.rule not in keep_severity:
-            finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} {APPLIED_HISTORY}")
+            finding = replace(finding, severity=Severity.INFO, message=with_detail(finding.message, APPLIED_HISTORY))
         result.append(finding)
     return result
 

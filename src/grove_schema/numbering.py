@@ -24,12 +24,12 @@ from grove_schema.codes import (
     RESERVATION_MISSING,
 )
 from grove_schema.discovery import Ignored, IgnoredFile
-from grove_schema.findings import Finding, Location, make_finding
+from grove_schema.findings import Finding, Location, make_finding, short_list, with_fix
 from grove_schema.layouts import MAX_NUMBER_DIGITS, MigrationFile, parse_number
 from grove_schema.locking import Lock
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
-NEW_HINT = "create migrations with `grove-schema new NAME`"
+NEW_HINT = "`grove-schema new NAME` keeps the two in step"
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
@@ -59,6 +59,16 @@ class StreamFacts:
     reservation: Reservation | None = None
     lock: Lock | None = None
     ignored: Sequence[IgnoredFile] = field(default_factory=tuple)
+    root: Path | None = None  # the project's root: paths in messages are shown relative to it
+
+    def shown(self, path: Path) -> str:
+        """`path` relative to the project's root (POSIX slashes); as given when outside it."""
+        if self.root is not None:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
 
 
 def parse_reservation(text: str) -> ReservedNumber | None:
@@ -126,20 +136,23 @@ def _duplicates(stream: StreamFacts) -> list[Finding]:
     for (_scope, number), group in sorted(groups.items()):
         if len(group) < 2 or number in grandfathered:
             continue
-        names = ", ".join(m.name for m in group)
+        names = short_list([m.name for m in group])
         # Point at the files still free to change; if all are applied, only grandfathering is left.
         unlocked = [m for m in group if m.name not in locked]
         targets = unlocked or group
         if unlocked:
             fix = "renumber the unapplied one with `grove-schema new NAME` (move its SQL there)"
         else:
-            fix = f'both are applied: list "{group[0].number_text or number}" in grandfathered_collisions'
+            fix = f'list "{group[0].number_text or number}" in grandfathered_collisions (all of them are applied)'
         for migration in targets:
             findings.append(
                 make_finding(
                     DUPLICATE_NUMBER,
-                    f"number {migration.number_text or number} is shared by {names}: wrangler applies "
-                    f"all of them, silently, in name order; {fix}",
+                    with_fix(
+                        f"number {migration.number_text or number} is shared by {names}: wrangler applies "
+                        "all of them, silently, in name order",
+                        fix,
+                    ),
                     Location(str(migration.path), 1, 1),
                 )
             )
@@ -150,8 +163,11 @@ def _duplicates(stream: StreamFacts) -> list[Finding]:
             findings.append(
                 make_finding(
                     CONFIG_GRANDFATHER_UNUSED,
-                    f"grandfathered_collisions lists {_fmt(number, usual_width(stream.files))} but {carried} "
-                    "that number: remove it from the list",
+                    with_fix(
+                        f"grandfathered_collisions lists {_fmt(number, usual_width(stream.files))} but {carried} "
+                        "that number",
+                        "remove it from the list",
+                    ),
                     stream.grandfathered_at,
                 )
             )
@@ -171,8 +187,12 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         return [
             make_finding(
                 RESERVATION_MISSING,
-                f"the reservation file {name} does not exist{where}: create it holding "
-                f"{_fmt(expected, usual_width(sequence))} (the highest number + 1), then {NEW_HINT}",
+                with_fix(
+                    f"the reservation file {name} does not exist{where}, so nothing makes two branches that take "
+                    "the same number conflict",
+                    f"create it holding {_fmt(expected, usual_width(sequence))} (the highest number + 1), then "
+                    "create migrations with `grove-schema new NAME`",
+                ),
                 reservation.configured_at,
             )
         ]
@@ -190,7 +210,9 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         return [
             make_finding(
                 RESERVATION_MISMATCH,
-                f"{name} {why}; it should hold {_fmt(expected, usual_width(sequence))} (the highest number + 1)",
+                with_fix(
+                    f"{name} {why}", f"set it to {_fmt(expected, usual_width(sequence))} (the highest number + 1)"
+                ),
                 at_file,
             )
         ]
@@ -204,18 +226,24 @@ def _reservation(stream: StreamFacts) -> list[Finding]:
         return [
             make_finding(
                 RESERVATION_MISMATCH,
-                f"{name} holds {held} but the highest migration number is {highest_text}: it should hold {want}",
+                with_fix(
+                    f"{name} holds {held} but the highest migration number is {highest_text}",
+                    f"set it to {want} (the highest number + 1)",
+                ),
                 at_file,
             )
         ]
     findings = []
     for migration in taken:
         if migration.number == reserved.number:
-            message = f"{name} holds {held} but {migration.name} exists: bump it to {want}, or {NEW_HINT}"
+            message = with_fix(
+                f"{name} holds {held} but {migration.name} already took that number",
+                f"bump it to {want} ({NEW_HINT})",
+            )
         else:
-            message = (
-                f"{migration.name} is numbered above the reserved {held} ({name}): renumber it to {held} and "
-                f"bump {name}, or set {name} to {want}; {NEW_HINT} to keep both in step"
+            message = with_fix(
+                f"{migration.name} is numbered above the reserved {held} ({name})",
+                f"renumber it to {held} and bump {name}, or set {name} to {want} ({NEW_HINT})",
             )
         findings.append(make_finding(RESERVATION_MISMATCH, message, Location(str(migration.path), 1, 1)))
     return findings
@@ -237,9 +265,11 @@ def _out_of_order(stream: StreamFacts) -> list[Finding]:
         findings.append(
             make_finding(
                 OUT_OF_ORDER,
-                f"{migration.name} is new but numbered below {top.name}, the highest locked (applied) migration: "
-                "wrangler would apply it after the others, out of order, without a warning; "
-                f"renumber it with `grove-schema new NAME` (move its SQL there)",
+                with_fix(
+                    f"{migration.name} is new but numbered below {top.name}, the highest locked (applied) "
+                    "migration: wrangler would apply it after the others, out of order, without a warning",
+                    "renumber it with `grove-schema new NAME` (move its SQL there)",
+                ),
                 Location(str(migration.path), 1, 1),
             )
         )
@@ -255,8 +285,11 @@ def _out_of_order_by_place(files: Sequence[MigrationFile], lock: Lock) -> list[F
     return [
         make_finding(
             OUT_OF_ORDER,
-            f"{migration.name} is new but comes before {last.name}, the last locked (applied) migration: "
-            "it would be applied after the others, out of order; move it to the newest version folder",
+            with_fix(
+                f"{migration.name} is new but comes before {last.name}, the last locked (applied) migration: "
+                "it would be applied after the others, out of order",
+                "move it to the newest version folder",
+            ),
             Location(str(migration.path), 1, 1),
         )
         for migration in files[: places[-1]]
@@ -277,9 +310,11 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
             findings.append(
                 make_finding(
                     FILENAME,
-                    f"{migration.name} has no number: wrangler's order gives it no place of its own (here it runs "
-                    f"{_ordinal(stream.files.index(migration) + 1)} of {len(stream.files)}); "
-                    "give it the next number (`grove-schema new NAME`)",
+                    with_fix(
+                        f"{migration.name} has no number: wrangler's order gives it no place of its own (here it "
+                        f"runs {_ordinal(stream.files.index(migration) + 1)} of {len(stream.files)})",
+                        "give it the next number (`grove-schema new NAME`)",
+                    ),
                     at,
                 )
             )
@@ -287,27 +322,31 @@ def _file_names(stream: StreamFacts) -> list[Finding]:
             findings.append(
                 make_finding(
                     FILENAME,
-                    f"the ' in {migration.name} broke wrangler's bookkeeping INSERT before 4.105 "
-                    '(`near "s": syntax error`): rename it before it is applied',
+                    with_fix(
+                        f"the ' in {migration.name} broke wrangler's bookkeeping INSERT before 4.105 "
+                        '(`near "s": syntax error`)',
+                        "rename it without the ' before it is applied",
+                    ),
                     at,
                 )
             )
     for ignored in sorted(stream.ignored, key=lambda i: str(i.path)):
         if ignored.reason is Ignored.UPPERCASE:
-            message = (
-                f"wrangler ignores {ignored.path.name}: it applies only names ending in lower-case `.sql`; "
-                f"rename it to {ignored.why or ignored.path.stem + '.sql'}"
+            message = with_fix(
+                f"wrangler ignores {ignored.path.name}: it applies only names ending in lower-case `.sql`",
+                f"rename it to {ignored.why or ignored.path.stem + '.sql'}",
             )
         elif ignored.reason is Ignored.LAYOUT:
             shown = ignored.path.relative_to(stream.directory).as_posix()
-            message = f"wrangler ignores {shown}: {ignored.why}; rename or move it, or widen the pattern"
+            message = with_fix(f"wrangler ignores {shown}: {ignored.why}", "rename or move it, or widen the pattern")
         else:
-            folder = ignored.path.parent.relative_to(stream.directory)
-            message = (
-                f"wrangler ignores {ignored.path.name}: it applies only the files directly in "
-                f"{stream.directory.name}/, not in the sub-folder {folder}/ (it reads sub-folders only with "
-                "`migrations_pattern`, wrangler 4.98+); move it up, set migrations_pattern for a nested "
-                "layout, or give the folder its own database in ownership.toml"
+            directory = stream.shown(stream.directory)
+            message = with_fix(
+                f"wrangler ignores {ignored.path.name}: it applies only the files directly in {directory}/, "
+                f"not in the sub-folder {stream.shown(ignored.path.parent)}/ (it reads sub-folders only with "
+                "`migrations_pattern`, wrangler 4.98+)",
+                f"move it up into {directory}/, set migrations_pattern for a nested layout, or give the folder "
+                "its own database in ownership.toml",
             )
         findings.append(make_finding(FILENAME, message, Location(str(ignored.path), 1, 1)))
     return findings

@@ -28,7 +28,7 @@ from grove_schema.codes import (
 )
 from grove_schema.config import ProjectConfig
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.findings import Finding, Location, Severity, make_finding, short_list, with_fix
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
@@ -194,8 +194,11 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
                 findings.append(
                     make_finding(
                         UNOWNED_TABLE,
-                        f"no database claims {name} and ownership.toml sets no default_database: add it to a "
-                        "database's `tables`",
+                        with_fix(
+                            f"no database claims {name} and ownership.toml sets no default_database, so no check "
+                            "knows where it belongs",
+                            "add it to a database's `tables`, or set [project] default_database",
+                        ),
                         _location(provenance),
                     )
                 )
@@ -204,23 +207,32 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
                 continue
             in_owner = owner in schemas and table_key in _living(schemas[owner])
             (copied if in_owner else moves)[(stream_key, owner)].append(name)
-            state = "copied, not yet dropped" if in_owner else "pending move"
-            findings.append(
-                make_finding(
-                    PENDING_MOVE,
-                    f"{name} lives in {stream_label} but the map gives it to {ownership.label(owner)}: {state}",
-                    _location(provenance),
+            if in_owner:
+                message = with_fix(
+                    f"{name} lives in {stream_label} and in {ownership.label(owner)}, which the map gives it to: "
+                    "copied, not yet dropped",
+                    f"drop it from {stream_key} once the code reads it from {owner} (grove-schema drop writes "
+                    "the migration)",
                 )
-            )
+            else:
+                message = with_fix(
+                    f"{name} lives in {stream_label} but the map gives it to {ownership.label(owner)}: pending move",
+                    "move it when its phase comes (grove-schema plan lists the steps)",
+                )
+            findings.append(make_finding(PENDING_MOVE, message, _location(provenance)))
     for stream_key, owner in sorted({**moves, **copied}):
         count = len(moves.get((stream_key, owner), [])) + len(copied.get((stream_key, owner), []))
         done = len(copied.get((stream_key, owner), []))
         extra = f" ({done} copied, not yet dropped)" if done else ""
+        tables = "1 table" if count == 1 else f"{count} tables"
         findings.append(
             make_finding(
                 PENDING_MOVE,
-                f"{count} tables in {config.databases[stream_key].name} belong to {owner}{extra}: "
-                "see grove-schema plan",
+                with_fix(
+                    f"{tables} in {config.databases[stream_key].name} {'belongs' if count == 1 else 'belong'} "
+                    f"to {owner}{extra}",
+                    "run grove-schema plan for the order of the move",
+                ),
                 None,
             )
         )
@@ -321,9 +333,14 @@ def _cut_summaries(cut: list[Reference], ownership: OwnershipMap) -> list[Findin
             findings.append(
                 make_finding(
                     LOST_CASCADE,
-                    f"{len(cascades)} foreign keys with ON DELETE CASCADE or SET NULL are cut between {first} and "
-                    f"{second}: after the split, deleting a row of {', '.join(parents)} no longer deletes or clears "
-                    "the rows that pointed at it; they are orphaned unless application code removes them",
+                    with_fix(
+                        f"{len(cascades)} foreign {'key' if len(cascades) == 1 else 'keys'} with ON DELETE CASCADE "
+                        f"or SET NULL {'is' if len(cascades) == 1 else 'are'} cut between {first} and {second}: "
+                        f"after the split, deleting a row of {short_list(parents)} no longer deletes or clears the "
+                        "rows that pointed at it",
+                        f"delete or clear those rows in the application code that deletes from "
+                        f"{short_list(parents)} (grove-schema plan lists the keys)",
+                    ),
                     None,
                 )
             )
@@ -648,8 +665,10 @@ def _retired_blockers(
         findings.append(
             make_finding(
                 RETIRED_STILL_REFERENCED,
-                f"{reference.target} is retired ({reason}) but {_describe(reference)}, which stays, still needs it: "
-                "retire that too, or remove the reference in a migration before the drop",
+                with_fix(
+                    f"{reference.target} is retired ({reason}) but {_describe(reference)}, which stays, still needs it",
+                    "retire that too, or remove the reference in a migration before the drop",
+                ),
                 _reference_location(schemas[reference.stream], reference),
             )
         )
@@ -667,8 +686,12 @@ def _retired_blockers(
                     findings.append(
                         make_finding(
                             RETIRED_STILL_REFERENCED,
-                            f"{dotted} is retired ({reason}) but the foreign key {child.name}({', '.join(fk.columns)}) "
-                            "still references it",
+                            with_fix(
+                                f"{dotted} is retired ({reason}) but the foreign key "
+                                f"{child.name}({', '.join(fk.columns)}) still references it",
+                                f"remove the foreign key (rebuild {child.name} without it) before the column is "
+                                "dropped",
+                            ),
                             _location(child.provenance),
                         )
                     )
@@ -679,8 +702,10 @@ def _retired_blockers(
                 findings.append(
                     make_finding(
                         RETIRED_STILL_REFERENCED,
-                        f"{dotted} is retired ({reason}) but the {user.kind} {user.name} still reads it: "
-                        f"drop or rewrite the {user.kind} first",
+                        with_fix(
+                            f"{dotted} is retired ({reason}) but the {user.kind} {user.name} still reads it",
+                            f"drop or rewrite the {user.kind} first",
+                        ),
                         _location(collection[user.node_key].provenance),
                     )
                 )
@@ -714,7 +739,10 @@ def _unmatched_patterns(
         findings.append(
             make_finding(
                 CONFIG_PATTERN_UNMATCHED,
-                f"databases.{claim.database}.tables: {claim.pattern!r} matches no table in any stream",
+                with_fix(
+                    f"databases.{claim.database}.tables: {claim.pattern!r} matches no table in any stream",
+                    "correct the name or pattern, or remove it once the table is gone",
+                ),
                 Location(str(config.path), config.line_of("databases", claim.database, "tables") or 1, 1),
             )
         )
@@ -729,8 +757,10 @@ def _unmatched_patterns(
         findings.append(
             make_finding(
                 CONFIG_PATTERN_UNMATCHED,
-                f"retired.tables: {name!r} matches no table any stream creates{hint}: correct the name, or "
-                "remove the entry",
+                with_fix(
+                    f"retired.tables: {name!r} matches no table any stream creates{hint}",
+                    "correct the name, or remove the entry",
+                ),
                 Location(str(config.path), _retired_line(config, name) or 1, 1),
             )
         )

@@ -20,7 +20,7 @@ from grove_schema.config import DatabaseConfig, ProjectConfig
 from grove_schema.discovery import MigrationFile, StreamSurvey, stray_files, survey_stream
 from grove_schema.errors import ConfigError, UsageError
 from grove_schema.files import RefusedRead, read_bounded
-from grove_schema.findings import Finding, Location, Severity, make_finding, printable
+from grove_schema.findings import Finding, Location, Severity, make_finding, printable, with_fix
 from grove_schema.hook_scope import filter_to_paths  # noqa: F401 - re-exported: project.filter_to_paths
 from grove_schema.layouts import LOCK_FILE_NAME
 from grove_schema.locking import (
@@ -334,6 +334,7 @@ def read_stream_state(
             findings.append(problem.finding())
     facts = StreamFacts(
         directory=database.migrations_dir,
+        root=config.root,
         files=files,
         grandfathered=database.grandfathered_collisions,
         # Locating a key scans ownership.toml: only when there is something to point at.
@@ -380,7 +381,10 @@ class _Unreadable(ConfigError):
     def finding(self) -> Finding:
         return make_finding(
             UNREADABLE_BOOKKEEPING,
-            f"{printable(self.file.name)} is not read ({self.reason}): the checks that need it are skipped",
+            with_fix(
+                f"{printable(self.file.name)} is not read ({self.reason}), so the checks that need it are skipped",
+                f"make {printable(self.file.name)} a small regular UTF-8 file (`grove-schema lock` rewrites a lock)",
+            ),
             Location(str(self.file), 1, 1),
         )
 

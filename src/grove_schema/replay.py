@@ -34,7 +34,16 @@ from grove_schema.codes import (
     UNTERMINATED_COMMENT,
 )
 from grove_schema.d1 import MAX_STATEMENT_BYTES
-from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding
+from grove_schema.findings import (
+    Finding,
+    Location,
+    RuleInfo,
+    Severity,
+    make_finding,
+    short_list,
+    with_detail,
+    with_fix,
+)
 from grove_schema.layouts import MigrationFile
 from grove_schema.losses import FileVerdicts, needs_verdicts
 from grove_schema.model import Schema, SourceRef
@@ -169,7 +178,8 @@ class _Stop:
     """Why the rest of a file (or of the run) is not run in the dev database, and its finding."""
 
     finding: int  # the index of its finding in the result
-    message: str
+    message: str  # what fails (the fix is `fix`)
+    fix: str
     path: str  # the file where it stopped
     lines: list[int] = field(default_factory=list)  # the statements not run
     files: list[str] = field(default_factory=list)  # later files not run (the run's budget)
@@ -322,16 +332,22 @@ class Replayer:
                     finding = result.findings[index]
                     result.findings[index] = replace(
                         finding,
-                        message=f'{finding.message} (SQLite, when D1 commits the file: "{failure}"; '
-                        f"D1 rolls back the whole file {migration.name})",
+                        message=with_detail(
+                            finding.message,
+                            f'SQLite, when D1 commits the file: "{failure}"; '
+                            f"D1 rolls back the whole file {migration.name}",
+                        ),
                     )
                 if explained:
                     return
                 result.findings.append(
                     make_finding(
                         SQLITE_ERROR,
-                        f"{failure} (at the end of the file, when D1 commits it: D1 rolls back the whole "
-                        f"file {migration.name})",
+                        with_fix(
+                            f"SQLite refuses the file when D1 commits it: {failure} (D1 rolls back the whole file "
+                            f"{migration.name})",
+                            sqlite_fix(failure),
+                        ),
                         last_location,
                     )
                 )
@@ -383,7 +399,10 @@ class Replayer:
             findings.append(
                 make_finding(
                     EMPTY_MIGRATION,
-                    "the file holds no SQL statement (wrangler records it as applied)",
+                    with_fix(
+                        "the file holds no SQL statement, yet wrangler records it as applied",
+                        "write the migration's SQL in it, or delete the file before it is applied",
+                    ),
                     Location(path, 1, 1),
                 )
             )
@@ -392,8 +411,11 @@ class Replayer:
             findings.append(
                 make_finding(
                     UNTERMINATED_COMMENT,
-                    "this /* comment is never closed: it swallows the INSERT that wrangler appends to "
-                    "record the migration, so D1 runs the file again on every apply; close it with */",
+                    with_fix(
+                        "this /* comment is never closed: it swallows the INSERT that wrangler appends to "
+                        "record the migration, so D1 runs the file again on every apply",
+                        "close it with */",
+                    ),
                     location(token.start),
                 )
             )
@@ -407,8 +429,11 @@ class Replayer:
             findings.append(
                 make_finding(
                     MISSING_SEMICOLON,
-                    "the last statement has no ';': wrangler appends its INSERT to the file text and "
-                    'D1 fails with near "INSERT": syntax error; end the statement with ;',
+                    with_fix(
+                        "the last statement has no ';': wrangler appends its INSERT to the file text and "
+                        'D1 fails with near "INSERT": syntax error',
+                        "end the statement with a semicolon",
+                    ),
                     location(last.end),
                 )
             )
@@ -483,8 +508,12 @@ class Replayer:
                 result.findings.append(
                     make_finding(
                         UNSUPPORTED_STATEMENT,
-                        f"grove-schema does not model this statement ({detail}); SQLite accepts it, "
-                        "so the schema model may miss what it changes",
+                        with_fix(
+                            f"grove-schema does not model this statement ({detail}); SQLite accepts it, "
+                            "so the schema model may miss what it changes",
+                            "write the change as plain DDL (CREATE TABLE with its columns, ALTER TABLE) if the "
+                            "later checks must see it, or suppress this warning with its reason",
+                        ),
                         where,
                     )
                 )
@@ -495,7 +524,12 @@ class Replayer:
             if isinstance(plan, Refusal):
                 result.divergences.append(f"{where}: the model refused ({plan.message}) but SQLite accepted")
                 if statement.kind is Kind.CREATE_TABLE_AS:
-                    result.findings.append(make_finding(UNSUPPORTED_STATEMENT, f"not modelled: {plan.message}", where))
+                    message = with_fix(
+                        f"grove-schema does not model this statement: {plan.message}",
+                        "name every expression column with AS, or declare the table with its columns and fill it "
+                        "with INSERT ... SELECT",
+                    )
+                    result.findings.append(make_finding(UNSUPPORTED_STATEMENT, message, where))
             elif isinstance(plan, Change):
                 plan.apply(result.schema)
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
@@ -505,15 +539,17 @@ class Replayer:
         if explained:
             pass  # a rule's finding already says why, quoting SQLite
         elif parse_problem is not None or any(marker in failure for marker in _SYNTAX_MARKERS):
-            message = failure
-            if parse_problem is not None and parse_problem.message not in failure:
-                message = f"{failure} ({parse_problem.message})" if "syntax error" not in failure else failure
+            message = f"SQLite cannot parse this statement: {failure}"
+            if parse_problem is not None and parse_problem.message not in failure and "syntax error" not in failure:
+                message = f"{message}; grove-schema's parser: {parse_problem.message}"
             at = location(parse_problem.token.start) if parse_problem and parse_problem.token else where
-            result.findings.append(make_finding(PARSE_ERROR, f"{message}{_rollback_note(migration)}", at))
+            fix = PLACEHOLDER_FIX if 'unrecognized token: "$' in failure else PARSE_FIX
+            message = with_fix(f"{message}{_rollback_note(migration)}", fix)
+            result.findings.append(make_finding(PARSE_ERROR, message, at))
         else:
             token = offending_token(raw, failure)
             at = location(token.start) if token is not None else where
-            result.findings.append(make_finding(SQLITE_ERROR, f"{failure}{_rollback_note(migration)}", at))
+            result.findings.append(make_finding(SQLITE_ERROR, sqlite_error_message(failure, migration), at))
         result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
 
     def _seconds_left(self, migration: MigrationFile, where: Location) -> float:
@@ -596,8 +632,9 @@ class Replayer:
         message = f"{what}; {state}"
         if explained:
             message = f"{message} (a rule above says why the statement fails)"
-        self.result.findings.append(make_finding(code, message, where))
-        self._file_stop = _Stop(len(self.result.findings) - 1, message, where.path)
+        fix = _STOP_FIXES[code.code]
+        self.result.findings.append(make_finding(code, with_fix(message, fix), where))
+        self._file_stop = _Stop(len(self.result.findings) - 1, message, fix, where.path)
 
     def _stop_run(self, migration: MigrationFile, where: Location, what: str) -> None:
         """The run's budget is spent: the file's transaction is rolled back (its statements so far
@@ -611,8 +648,9 @@ class Replayer:
             f"{what}; the rest of {self.result.database}'s stream (and of any database after it) is replayed "
             "on the schema model alone and checked by the lint rules, not run in SQLite"
         )
-        self.result.findings.append(make_finding(TIME_BUDGET, message, where))
-        self._run_stop = _Stop(len(self.result.findings) - 1, message, where.path)
+        fix = RUN_BUDGET_FIX
+        self.result.findings.append(make_finding(TIME_BUDGET, with_fix(message, fix), where))
+        self._run_stop = _Stop(len(self.result.findings) - 1, message, fix, where.path)
 
     def _note_not_run(self, stop: _Stop, file_name: str | None = None) -> None:
         """Rewrite the stop's finding with what was not run so far."""
@@ -621,17 +659,17 @@ class Replayer:
         parts = []
         if stop.lines:
             count = len(stop.lines)
-            shown = ", ".join(str(line) for line in stop.lines[:20]) + (", ..." if count > 20 else "")
             plural = "s" if count != 1 else ""
+            shown = short_list([str(line) for line in stop.lines])
             parts.append(f"{count} statement{plural} of this file (line{plural} {shown})")
         if stop.files:
             count = len(stop.files)
-            shown = ", ".join(stop.files[:20]) + (", ..." if count > 20 else "")
-            parts.append(f"{count} later file{'s' if count != 1 else ''} ({shown})")
+            parts.append(f"{count} later file{'s' if count != 1 else ''} ({short_list(stop.files)})")
         if parts:
             finding = self.result.findings[stop.finding]
             self.result.findings[stop.finding] = replace(
-                finding, message=f"{stop.message}; not run in the dev database: {' and '.join(parts)}"
+                finding,
+                message=with_fix(f"{stop.message}; not run in the dev database: {' and '.join(parts)}", stop.fix),
             )
 
     def _run_rules(
@@ -671,10 +709,11 @@ class Replayer:
             message = violation.message
             if failure is not None and rule.explains_failure(failure):
                 explained = True
-                # SQLite's text once: a rule that explains the failure may quote it already.
-                quoted = "" if f'"{failure}"' in message else f'SQLite: "{failure}"; '
-                what, fix, how = message.partition(FIX_SEPARATOR)  # what fails, then the fix
-                message = f"{what} ({quoted}{_rollback(migration)}){fix}{how}"
+                # SQLite's text once: a rule that explains the failure may quote it already. Text
+                # that has quotes of its own (`cannot drop UNIQUE column: "a"`) is not quoted again.
+                shown = failure if '"' in failure else f'"{failure}"'
+                quoted = "" if f'"{failure}"' in message else f"SQLite: {shown}; "
+                message = with_detail(message, f"{quoted}{_rollback(migration)}")
             severity = violation.severity or rule.severity
             if severity is Severity.ERROR:
                 self._file_rule_findings.append((len(self.result.findings), rule))
@@ -696,18 +735,20 @@ class Replayer:
         if statement is None:
             assert parse_problem is not None
             at = location(parse_problem.token.start) if parse_problem.token else where
-            result.findings.append(make_finding(PARSE_ERROR, parse_problem.message, at))
+            message = with_fix(f"the statement does not parse: {parse_problem.message}", PARSE_FIX)
+            result.findings.append(make_finding(PARSE_ERROR, message, at))
             result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, parse_problem.message))
             self._file_fails = True
             return
         if statement.kind in (Kind.DML, Kind.UNKNOWN) and statement.ast is None:
-            result.findings.append(make_finding(PARSE_ERROR, "sqlglot cannot parse this statement", where))
+            message = with_fix("sqlglot cannot parse this statement, so no rule judges it", PARSE_FIX)
+            result.findings.append(make_finding(PARSE_ERROR, message, where))
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, "parse"))
             return
         if isinstance(plan, Refusal):
             self._file_fails = True
             if not explained:
-                result.findings.append(make_finding(SQLITE_ERROR, f"{plan.message}{_rollback_note(migration)}", where))
+                result.findings.append(make_finding(SQLITE_ERROR, sqlite_error_message(plan.message, migration), where))
             result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, plan.message))
             return
         if isinstance(plan, Change):
@@ -726,10 +767,11 @@ class Replayer:
             message = f"{failure}: {size:,} bytes, D1's limit is {MAX_STATEMENT_BYTES:,}"
         rule = next((r for r in self.lint.rules if isinstance(r, StatementTooLong)), None)
         if rule is not None:  # statement-too-long is enabled: its finding, quoting SQLite's message
-            text = f"{rule.message(size, failure)}{_rollback_note(migration)}"
+            text = with_detail(rule.message(size, failure), _rollback(migration))
             self.result.findings.append(Finding(rule.info, text, where, rule.severity))
         else:
-            self.result.findings.append(make_finding(SQLITE_ERROR, f"{message}{_rollback_note(migration)}", where))
+            text = with_fix(f"{message}{_rollback_note(migration)}", TOO_LONG_FIX)
+            self.result.findings.append(make_finding(SQLITE_ERROR, text, where))
         self._file_fails = True
         self.result.statements.append(ReplayedStatement(None, migration, where, raw.text[:200], False, message))
 
@@ -765,8 +807,75 @@ def offending_token(raw: RawStatement, failure: str) -> Token | None:
     return None
 
 
-# A rule's message says what fails, then "; fix: " and how to fix it.
-FIX_SEPARATOR = "; fix: "
+PARSE_FIX = "rewrite it in SQLite's syntax (grove-schema explain parse-error shows the usual causes and their rewrites)"
+PLACEHOLDER_FIX = (
+    "give the database its placeholders in ownership.toml if this is a Flyway ${name}, or rewrite it in SQLite's syntax"
+)
+TOO_LONG_FIX = "split it into several statements (an INSERT into a few hundred rows each)"
+RUN_BUDGET_FIX = (
+    "make the slow statements cheaper (a recursive CTE needs a stop condition), or raise [dev_database] "
+    "run_seconds in ownership.toml"
+)
+_STOP_FIXES = {
+    TIME_BUDGET.code: "make the slow statements cheaper (a recursive CTE needs a stop condition), split the file, "
+    "or raise [dev_database] file_seconds in ownership.toml",
+    MEMORY_LIMIT.code: "keep every value under 2,200,000 bytes and load bulk data from a Worker or in several "
+    "migrations",
+    TRANSACTION_ROLLED_BACK.code: "make the rows satisfy the constraint before this statement, or drop the "
+    "ROLLBACK conflict resolution (OR ROLLBACK, ON CONFLICT ROLLBACK, RAISE(ROLLBACK)) so the statement fails alone",
+}
+
+# How to fix what SQLite refuses, by the start of its message (SQLite's words, not the statement's).
+_SQLITE_FIXES = (
+    (
+        "no such table",
+        "create the table in an earlier migration, or correct its name (grove-schema inspect lists the tables)",
+    ),
+    (
+        "no such column",
+        "add the column in an earlier migration, or correct its name (grove-schema inspect TABLE shows its columns)",
+    ),
+    (
+        "table ",
+        "add the column in an earlier migration, or correct its name (grove-schema inspect TABLE shows its columns)",
+    ),
+    ("no such function", "use a function D1's SQLite has, or compute the value in the application"),
+    (
+        "interrupted",
+        "make the statement cheaper (a recursive CTE needs a stop condition), or raise [dev_database] "
+        "statement_seconds in ownership.toml",
+    ),
+    (
+        "foreign key constraint failed",
+        "insert the parent rows first and delete child rows before their parent, "
+        "or use PRAGMA defer_foreign_keys = ON to check the keys when the file commits",
+    ),
+    (
+        "unique constraint failed",
+        "make the rows unique before this statement (or use INSERT OR IGNORE where a duplicate is expected)",
+    ),
+    ("not null constraint failed", "give the column a value in every row this statement writes"),
+    ("check constraint failed", "make the rows satisfy the CHECK before this statement"),
+    ("not authorized", "remove it: D1 refuses it in the same way"),
+)
+
+
+def sqlite_fix(failure: str) -> str:
+    """The fix for a failure no rule explains: by SQLite's words, else the general one."""
+    lowered = failure.lower()
+    for start, fix in _SQLITE_FIXES:
+        if lowered.startswith(start) and (start != "table " or " has no column named " in lowered):
+            return fix
+    if "already exists" in lowered:
+        return "drop the existing one in an earlier statement, or choose another name"
+    return (
+        "make the statement valid against the schema the earlier migrations leave (grove-schema inspect TABLE shows it)"
+    )
+
+
+def sqlite_error_message(failure: str, migration: MigrationFile) -> str:
+    """A plain `sqlite-error`: SQLite's text once, what D1 does with the file, and the fix."""
+    return with_fix(f"SQLite refuses this statement: {failure}{_rollback_note(migration)}", sqlite_fix(failure))
 
 
 def _rollback_note(migration: MigrationFile) -> str:

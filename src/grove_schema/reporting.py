@@ -99,8 +99,9 @@ def write_rich(
     width: int | None = None,
 ) -> None:
     """Coloured, wrapped to the terminal's width: each finding starts with its own `path:line:col`
-    (terminals make it a link), continues indented, and is followed by the offending source line
-    with a caret under the token the finding is about."""
+    (terminals make it a link) and what fails, continues indented, and is followed by the offending
+    source line with a caret under the token the finding is about, then by its fix on a line of
+    its own (`fix: ...`, as rustc and ruff print `help:`)."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -115,7 +116,7 @@ def write_rich(
             where = f"{display_path(loc.path)}:{loc.line}:{loc.column}: "
         head = f"{sev.label} {finding.code} {finding.name}"
         prefix = f"{where}{head}:"
-        first, *rest = wrapped(f"{prefix} {finding.message}", columns)
+        first, *rest = wrapped(f"{prefix} {finding.problem}", columns)
         if first.startswith(prefix):  # the width leaves room for the whole prefix: coloured
             console.print(
                 f"[bold]{escape(where)}[/][{style[sev]}]{sev.label}[/] [dim]{finding.code}[/] "
@@ -125,10 +126,9 @@ def write_rich(
             console.print(escape(first))
         for line in rest:
             console.print(escape(line))
-        if finding.location is None:
-            continue
-        source = texts.get(loc.path)
-        if source is not None:
+        source = texts.get(finding.location.path) if finding.location is not None else None
+        if finding.location is not None and source is not None:
+            loc = finding.location
             lines = source.splitlines()
             if 0 < loc.line <= len(lines):
                 raw = lines[loc.line - 1]
@@ -136,6 +136,11 @@ def write_rich(
                 indent = len(printable(raw[: loc.column - 1].expandtabs(4)))
                 console.print(f"    [dim]{loc.line:>4} |[/] {escape(text)}", crop=False, overflow="ignore")
                 console.print(f"    [dim]     |[/] {' ' * indent}[{style[sev]}]^[/]")
+        if finding.fix is not None:
+            fix_first, *fix_rest = wrapped(f"{CONTINUATION}fix: {finding.fix}", columns)
+            console.print(f"{CONTINUATION}[green]fix:[/]{escape(fix_first[len(CONTINUATION) + 4 :])}")
+            for line in fix_rest:
+                console.print(escape(line))
     for note in notes:
         for line in wrapped(note, columns):
             console.print(f"[dim]{escape(line)}[/]")
@@ -190,6 +195,7 @@ def findings_json(
                 "line": loc.line if loc else None,
                 "column": loc.column if loc else None,
                 "message": finding.message,
+                "fix": finding.fix,  # the message's fix on its own (None when it has none)
             }
         )
         counts[finding.severity.label] += 1
@@ -291,6 +297,8 @@ def sarif_log(
                 }
             }
         ]
+        if finding.fix is not None:
+            result["properties"] = {"fix": finding.fix}  # the message's fix on its own
         results.append(result)
     run: dict[str, Any] = {
         "tool": {

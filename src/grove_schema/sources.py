@@ -12,7 +12,7 @@ from pathlib import Path
 from grove_schema.codes import UNREADABLE_FILE, UNRESOLVED_PLACEHOLDER
 from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.files import read_bounded as read_bounded
-from grove_schema.findings import Finding, Location, Severity, make_finding
+from grove_schema.findings import Finding, Location, Severity, make_finding, with_fix
 
 # D1 refuses a statement over 100,000 bytes, so a file of 32 MiB holds at least 335 statements at
 # D1's maximum: far beyond any migration anyone reviews (a 10 MB seed still replays), while the cap
@@ -28,7 +28,11 @@ def decode_migration(data: bytes, path: str) -> str | Finding:
         line, column = _position(data, nul)
         return make_finding(
             UNREADABLE_FILE,
-            f"binary file: NUL byte at offset {nul}; a migration must be UTF-8 SQL text",
+            with_fix(
+                f"the file is binary (a NUL byte at offset {nul}), so grove-schema cannot replay it and D1 would "
+                "not run the SQL you meant",
+                "save the migration as UTF-8 SQL text (an editor's UTF-16 has NUL bytes: convert it with iconv)",
+            ),
             Location(path, line, column),
         )
     try:
@@ -38,7 +42,10 @@ def decode_migration(data: bytes, path: str) -> str | Finding:
         bad = data[error.start : error.start + 1].hex()
         return make_finding(
             UNREADABLE_FILE,
-            f"not valid UTF-8: byte 0x{bad} at offset {error.start}; save the file as UTF-8",
+            with_fix(
+                f"the file is not valid UTF-8 (byte 0x{bad} at offset {error.start}), so grove-schema cannot replay it",
+                "save the file as UTF-8 (iconv -f LATIN1 -t UTF-8 converts a Latin-1 file)",
+            ),
             Location(path, line, column),
         )
     return text[1:] if text.startswith("\ufeff") else text
@@ -49,7 +56,11 @@ def read_migration(path: Path) -> str | Finding:
         data = read_bounded(path, MAX_MIGRATION_BYTES)
     except OSError as error:
         reason = error.strerror or str(error)
-        return make_finding(UNREADABLE_FILE, f"cannot read the file: {reason}", Location(str(path), 1, 1))
+        message = with_fix(
+            f"the file cannot be read ({reason}), so grove-schema cannot replay it",
+            "make it a regular, readable file below the size D1 can apply",
+        )
+        return make_finding(UNREADABLE_FILE, message, Location(str(path), 1, 1))
     return decode_migration(data, str(path))
 
 
@@ -109,13 +120,14 @@ def substitute_placeholders(text: str, values: Mapping[str, str], path: str) -> 
 def _unresolved(name: str, values: Mapping[str, str], at: Location) -> Finding:
     configured = ", ".join(sorted(values)) or "none"
     if name.startswith(_FLYWAY_PREFIX):
-        message = (
-            f"${{{name}}} is Flyway's own placeholder, known only when Flyway runs: grove-schema replays it as "
-            f"written; give it a value in the database's placeholders to replay the SQL Flyway would run"
+        message = with_fix(
+            f"${{{name}}} is Flyway's own placeholder, known only when Flyway runs, so grove-schema replays it as "
+            "written",
+            "give it a value in the database's placeholders to replay the SQL Flyway would run",
         )
         return replace(make_finding(UNRESOLVED_PLACEHOLDER, message, at), severity=Severity.WARNING)
-    message = (
-        f"no value for the placeholder ${{{name}}}: Flyway refuses the migration; add it to the database's "
-        f"placeholders in ownership.toml (configured: {configured})"
+    message = with_fix(
+        f"no value for the placeholder ${{{name}}} (configured: {configured}), so Flyway refuses the migration",
+        "add it to the database's placeholders in ownership.toml",
     )
     return make_finding(UNRESOLVED_PLACEHOLDER, message, at)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from grove_schema.codes import SUPPRESSION_MALFORMED, SUPPRESSION_UNUSED
-from grove_schema.findings import Finding, Location, RuleInfo, make_finding
+from grove_schema.findings import Finding, Location, RuleInfo, make_finding, with_fix
 from grove_schema.registry import find_rule
 
 # `-- grove-schema: ...` in SQL; `// grove-schema: ...` or `/* grove-schema: ... */` in JS and TS.
@@ -68,19 +68,26 @@ def parse_suppressions(layout: FileLayout) -> ParsedSuppressions:
         names = [n for n in re.split(r"[,\s]+", names_part.strip()) if n]
         reason = reason.strip()
         problems = []
+        fixes = []
         if not names:
             problems.append("names no rule")
+            fixes.append("name the rule")
         unknown = [n for n in names if find_rule(n) is None]
         if unknown:
             problems.append(f"names an unknown rule: {', '.join(unknown)}")
+            fixes.append(f"correct {'the names' if len(unknown) > 1 else 'the name'} (grove-schema rules lists them)")
         if not reason:
-            problems.append("gives no reason (write `-- <why>` after the rule)")
+            problems.append("gives no reason")
+            fixes.append("give the reason after `--`")
         if problems:
+            form = f"`{layout.comment_marker} grove-schema: {kind} <code-or-name> -- <reason>`"
             parsed.malformed.append(
                 make_finding(
                     SUPPRESSION_MALFORMED,
-                    f"this grove-schema {kind} comment {' and '.join(problems)}; "
-                    f"the form is `{layout.comment_marker} grove-schema: {kind} <code-or-name> -- <reason>`",
+                    with_fix(
+                        f"this grove-schema {kind} comment {' and '.join(problems)}, so it silences nothing",
+                        f"{' and '.join(fixes)}, in the form {form}",
+                    ),
                     location,
                 )
             )
@@ -140,8 +147,8 @@ def apply_suppressions(findings: Iterable[Finding], layouts: Iterable[FileLayout
                 continue
             names = ", ".join(rule.name for rule in unused)
             if suppression.used:  # a comment naming several rules, some of which found nothing here
-                message = f"{names} in this suppression silenced nothing: remove {names} from the comment"
+                message = with_fix(f"{names} in this suppression silenced nothing", f"remove {names} from the comment")
             else:
-                message = f"this suppression of {names} silenced nothing: remove it"
+                message = with_fix(f"this suppression of {names} silenced nothing", "remove the comment")
             kept.append(make_finding(SUPPRESSION_UNUSED, message, suppression.location))
     return kept

@@ -43,7 +43,7 @@ from grove_schema.codes import (
     WRONG_BINDING,
 )
 from grove_schema.config import ProjectConfig
-from grove_schema.findings import LISTED_ITEMS, Finding, Location, RuleInfo, Severity, short_list
+from grove_schema.findings import LISTED_ITEMS, Finding, Location, RuleInfo, Severity, short_list, with_fix
 from grove_schema.model import Schema, key
 from grove_schema.ownership import OwnershipMap
 from grove_schema.replay import StreamReplay
@@ -294,7 +294,8 @@ def audit_code(
     judge = _Judge(config, streams, ownership, verdicts)
     audit = CodeAudit(scan)
     for problem in scan.problems:
-        audit.findings.append(_finding(UNREADABLE_SOURCE, problem.message, problem.position))
+        message = with_fix(f"{problem.message}, so the code rules do not judge what it runs", problem.fix)
+        audit.findings.append(_finding(UNREADABLE_SOURCE, message, problem.position))
     _analyse_in_parallel(judge, scan)
     undeclared_seen: set[tuple[SourcePosition, str]] = set()
     for site in scan.call_sites:
@@ -306,8 +307,11 @@ def audit_code(
             audit.findings.append(
                 _finding(
                     UNRESOLVED_CALL_SITE,
-                    f"the SQL of this {site.method.value} does not parse ({tables.problem}): the code rules cannot "
-                    "judge it; D1 will refuse it too if it is not valid SQLite",
+                    with_fix(
+                        f"the SQL of this {site.method.value} does not parse ({tables.problem}), so the code rules "
+                        "cannot judge it, and D1 refuses it too if it is not valid SQLite",
+                        "correct the SQL, or suppress this finding with its reason if sqlglot alone misreads it",
+                    ),
                     site.sql_position or site.position,
                 )
             )
@@ -328,9 +332,13 @@ def audit_code(
                     audit.findings.append(
                         _finding(
                             UNRESOLVED_CALL_SITE,
-                            f"{use.binding} reaches no database of {config.path.name} (no wrangler config governs "
-                            f"{relative_path(use.position.path, config.root)} and no database has binding = "
-                            f'"{use.binding}"): the query is not judged',
+                            with_fix(
+                                f"{use.binding} reaches no database of {config.path.name} (no wrangler config "
+                                f"governs {relative_path(use.position.path, config.root)} and no database has "
+                                f'binding = "{use.binding}"), so the query is not judged',
+                                f'set binding = "{use.binding}" on its database in {config.path.name}, or add the '
+                                "wrangler config of this worker to a [code] root",
+                            ),
                             use.position,
                         )
                     )
@@ -377,10 +385,13 @@ def _misplaced_findings(judge: _Judge, misplaced: list[Misplaced]) -> Iterable[F
         plural = len(tables) > 1
         yield _finding(
             WRONG_BINDING,
-            f"{', '.join(tables)} {'are' if plural else 'is'} not in {judge.label(database)}, the database "
-            f"{first.use.binding} reaches: {'they live' if plural else 'it lives'} in {judge.label(home)}; "
-            f"the {'queries' if len(places) > 1 else 'query'}{' at ' + queries if queries else ''} fail"
-            f'{"" if len(places) > 1 else "s"} with "no such table"; {hint}',
+            with_fix(
+                f"{_tables(tables)} {'are' if plural else 'is'} not in {judge.label(database)}, the database "
+                f"{first.use.binding} reaches: {'they live' if plural else 'it lives'} in {judge.label(home)}, "
+                f"so the {'queries' if len(places) > 1 else 'query'}{' at ' + queries if queries else ''} fail"
+                f'{"" if len(places) > 1 else "s"} with "no such table"',
+                hint,
+            ),
             position,
         )
 
@@ -431,9 +442,11 @@ def _pending_moves(judge: _Judge, groups: list[SwitchGroup]) -> Iterable[Finding
         verb = "lives" if len(tables) == 1 else "live"
         yield _finding(
             WRONG_BINDING,
-            f"{_tables(list(tables))} still {verb} in {judge.label(group.from_database)} through {binding}, but "
-            f"the map moves {'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}: when the move happens, "
-            f"{switch_to}{run} (grove-schema plan lists every call site to switch)",
+            with_fix(
+                f"{_tables(list(tables))} still {verb} in {judge.label(group.from_database)} through {binding}, "
+                f"but the map moves {'it' if len(tables) == 1 else 'them'} to {judge.label(owner)}",
+                f"when the move happens, {switch_to}{run} (grove-schema plan lists every call site to switch)",
+            ),
             position,
             Severity.INFO,
         )
@@ -523,9 +536,11 @@ def statement_tables(sql: str) -> StatementTables:
 
 def _unresolved_message(site: CallSite) -> str:
     reason = site.unresolved or ("the SQL is not static" if site.sql is None else "no binding reaches the receiver")
-    return (
-        f"this {site.method.value} cannot be judged statically: {reason}; the code rules do not see which "
-        "tables it touches through which database (grove-schema callers lists it)"
+    return with_fix(
+        f"this {site.method.value} cannot be judged statically ({reason}), so the code rules do not see which "
+        "tables it touches through which database",
+        "pass the SQL as a constant string and the binding from env where grove-schema can follow them, or "
+        "check it by hand (grove-schema callers lists it)",
     )
 
 
@@ -534,11 +549,13 @@ def _unknown_tables(judge: _Judge, site: CallSite, tables: StatementTables) -> I
         if table in judge.holders:
             continue
         retired = judge.ownership.retired_tables.get(table)
-        why = f"; it is retired ({retired})" if retired else ""
+        why = f" (it is retired: {retired})" if retired else ""
         yield _finding(
             UNKNOWN_TABLE,
-            f'{table} is a table no migration stream creates{why}: D1 answers "no such table: {table}"; fix the '
-            "name, or remove the code left behind by the DROP",
+            with_fix(
+                f'{table} is a table no migration stream creates{why}, so D1 answers "no such table: {table}"',
+                "correct the name, or remove the code left behind by the DROP",
+            ),
             site.sql_position or site.position,
         )
 
@@ -568,9 +585,13 @@ def _binding_findings(
         if owned_here:
             yield _finding(
                 WRONG_BINDING,
-                f"{use.binding} reaches {judge.label(database)}, which owns {table} but does not hold it yet (no "
-                f"migration of its stream creates it; today it lives in {', '.join(sorted(holders))}): the query"
-                f'{where} fails with "no such table: {table}" until that migration is applied',
+                with_fix(
+                    f"{use.binding} reaches {judge.label(database)}, which owns {table} but does not hold it yet "
+                    f"(no migration of its stream creates it; today it lives in {', '.join(sorted(holders))}), so "
+                    f'the query{where} fails with "no such table: {table}"',
+                    "apply the migration that creates it there before this code ships (or keep the old binding "
+                    "until then)",
+                ),
                 use.position,
                 Severity.WARNING,
             )
@@ -584,8 +605,11 @@ def _unknown_columns(judge: _Judge, site: CallSite, database: str) -> Iterable[F
     for table, column in judge.unknown_columns(site.sql, database):
         yield _finding(
             UNKNOWN_COLUMN,
-            f"{table}.{column} does not exist in {judge.label(database)} (as its migrations leave it): D1 fails "
-            f'with "no such column: {column}"; use the column\'s current name, or stop reading a dropped one',
+            with_fix(
+                f"{table}.{column} does not exist in {judge.label(database)} as its migrations leave it, so D1 "
+                f'fails with "no such column: {column}"',
+                "use the column's current name, or stop reading a dropped one",
+            ),
             site.sql_position or site.position,
         )
 
@@ -604,15 +628,21 @@ def _cross_database(judge: _Judge, site: CallSite, tables: StatementTables) -> F
     if together:
         return _finding(
             CROSS_DATABASE_QUERY,
-            f"this statement will cross databases after the split ({parts}); today they share "
-            f"{', '.join(sorted(together))}: rewrite it as one query per database before the move",
+            with_fix(
+                f"this statement will cross databases after the split ({parts}); today they share "
+                f"{', '.join(sorted(together))}",
+                "rewrite it as one query per database before the move",
+            ),
             site.sql_position or site.position,
             Severity.INFO,
         )
     return _finding(
         CROSS_DATABASE_QUERY,
-        f"this statement reads tables of two databases ({parts}): D1 runs a statement in one database, so it "
-        'fails with "no such table"; query each database through its own binding and join in the application',
+        with_fix(
+            f"this statement reads tables of two databases ({parts}): D1 runs a statement in one database, so it "
+            'fails with "no such table"',
+            "query each database through its own binding and join in the application",
+        ),
         site.sql_position or site.position,
     )
 
@@ -625,9 +655,11 @@ def _undeclared(judge: _Judge, use: BindingUse, reach: Reach, site: CallSite) ->
     where = _query_place(site, use, judge.config.root)
     return _finding(
         UNDECLARED_BINDING,
-        f"{use.binding} is not a D1 binding of {governing} (it declares {listed}): env.{use.binding} is "
-        f"undefined at run time, so the {site.method.value}{where} throws; "
-        f'add a [[d1_databases]] entry with binding = "{use.binding}" to that config',
+        with_fix(
+            f"{use.binding} is not a D1 binding of {governing} (it declares {listed}), so env.{use.binding} is "
+            f"undefined at run time and the {site.method.value}{where} throws",
+            f'add a [[d1_databases]] entry with binding = "{use.binding}" to {governing}',
+        ),
         use.position,
     )
 

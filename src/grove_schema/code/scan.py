@@ -61,7 +61,13 @@ def scan_code(
             scan.directive_comments[str(path)] = file_facts.directives
         if file_facts.syntax_error is not None:
             line, column, message = file_facts.syntax_error
-            scan.problems.append(SourceProblem(SourcePosition(str(path), line, column), f"cannot parse: {message}"))
+            scan.problems.append(
+                SourceProblem(
+                    SourcePosition(str(path), line, column),
+                    f"cannot parse: {message}",
+                    "correct the syntax error, or list the file in [code] exclude",
+                )
+            )
 
     modules = ModuleResolver(
         files=set(facts),
@@ -96,7 +102,11 @@ def _read(path: Path, scan: CodeScan) -> str | None:
         scan.problems.append(SourceProblem(SourcePosition(str(path), 1, 1), f"cannot read the file: {error}"))
     except UnicodeDecodeError as error:
         scan.problems.append(
-            SourceProblem(SourcePosition(str(path), 1, 1), f"not UTF-8 text (byte {error.start}): {error.reason}")
+            SourceProblem(
+                SourcePosition(str(path), 1, 1),
+                f"not UTF-8 text (byte {error.start}): {error.reason}",
+                "save it as UTF-8, or list it in [code] exclude",
+            )
         )
     return None
 

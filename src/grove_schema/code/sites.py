@@ -96,7 +96,8 @@ class SourceProblem:
     """A source file the scan could not read or parse (reported, never fatal)."""
 
     position: SourcePosition
-    message: str
+    message: str  # what fails
+    fix: str = "correct the file, or list it in [code] exclude if grove-schema should not read it"
 
 
 @dataclass

@@ -46,7 +46,11 @@ def parse_config(path: Path, text: str) -> tuple[WranglerConfig, list[SourceProb
 
 
 def _problem(path: Path, line: int, column: int, message: str) -> SourceProblem:
-    return SourceProblem(SourcePosition(str(path), line, column), message)
+    return SourceProblem(
+        SourcePosition(str(path), line, column),
+        message,
+        "correct the wrangler config (wrangler cannot read it either), or list it in [code] exclude",
+    )
 
 
 # -- TOML ----------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 """`grove-schema status [--database KEY]`: each migration against `migrations.lock`: applied,
 pending, edited or missing, in wrangler's order (what `wrangler d1 migrations list` tells of the
-unapplied ones, without a network: the lock stands for production)."""
+unapplied ones, without a network: the lock stands for production).
+
+The applied migrations are history: a run of more than `APPLIED_RUN` of them is one line (the
+first, the last and how many); pending, edited and missing ones are always listed. `--all` lists
+every migration."""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from grove_schema.config import ProjectConfig
+    from grove_schema.locking import MigrationStatus
+
+# A run of consecutive applied migrations longer than this is shown as one line.
+APPLIED_RUN = 2
 
 
 def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[str]) -> int:
@@ -45,8 +53,8 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
                 "is applied in production\n"
             )
         width = max((len(state.value) for state in MigrationState), default=0)
-        for status in statuses:
-            out.write(f"  {status.state.value:<{width}}  {status.name}\n")
+        for state, names in _rows(statuses, everything=args.all):
+            out.write(f"  {state:<{width}}  {names}\n")
         damaged |= bool(counts[MigrationState.EDITED] or counts[MigrationState.MISSING])
     if damaged:
         err.write(
@@ -55,3 +63,28 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
         )
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _rows(statuses: list[MigrationStatus], *, everything: bool) -> list[tuple[str, str]]:
+    """(state, what) lines in wrangler's order: one per migration, except that a run of more than
+    APPLIED_RUN applied ones becomes `first .. last (N migrations)` unless `everything`."""
+    from grove_schema.locking import MigrationState
+
+    rows: list[tuple[str, str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) > APPLIED_RUN:
+            rows.append((MigrationState.APPLIED.value, f"{run[0]} .. {run[-1]} ({len(run)} migrations)"))
+        else:
+            rows.extend((MigrationState.APPLIED.value, name) for name in run)
+        run.clear()
+
+    for status in statuses:
+        if status.state is MigrationState.APPLIED and not everything:
+            run.append(status.name)
+            continue
+        flush()
+        rows.append((status.state.value, status.name))
+    flush()
+    return rows

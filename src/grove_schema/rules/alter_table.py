@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grove_schema.findings import Location, Severity
+from grove_schema.findings import Location, Severity, with_fix
 from grove_schema.model import Schema, Table, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.sql.lexer import Token, TokenKind, tokenize
@@ -30,7 +30,7 @@ def _rebuild_hint(table: str, column: str) -> str:
 
 def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[str]:
     """What stops (or breaks after) `ALTER TABLE table DROP COLUMN column_name`: one message each,
-    naming the dependent object and the fix. Empty when the column may go."""
+    naming the dependent object, then (`with_fix`) the fix. Empty when the column may go."""
     column = table.column(column_name)
     if column is None:
         return []
@@ -40,14 +40,19 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
     found: list[str] = []
     if column.primary_key:
         found.append(
-            f"{qualified} is part of the PRIMARY KEY of {t}: SQLite cannot drop a PRIMARY KEY column; "
-            + _rebuild_hint(t, c)
+            with_fix(
+                f"{qualified} is part of the PRIMARY KEY of {t}: SQLite cannot drop a PRIMARY KEY column",
+                _rebuild_hint(t, c),
+            )
         )
     for unique in table.uniques:
         if k in {key(n) for n in unique.columns}:
             what = "has a UNIQUE constraint" if unique.column_level else f"is in UNIQUE({', '.join(unique.columns)})"
             found.append(
-                f"{qualified} {what}: SQLite cannot drop a column that a UNIQUE constraint uses; " + _rebuild_hint(t, c)
+                with_fix(
+                    f"{qualified} {what}: SQLite cannot drop a column that a UNIQUE constraint uses",
+                    _rebuild_hint(t, c),
+                )
             )
     for index in schema.indexes_of(t):
         where = []
@@ -59,15 +64,20 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
             where.append("in its WHERE")
         if where:
             found.append(
-                f"index {index.name} uses {qualified} ({', '.join(where)}): drop it first with "
-                f"`DROP INDEX {quote_name(index.name)};` "
-                f"(and recreate it without {c} if it is still needed)"
+                with_fix(
+                    f"index {index.name} uses {qualified} ({', '.join(where)})",
+                    f"drop it first with `DROP INDEX {quote_name(index.name)};` (and recreate it without {c} if "
+                    "it is still needed)",
+                )
             )
     for fk in table.foreign_keys:
         if not fk.column_level and k in {key(n) for n in fk.columns}:
             found.append(
-                f"{qualified} is in the table-level FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES "
-                f"{fk.ref_table}: SQLite cannot drop it while the constraint names it; " + _rebuild_hint(t, c)
+                with_fix(
+                    f"{qualified} is in the table-level FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES "
+                    f"{fk.ref_table}: SQLite cannot drop it while the constraint names it",
+                    _rebuild_hint(t, c),
+                )
             )
     for check in table.checks:
         if check.column is not None and key(check.column) == k:
@@ -75,29 +85,36 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
         if k in expression_columns(check.expression):
             owner = f"the CHECK on column {check.column}" if check.column else "a table CHECK"
             found.append(
-                f"{owner} of {t} uses {qualified} (CHECK ({check.expression.strip()})): SQLite cannot drop "
-                "a column a CHECK constraint names; " + _rebuild_hint(t, c)
+                with_fix(
+                    f"{owner} of {t} uses {qualified} (CHECK ({check.expression.strip()})): SQLite cannot drop "
+                    "a column a CHECK constraint names",
+                    _rebuild_hint(t, c),
+                )
             )
     for other in table.columns:
         if other is not column and other.generated_expr and k in expression_columns(other.generated_expr):
             fix = f"drop the generated column first (`ALTER TABLE {t} DROP COLUMN {other.name};`)"
-            found.append(f"generated column {t}.{other.name} is computed from {qualified}: {fix}")
+            found.append(with_fix(f"generated column {t}.{other.name} is computed from {qualified}", fix))
     for child, fk in schema.referencing_foreign_keys(t):
         if key(child.name) == key(t):
             continue
         if k in {key(n) for n in fk.ref_columns}:
             found.append(
-                f"the foreign key {child.name}({', '.join(fk.columns)}) REFERENCES {fk.ref_table}"
-                f"({', '.join(fk.ref_columns)}) points at {qualified}: SQLite drops the column, then every "
-                f'write to {child.name} and every delete from {t} fails with "foreign key mismatch"; '
-                f"rebuild {child.name} to reference another column first"
+                with_fix(
+                    f"the foreign key {child.name}({', '.join(fk.columns)}) REFERENCES {fk.ref_table}"
+                    f"({', '.join(fk.ref_columns)}) points at {qualified}: SQLite drops the column, then every "
+                    f'write to {child.name} and every delete from {t} fails with "foreign key mismatch"',
+                    f"rebuild {child.name} to reference another column first",
+                )
             )
     for view in sorted(schema.views.values(), key=lambda v: key(v.name)):
         refs = column_references(view.select, schema)
         if refs and (key(t), k) in refs:
             found.append(
-                f"view {view.name} reads {qualified}: drop it first with `DROP VIEW {view.name};` and "
-                f"recreate it without {c} after the DROP COLUMN"
+                with_fix(
+                    f"view {view.name} reads {qualified}",
+                    f"drop it first with `DROP VIEW {view.name};` and recreate it without {c} after the DROP COLUMN",
+                )
             )
     for trigger in sorted(schema.triggers.values(), key=lambda tr: key(tr.name)):
         texts = list(trigger.body)
@@ -105,8 +122,11 @@ def column_dependencies(schema: Schema, table: Table, column_name: str) -> list[
             texts.append(when_as_select(trigger.when))
         if any((key(t), k) in (column_references(s, schema, trigger_table=trigger.table) or set()) for s in texts):
             found.append(
-                f"trigger {trigger.name} (on {trigger.table}) uses {qualified}: drop it first with "
-                f"`DROP TRIGGER {trigger.name};` and recreate it without {c} after the DROP COLUMN"
+                with_fix(
+                    f"trigger {trigger.name} (on {trigger.table}) uses {qualified}",
+                    f"drop it first with `DROP TRIGGER {trigger.name};` and recreate it without {c} after the "
+                    "DROP COLUMN",
+                )
             )
     return found
 

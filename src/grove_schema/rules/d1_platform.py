@@ -19,7 +19,7 @@ from grove_schema.d1 import (
     ALLOWED_VIRTUAL_TABLE_MODULES,
     pragma_verdict,
 )
-from grove_schema.findings import Severity
+from grove_schema.findings import Severity, with_fix
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
 from grove_schema.sql.lexer import TokenKind, tokenize
@@ -187,8 +187,11 @@ class PragmaNotAllowed(Rule):
         if signature is None:
             advice = _PRAGMA_ADVICE.get(statement.name) or "D1 has no equivalent"
             yield Violation(
-                f"{written}: D1 does not allow this PRAGMA (its authorizer fails the migration with "
-                f"'not authorized'); remove it: {advice}"
+                with_fix(
+                    f"{written}: D1 does not allow this PRAGMA (its authorizer fails the migration with "
+                    f"'not authorized')",
+                    f"remove it ({advice})",
+                )
             )
             return
         needs = {
@@ -199,7 +202,12 @@ class PragmaNotAllowed(Rule):
             "optional number": "takes at most a number (a bit mask)",
             "optional number or name": "takes at most a number or the name of a table, not a _cf_ one",
         }.get(signature, "takes another argument")
-        yield Violation(f"{written}: D1 refuses this argument ('not authorized'): PRAGMA {statement.name} {needs}")
+        yield Violation(
+            with_fix(
+                f"{written}: D1 refuses this argument ('not authorized')",
+                f"write PRAGMA {statement.name} as D1 allows it: it {needs}",
+            )
+        )
 
 
 # --- GS409 explicit-transaction --------------------------------------------------------------
@@ -254,18 +262,20 @@ class ExplicitTransaction(Rule):
         exact = raw.source[raw.start : raw.end + 1]
         if exact in ("BEGIN TRANSACTION;", "COMMIT;"):
             local = (
-                f"this exact text `{exact}` is stripped by local wrangler, so the file passes "
+                f"; this exact text `{exact}` is stripped by local wrangler, so the file passes "
                 "`wrangler d1 migrations apply --local` and fails on the remote database"
             )
         else:
             local = (
-                "(local wrangler strips only the exact text `BEGIN TRANSACTION;` and `COMMIT;`, so a file "
+                " (local wrangler strips only the exact text `BEGIN TRANSACTION;` and `COMMIT;`, so a file "
                 "written that way passes --local and fails remotely)"
             )
         yield Violation(
-            f"{written}: D1 refuses explicit transaction statements (use state.storage.transaction() "
-            f"in a Durable Object instead); D1 already runs each migration file as one transaction, so "
-            f"remove it; {local}"
+            with_fix(
+                f"{written}: D1 refuses explicit transaction statements, and already runs each migration file as "
+                f"one transaction{local}",
+                "remove it (in a Durable Object, use state.storage.transaction() instead)",
+            )
         )
 
 
@@ -307,22 +317,29 @@ class AttachOrVacuum(Rule):
             tokens = statement.raw.tokens
             if any(token.is_word("INTO") for token in tokens):
                 yield Violation(
-                    "VACUUM INTO writes a database file: D1 denies it (not authorized, it arrives as "
-                    "ATTACH) and SQLite refuses VACUUM inside the transaction D1 wraps each migration "
-                    "in; remove it (wrangler d1 export makes a copy of the database)"
+                    with_fix(
+                        "VACUUM INTO writes a database file: D1 denies it (not authorized, it arrives as "
+                        "ATTACH) and SQLite refuses VACUUM inside the transaction D1 wraps each migration in",
+                        "remove it (wrangler d1 export makes a copy of the database)",
+                    )
                 )
                 return
             yield Violation(
-                "VACUUM cannot run in a D1 migration: D1 runs each migration file as one transaction "
-                'and SQLite refuses VACUUM inside one ("cannot VACUUM from within a transaction"); '
-                "remove it: D1 manages the database file and its free space"
+                with_fix(
+                    "VACUUM cannot run in a D1 migration: D1 runs each migration file as one transaction "
+                    'and SQLite refuses VACUUM inside one ("cannot VACUUM from within a transaction")',
+                    "remove it (D1 manages the database file and its free space)",
+                )
             )
             return
         what = "ATTACH" if statement.kind is Kind.ATTACH else "DETACH"
         yield Violation(
-            f"{what}: D1 does not support attached databases (not authorized): each D1 database is a "
-            "binding of its own; remove it and move data between databases from a Worker that has "
-            "both bindings (or wrangler d1 export / execute --file)"
+            with_fix(
+                f"{what}: D1 does not support attached databases (not authorized): each D1 database is a "
+                "binding of its own",
+                "remove it, and move data between databases from a Worker that has both bindings (or with "
+                "wrangler d1 export and execute --file)",
+            )
         )
 
 
@@ -368,14 +385,14 @@ class TempObject(Rule):
         )
         if keyword == "temp schema":
             message = (
-                f"the temp schema (temp.): D1 does not allow TEMP tables, indexes, views or triggers, and "
-                f"a TEMP object would vanish with the connection; {fix}"
+                "the temp schema (temp.): D1 does not allow TEMP tables, indexes, views or triggers, and "
+                "a TEMP object would vanish with the connection"
             )
         else:
             message = f"CREATE {keyword.upper()} {what.upper()}: D1 does not allow TEMP objects (not authorized)"
             if what == "index":
                 message += " and SQLite has no TEMP INDEX syntax (an index lives in its table's schema)"
-            message += f"; {fix}"
+        message = with_fix(message, fix)
         yield Violation(message, context.locate(offset))
 
 
@@ -488,20 +505,27 @@ class ReservedName(Rule):
                 else "D1's authorizer then refuses the statements that read or write it (not authorized)"
             )
             yield Violation(
-                f"{verb} {name}: D1 reserves names starting with _cf_ for its own tables; {consequence}; "
-                "choose another name"
+                with_fix(
+                    f"{verb} {name}: D1 reserves names starting with _cf_ for its own tables, so {consequence}",
+                    "choose another name",
+                )
             )
         elif name[: len(_D1_PREFIX)].lower() == _D1_PREFIX:
             yield Violation(
-                f"{verb} {name}: D1 reserves the _cf_ prefix for its own tables (_cf_KV, _cf_METADATA); "
-                "real local D1 accepts this spelling (its check is case-sensitive), but SQLite compares "
-                "names case-insensitively, so the name can collide with D1's own tables; choose another name",
+                with_fix(
+                    f"{verb} {name}: D1 reserves the _cf_ prefix for its own tables (_cf_KV, _cf_METADATA); "
+                    "real local D1 accepts this spelling (its check is case-sensitive), but SQLite compares "
+                    "names case-insensitively, so the name can collide with D1's own tables",
+                    "choose another name",
+                ),
                 severity=Severity.WARNING,
             )
         elif is_reserved_name(name):
             yield Violation(
-                f"{verb} {name}: SQLite reserves names starting with sqlite_ for internal use and refuses "
-                'it ("object name reserved for internal use"); choose another name'
+                with_fix(
+                    f"{verb} {name}: SQLite reserves names starting with sqlite_ for internal use and refuses it",
+                    "choose another name",
+                )
             )
 
 
@@ -554,19 +578,22 @@ class VirtualTableModule(Rule):
         if module.lower() in _ALLOWED_MODULES:
             return
         allowed = " and ".join(sorted(_ALLOWED_MODULES))
+        why = "any other is not authorized"
         if module.lower() in ("fts3", "fts4"):
             fix = f"use fts5: CREATE VIRTUAL TABLE {statement.name} USING fts5(...)"
         elif module.lower() in _REFUSED_BY_REAL_D1:
-            fix = (
-                "use a regular table with an index on the bounding-box columns (real local D1 refuses "
-                f"{module.lower()} although workerd's list names it: creating one reads PRAGMA page_size, "
-                "which D1 does not authorize)"
+            why = (
+                f"real local D1 refuses {module.lower()} too, although workerd's list names it: creating one "
+                "reads PRAGMA page_size, which D1 does not authorize"
             )
+            fix = "use a regular table with an index on the bounding-box columns"
         else:
             fix = "use one of those, or a regular table"
         yield Violation(
-            f"CREATE VIRTUAL TABLE {statement.name} USING {module}: D1 allows only the modules {allowed} "
-            f"(any other is not authorized); {fix}"
+            with_fix(
+                f"CREATE VIRTUAL TABLE {statement.name} USING {module}: D1 allows only the modules {allowed} ({why})",
+                fix,
+            )
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from grove_schema.findings import Severity, short_list
+from grove_schema.findings import Severity, short_list, with_fix
 from grove_schema.losses import RowLoss, StatementVerdict
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, VirtualTable, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
@@ -820,10 +820,13 @@ class IfNotExistsNoop(Rule):
             return []
         return [
             Violation(
-                f"CREATE INDEX IF NOT EXISTS {statement.name} ON {statement.table} does nothing: an index "
-                f"{existing.name} already exists on {existing.table} (created at {existing.provenance.created}), "
-                f"so {statement.table} gets no index; give it a name of its own (e.g. "
-                f"idx_{statement.table}_{'_'.join(c.name or 'expr' for c in statement.columns)})"
+                with_fix(
+                    f"CREATE INDEX IF NOT EXISTS {statement.name} ON {statement.table} does nothing: an index "
+                    f"{existing.name} already exists on {existing.table} (created at "
+                    f"{existing.provenance.created}), so {statement.table} gets no index",
+                    "give it a name of its own (e.g. "
+                    f"idx_{statement.table}_{'_'.join(c.name or 'expr' for c in statement.columns)})",
+                )
             )
         ]
 
@@ -839,8 +842,10 @@ class IfNotExistsNoop(Rule):
         if kind != "table":
             return [
                 Violation(
-                    f"CREATE TABLE IF NOT EXISTS {name} does nothing: a {kind} named {name} already exists; "
-                    "choose another name or drop the other object first"
+                    with_fix(
+                        f"CREATE TABLE IF NOT EXISTS {name} does nothing: a {kind} named {name} already exists",
+                        "choose another name or drop the other object first",
+                    )
                 )
             ]
         existing = schema.table(name)
@@ -854,9 +859,11 @@ class IfNotExistsNoop(Rule):
             return []
         return [
             Violation(
-                f"CREATE TABLE IF NOT EXISTS {name} does nothing: {existing.name} already exists (created at "
-                f"{existing.provenance.created}) with another shape ({'; '.join(differences)}); change it with "
-                "ALTER TABLE ADD COLUMN (or a rebuild) instead"
+                with_fix(
+                    f"CREATE TABLE IF NOT EXISTS {name} does nothing: {existing.name} already exists (created at "
+                    f"{existing.provenance.created}) with another shape ({', '.join(differences)})",
+                    "change it with ALTER TABLE ADD COLUMN (or a rebuild) instead",
+                )
             )
         ]
 
