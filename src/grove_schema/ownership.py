@@ -320,9 +320,12 @@ def _cut_summaries(cut: list[Reference], ownership: OwnershipMap) -> list[Findin
         findings.append(
             Finding(
                 rule=CROSS_DATABASE_REFERENCE,
-                message=f"the planned split cuts {len(refs)} references between {first} and {second} "
-                f"({kinds['foreign_key']} foreign keys, {kinds['view']} views, {kinds['trigger']} triggers): "
-                "grove-schema plan lists them",
+                message=with_fix(
+                    f"the planned split cuts {_count(len(refs), 'reference')} between {first} and {second} "
+                    f"({_count(kinds['foreign_key'], 'foreign key')}, {_count(kinds['view'], 'view')}, "
+                    f"{_count(kinds['trigger'], 'trigger')})",
+                    "run grove-schema plan, which lists them and what each needs before the split",
+                ),
                 location=None,
                 severity=Severity.INFO,
             )
@@ -774,3 +777,7 @@ def _retired_line(config: ProjectConfig, name: str) -> int | None:
     if own is not None and own != config.line_of("retired"):
         return own
     return config.line_of("retired", "tables")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

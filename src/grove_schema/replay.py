@@ -390,7 +390,9 @@ class Replayer:
                 and location.path == path
             ):
                 findings[index] = replace(
-                    finding, severity=Severity.ERROR, message=f"{finding.message}; this file relies on it: {why}"
+                    finding,
+                    severity=Severity.ERROR,
+                    message=with_detail(finding.message, f"this file relies on it: {why}"),
                 )
 
     def _lexical_findings(self, split: SplitFile, location: Callable[[int], Location], path: str) -> None:

@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 _DEFER_ADVICE = (
-    "to let a table rebuild break foreign keys for a moment, use PRAGMA defer_foreign_keys = ON "
-    "(checks move to the end of the migration file); it does not stop ON DELETE CASCADE / SET NULL "
-    "actions from firing: DROP TABLE of a parent still deletes or clears every child row"
+    "remove it, and where a table rebuild must break foreign keys for a moment use PRAGMA "
+    "defer_foreign_keys = ON (checks move to the end of the migration file; ON DELETE CASCADE and SET "
+    "NULL still fire, so DROP TABLE of a parent still deletes or clears every child row)"
 )
 
 
@@ -104,7 +104,7 @@ class PragmaForeignKeys(Rule):
         if value.lower().startswith(("on", "true", "yes", "1")):
             # Harmless: what D1 does anyway.
             yield Violation(
-                f"{written} has no effect in D1: foreign keys are always enforced there; it can go",
+                with_fix(f"{written} has no effect in D1: foreign keys are always enforced there", "remove it"),
                 severity=Severity.INFO,
             )
             return
@@ -112,14 +112,20 @@ class PragmaForeignKeys(Rule):
             # A warning: what it was meant to allow fails on its own (a broken foreign key is a
             # sqlite-error at its statement; a parent's DROP that cascades is drop-referenced-table).
             yield Violation(
-                f"{written} has no effect in D1: foreign keys stay enforced (the pragma still reads 1), "
-                f"so the statements after it are checked as before; {_DEFER_ADVICE}",
+                with_fix(
+                    f"{written} has no effect in D1: foreign keys stay enforced (the pragma still reads 1), "
+                    "so the statements after it are checked as before",
+                    _DEFER_ADVICE,
+                ),
                 severity=Severity.WARNING,
             )
             return
         yield Violation(
-            f"{written}: D1 refuses this value (foreign_keys takes a boolean) and would ignore any value: "
-            f"foreign keys are always enforced; remove it ({_DEFER_ADVICE})"
+            with_fix(
+                f"{written}: D1 refuses this value (foreign_keys takes a boolean) and would ignore any value: "
+                "foreign keys are always enforced",
+                _DEFER_ADVICE,
+            )
         )
 
 
@@ -603,7 +609,7 @@ class VirtualTableModule(Rule):
 _NEVER_WORKS = {
     "load_extension": (
         'load_extension() is on D1\'s list of functions but always fails there ("not authorized"): '
-        "D1 disables extension loading; remove the call, D1 cannot load extensions"
+        "D1 disables extension loading"
     ),
 }
 
@@ -710,7 +716,7 @@ def _function_message(names: list[str], statement: Statement) -> str:
     notes = [_NEVER_WORKS[name] for name in names if name in _NEVER_WORKS]
     others = [name for name in names if name not in _NEVER_WORKS]
     if not others:
-        return "; ".join(notes)
+        return with_fix("; ".join(notes), "remove the call: D1 cannot load extensions")
     listed = ", ".join(f"{name}()" for name in others)
     verb = "is" if len(others) == 1 else "are"
     when = {
@@ -727,11 +733,14 @@ def _function_message(names: list[str], statement: Statement) -> str:
         hints = [f"{name}() -> {_EQUIVALENTS[name]}" for name in others if name in _EQUIVALENTS]
         if hints:
             fix += f" ({', '.join(hints)})"
-    message = (
+    problem = (
         f"{listed} {verb} not among D1's allowed functions: D1 fails the statement (not authorized, or "
-        f"no such function for a function of your own){when}; {fix}"
+        f"no such function for a function of your own){when}"
     )
-    return "; ".join([message, *notes])
+    if notes:
+        problem += "; " + "; ".join(notes)
+        fix += "; remove load_extension(): D1 cannot load extensions"
+    return with_fix(problem, fix)
 
 
 def _function_fragments(statement: Statement) -> Iterator[_Fragment]:

@@ -614,8 +614,12 @@ class DestructiveChange(Rule):
             if not lost:
                 return [
                     Violation(
-                        f"DROP TABLE {name} is part of a rebuild: every column's rows were copied into "
-                        f"{kept.target} (line {kept.line}){rebuilt}",
+                        with_fix(
+                            f"DROP TABLE {name} is part of a rebuild: every column's rows were copied into "
+                            f"{kept.target} (line {kept.line}){rebuilt}",
+                            "keep it; the sample rows could not run this file, so this is read from its "
+                            "statements alone",
+                        ),
                         severity=Severity.INFO,
                     )
                 ]
