@@ -87,10 +87,10 @@ def survey_stream(directory: Path, layout: StreamLayout = WRANGLER_LAYOUT, root:
     for index, migration in enumerate(ordered):
         path = migration.path
         at = Location(str(path), 1, 1)
-        later = [m.name for m in ordered[index + 1 :]]
         linked = os.path.islink(path)
         problem = _unappliable(path)
         if problem is not None:
+            later = [m.name for m in ordered[index + 1 :]]  # only here: for every file it is quadratic
             findings.append(
                 make_finding(
                     UNAPPLIABLE_ENTRY, with_fix(f"{_shown(migration.name)} is {problem}" + _stops(later), _RENAME), at
