@@ -205,6 +205,44 @@ def test_the_rebuild_names_the_copy_that_is_renamed_into_place() -> None:
     assert "rows copied into tenants_dg_tmp at line 3, renamed to tenants at line 5" in drop.message
 
 
+SHOP = (
+    "CREATE TABLE products (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE);\n"
+    "CREATE TABLE customers (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE);\n"
+    "CREATE TABLE subscriptions (id TEXT PRIMARY KEY,\n"
+    "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,\n"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+    "  product_id TEXT NOT NULL REFERENCES products(id) ON DELETE RESTRICT);\n"
+)
+
+
+def test_sample_rows_pick_parents_that_agree_on_the_values_they_share() -> None:
+    """A subscription's customer and product belong to the subscription's own tenant, as in
+    production. Rows mixed across tenants made a RESTRICT on products fail the rebuild of tenants
+    in Grove's 013 on the sample rows, where real SQLite with one tenant's rows applies it."""
+    from grove_schema.devdb import DevDatabase
+    from grove_schema.sample_rows import fill_tables
+
+    parents = (
+        "INSERT INTO tenants (id, name) VALUES ('t1', 'one'), ('t2', 'two'), ('t3', 'three');\n"
+        # in key order, the customers' and the products' tenants do not line up
+        "INSERT INTO customers VALUES ('c-b', 't1'), ('c-a', 't2'), ('c-c', 't3');\n"
+        "INSERT INTO products VALUES ('p-a', 't1'), ('p-b', 't2'), ('p-c', 't3');\n"
+    )
+    result = lint(TENANTS + SHOP + parents)
+    db = DevDatabase()
+    for statement in (TENANTS + SHOP + parents).split(";\n"):
+        if statement.strip():
+            assert db.execute(statement) is None, statement
+    assert fill_tables(db, result.schema, ["subscriptions"]) == {"subscriptions": 3}
+    rows = db.query(
+        "SELECT s.tenant_id, c.tenant_id, p.tenant_id FROM subscriptions s "
+        "JOIN customers c ON c.id = s.customer_id JOIN products p ON p.id = s.product_id"
+    )
+    assert len(rows) == 3 and all(len(set(row)) == 1 for row in rows), rows
+    assert db.execute("DELETE FROM tenants") is None  # the cascades reach every subscription first
+    db.close()
+
+
 def test_foreign_keys_off_is_an_error_only_when_the_rows_show_the_file_relies_on_it() -> None:
     relied = lint(TENANTS + POSTS, "PRAGMA foreign_keys = OFF;\n" + REBUILD_TENANTS)
     [pragma] = found(relied, "pragma-foreign-keys")

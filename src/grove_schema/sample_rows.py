@@ -730,13 +730,25 @@ def _row_values(
     base, stride = marked
     values: dict[str, Value] = {}
     from_parents: dict[str, Value] = {}
-    for fk in table.foreign_keys:
+    # Parents nearest the root first, and each next parent's row one that agrees with the values
+    # taken so far (a subscription's customer and product of the subscription's own tenant), as
+    # production rows do: a cascade then reaches the rows it would reach there.
+    for fk in sorted(table.foreign_keys, key=lambda fk: _depth(schema, fk.ref_table)):
         if key(fk.ref_table) == key(table.name):
             continue  # a self-reference: left NULL (or to the column's default)
-        parent_rows = _parent_keys(db, schema, fk.ref_table, fk.ref_columns, len(fk.columns))
+        own = {key(c) for c in fk.columns}
+        parent = schema.table(fk.ref_table)
+        shared = (
+            [c.name for c in parent.columns if key(c.name) in from_parents and key(c.name) not in own] if parent else []
+        )
+        parent_rows = _parent_keys(db, schema, fk.ref_table, fk.ref_columns, len(fk.columns), shared)
         if not parent_rows:
             continue
-        chosen = parent_rows[serial % len(parent_rows)]
+        width = len(fk.columns)
+        wanted = tuple(from_parents[key(c)] for c in shared)
+        agreeing = [row for row in parent_rows if row[width:] == wanted]
+        pool = agreeing or parent_rows
+        chosen = pool[serial % len(pool)][:width]
         for name, value in zip(fk.columns, chosen, strict=True):
             from_parents.setdefault(key(name), value)
     rowid_alias = key(table.rowid_alias) if table.rowid_alias else None
@@ -770,8 +782,14 @@ def _row_values(
 
 
 def _parent_keys(
-    db: Database, schema: Schema, parent_name: str, ref_columns: Sequence[str], width: int
+    db: Database,
+    schema: Schema,
+    parent_name: str,
+    ref_columns: Sequence[str],
+    width: int,
+    also: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
+    """The parent's keys (non-NULL), each followed by its values of the columns `also` names."""
     parent = schema.table(parent_name)
     if parent is None:
         return []
@@ -780,12 +798,22 @@ def _parent_keys(
         columns = list(parent.primary_key.columns) if parent.primary_key is not None else ["rowid"]
     if len(columns) != width:
         return []
-    selected = ", ".join(quote_name(c) if c != "rowid" else "rowid" for c in columns)
+    selected = ", ".join(quote_name(c) if c != "rowid" else "rowid" for c in [*columns, *also])
     try:
         found = db.query(f"SELECT {selected} FROM {quote_name(parent.name)}")
     except Exception:  # a parent SQLite cannot read (apsw's error types): no key to offer
         return []
-    return sorted((row for row in found if all(v is not None for v in row)), key=repr)
+    return sorted((row for row in found if all(v is not None for v in row[:width])), key=lambda r: repr(r[:width]))
+
+
+def _depth(schema: Schema, table_name: str, path: frozenset[str] = frozenset()) -> int:
+    """The longest chain of foreign keys from a table up to one that has none (a cycle stops it)."""
+    table = schema.table(table_name)
+    name = key(table_name)
+    if table is None or name in path:
+        return 0
+    parents = [fk.ref_table for fk in table.foreign_keys if key(fk.ref_table) != name]
+    return 1 + max((_depth(schema, parent, path | {name}) for parent in parents), default=-1)
 
 
 def row_counts(db: Database, tables: Iterable[str]) -> dict[str, int]:
