@@ -167,7 +167,7 @@ def _assert_index_matches_graph(schemas: dict[str, Schema]) -> int:
     index = reference_index(schemas)
     assert index.references == references(graph)
     views, users, edges = _graph_answers(graph)
-    assert index.view_tables == views
+    assert {(stream, view): index.tables_of_view(stream, view) for stream, view in views} == views
     assert index.object_tables == edges
     assert {k: [f"{u.kind}:{u.node_key}" for u in v] for k, v in index.column_users.items()} == users
     return len(index.references)
@@ -176,7 +176,7 @@ def _assert_index_matches_graph(schemas: dict[str, Schema]) -> int:
 def test_reference_index_answers_as_the_graph_does(schema: Schema) -> None:
     assert _assert_index_matches_graph({"engine": schema}) > 0
     index = reference_index({"engine": schema})
-    assert index.view_tables[("engine", "tenant_posts")] == {"posts", "tenants"}
+    assert index.tables_of_view("engine", "Tenant_Posts") == {"posts", "tenants"}
     assert [u.name for u in index.users_of_column("engine", "posts", "TITLE")] == ["posts_audit", "tenant_posts"]
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from grove_schema.model import Schema, key
+from grove_schema.sql.ddl import creation_order
 from grove_schema.sql.references import (
     index_columns,
     statement_references,
@@ -197,8 +198,11 @@ class ColumnUser:
 
     kind: str  # "view" | "trigger"
     name: str
-    node_key: str  # key(name)
     table: str | None  # a trigger's table
+
+    @property
+    def node_key(self) -> str:
+        return key(self.name)
 
 
 @dataclass
@@ -207,10 +211,13 @@ class ReferenceIndex:
     `references(build_graph(...))`, what each view reads, and who reads each column."""
 
     references: list[Reference] = field(default_factory=list)
-    view_tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (stream, view key) -> table keys
     column_users: dict[tuple[str, str, str], list[ColumnUser]] = field(default_factory=dict)
     # A view's or trigger's node -> (table key, "reads" | "writes"), in the order of the graph's out_edges
     object_tables: dict[Node, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def tables_of_view(self, stream: str, view: str) -> set[str]:
+        """The keys of the tables a view reads."""
+        return {table for table, _kind in self.object_tables.get(("view", stream, key(view)), ())}
 
     def users_of_column(self, stream: str, table: str, column: str) -> list[ColumnUser]:
         return self.column_users.get((stream, key(table), key(column)), [])
@@ -244,8 +251,6 @@ def reference_index(schemas: Mapping[str, Schema]) -> ReferenceIndex:
                 )
         for reads in object_reads(stream, schema):
             home = reads.table if reads.table is not None else reads.name
-            if reads.kind == "view":
-                index.view_tables[(stream, key(reads.name))] = {t for t, _kind in reads.tables}
             # The graph keeps a node's edges by target, targets in the order first met (a trigger's
             # own table first, by its "on" edge).
             by_target: dict[str, list[str]] = {key(reads.table): []} if reads.table is not None else {}
@@ -262,7 +267,7 @@ def reference_index(schemas: Mapping[str, Schema]) -> ReferenceIndex:
                 if (table_key, column_key) not in columns or (table_key, column_key, reads.name) in seen:
                     continue
                 seen.add((table_key, column_key, reads.name))
-                user = ColumnUser(reads.kind, reads.name, key(reads.name), reads.table)
+                user = ColumnUser(reads.kind, reads.name, reads.table)
                 index.column_users.setdefault((stream, table_key, column_key), []).append(user)
     for users in index.column_users.values():
         users.sort(key=lambda u: (u.kind, u.node_key))
@@ -294,25 +299,15 @@ def drop_order(graph: nx.MultiDiGraph, stream: str, tables: Iterable[str]) -> li
     """A foreign-key-safe order to drop `tables` from `stream`: children before parents, and among
     tables free to go, alphabetical, so the order is deterministic. Cycles (mutual references)
     are broken alphabetically."""
-    import networkx as nx
-
     wanted = {key(t) for t in tables}
-    fk = nx.DiGraph()
-    fk.add_nodes_from(sorted(wanted))
+    edges = []  # the child must go first
     for source, target, data in graph.edges(data=True):
         if data["kind"] != "foreign_key" or source[1] != stream or target[1] != stream:
             continue
         child, parent = source[2], target[2]
         if child in wanted and parent in wanted and child != parent:
-            fk.add_edge(child, parent)  # the child must go first
-    order: list[str] = []
-    condensed = nx.condensation(fk)
-    members = condensed.graph["mapping"]
-    groups: dict[int, list[str]] = {}
-    for name, group in members.items():
-        groups.setdefault(group, []).append(name)
-    for group in nx.lexicographical_topological_sort(condensed, key=lambda g: min(groups[g])):
-        order.extend(sorted(groups[group]))
+            edges.append((child, parent))
+    order = creation_order(sorted(wanted), edges)
     return [_display_name(graph, stream, name) for name in order]
 
 

@@ -299,7 +299,7 @@ def _reference_location(schema: Schema, reference: Reference) -> Location | None
 
 def _view_owner(index: ReferenceIndex, reference: Reference, owners: Mapping[str, str | None]) -> str | None:
     """A view belongs to the database of the tables it reads (when they agree)."""
-    tables = index.view_tables.get((reference.stream, key(reference.source)), set())
+    tables = index.tables_of_view(reference.stream, reference.source)
     read = {owner for table in tables if (owner := owners.get(table)) is not None}
     return next(iter(read)) if len(read) == 1 else None
 
