@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grove_schema.config import ProjectConfig
+from grove_schema.findings import plural
 from grove_schema.model import (
     CheckConstraint,
     ForeignKey,
@@ -184,12 +185,6 @@ class Consolidation:
             self.left_out_retired.append(item)
         else:
             self.left_out_code.append(item)
-
-
-def plural(count: int, noun: str) -> str:
-    if count == 1:
-        return f"1 {noun}"
-    return f"{count} {noun}es" if noun.endswith(("x", "s")) else f"{count} {noun}s"
 
 
 @dataclass

@@ -88,6 +88,13 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.rule.code, self.message)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 table`, `3 tables`, `2 indexes`."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun}es" if noun.endswith(("x", "s")) else f"{count} {noun}s"
+
+
 def with_fix(problem: str, fix: str) -> str:
     """A finding's message: what fails, then FIX_SEPARATOR and the fix (an imperative)."""
     return f"{problem}{FIX_SEPARATOR}{fix}"

@@ -28,7 +28,7 @@ from grove_schema.codes import (
 )
 from grove_schema.config import ProjectConfig
 from grove_schema.errors import ConfigError
-from grove_schema.findings import Finding, Location, Severity, make_finding, short_list, with_fix
+from grove_schema.findings import Finding, Location, Severity, make_finding, plural, short_list, with_fix
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
 from grove_schema.replay import StreamReplay
@@ -321,9 +321,9 @@ def _cut_summaries(cut: list[Reference], ownership: OwnershipMap) -> list[Findin
             Finding(
                 rule=CROSS_DATABASE_REFERENCE,
                 message=with_fix(
-                    f"the planned split cuts {_count(len(refs), 'reference')} between {first} and {second} "
-                    f"({_count(kinds['foreign_key'], 'foreign key')}, {_count(kinds['view'], 'view')}, "
-                    f"{_count(kinds['trigger'], 'trigger')})",
+                    f"the planned split cuts {plural(len(refs), 'reference')} between {first} and {second} "
+                    f"({plural(kinds['foreign_key'], 'foreign key')}, {plural(kinds['view'], 'view')}, "
+                    f"{plural(kinds['trigger'], 'trigger')})",
                     "run grove-schema plan, which lists them and what each needs before the split",
                 ),
                 location=None,
@@ -777,7 +777,3 @@ def _retired_line(config: ProjectConfig, name: str) -> int | None:
     if own is not None and own != config.line_of("retired"):
         return own
     return config.line_of("retired", "tables")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING
 
 from grove_schema.commands import EXIT_CLEAN
 from grove_schema.errors import UsageError
+from grove_schema.findings import plural
 
 if TYPE_CHECKING:
     from grove_schema.code.sites import D1Binding
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
     out.write(
-        f"found {_count(len(configs), 'wrangler config')}, {_count(len(found), 'D1 database')} with migrations:\n"
+        f"found {plural(len(configs), 'wrangler config')}, {plural(len(found), 'D1 database')} with migrations:\n"
     )
     for db in found:
         mark = " (default: the most tables)" if db.key == default else ""
@@ -84,11 +85,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _stream(root: Path, db: FoundDatabase, tables: dict[str, int]) -> str:
     if not (root / db.migrations).is_dir():
         return "no such directory yet"
-    return _count(tables.get(db.key, 0), "table")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    return plural(tables.get(db.key, 0), "table")
 
 
 def wrangler_configs(root: Path) -> list[Path]:
