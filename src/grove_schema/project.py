@@ -113,7 +113,7 @@ def check_project(
     history: bool = False,
     ignore: Sequence[str] = (),
     replay: Callable[..., StreamReplay] = replay_stream,
-    code_cache: ScanCache | Callable[[], ScanCache] | None = None,
+    code_cache: Callable[[], ScanCache] | None = None,
 ) -> ProjectReplay:
     """Replay the streams of `databases` (all configured ones by default), lint every statement,
     and check numbering, locks and ownership.
@@ -123,7 +123,7 @@ def check_project(
     The dev database's time budgets come from `[dev_database]` (`statement_seconds` overrides one).
     `replay` replays one stream (replay.replay_stream's signature; cache.replay_cached resumes from
     a cached prefix). With a `[code]` section the application code is audited too (`code_cache`
-    keeps each source file's parse by content hash)."""
+    opens the store that keeps each source file's parse by content hash, when a file is scanned)."""
     keys = databases if databases else database_order(config)
     for key in keys:
         config.database(key)  # unknown keys are a usage error
@@ -205,7 +205,7 @@ def placeholder_reader(database: DatabaseConfig, read: TextReader, findings: lis
 def audit_project_code(
     config: ProjectConfig,
     streams: dict[str, StreamReplay],
-    cache: ScanCache | Callable[[], ScanCache] | None = None,
+    open_cache: Callable[[], ScanCache] | None = None,
 ) -> CodeAudit:
     """Scan the `[code]` roots and judge every call site against the replayed streams. Roots that
     hold no source file and no config give an empty audit without loading the scan's parsers."""
@@ -223,8 +223,7 @@ def audit_project_code(
     from grove_schema.code.scan import scan_code
     from grove_schema.ownership import OwnershipMap
 
-    if callable(cache):
-        cache = cache()
+    cache = open_cache() if open_cache is not None else None
     scan = scan_code(config.code, config.root, cache=cache, tree=tree)
     verdicts = SqlVerdicts(cache.directory, cache.notes) if cache is not None else SqlVerdicts()
     audit = audit_code(config, scan, streams, OwnershipMap(config), verdicts)
