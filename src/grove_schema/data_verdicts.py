@@ -217,13 +217,8 @@ class _Census:
 
 
 def table_names(db: DevDatabase) -> list[str]:
-    return [
-        str(row[0])
-        for row in db.query(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
-        )
-    ]
+    """The ordinary tables (not SQLite's own, not virtual ones), sorted."""
+    return sorted(_definitions(db))
 
 
 def _definitions(db: DevDatabase) -> dict[str, str]:
@@ -257,10 +252,7 @@ class SampleRun:
         """Sample rows in every table of `schema`: the ones made before, when the table is unchanged.
         The number of rows added; None when SQLite refused to commit them."""
         db = self.filled
-        definitions = {
-            key(str(name)): str(sql)
-            for name, sql in db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL")
-        }
+        definitions = {key(name): sql for name, sql in _definitions(db).items()}
         db.begin_file()
         from grove_schema.sql.ddl import parent_first_order
 
