@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from grove_schema.model import Column, Schema, Table, affinity, key
+from grove_schema.model import Column, ForeignKey, Schema, Table, affinity, key
 from grove_schema.sql.ddl import parent_first_order
 from grove_schema.sql.lexer import Token, TokenKind, tokenize
 from grove_schema.sql.quoting import quote_name
@@ -679,13 +679,18 @@ def _fill_table(
         if len(names) == 1:
             single_checks.setdefault(next(iter(names)), []).append(check.expression)
     keyed = _key_columns(schema, table)
+    # Parents nearest the root first: each next parent's row is then one that agrees with the values
+    # taken so far (`_row_values`).
+    foreign_keys = sorted(table.foreign_keys, key=lambda fk: _depth(schema, fk.ref_table))
     stride = rows * ATTEMPTS_PER_ROW  # the serials one column may use
     base = marks.block(stride * (len(table.columns) + 1)) if marks is not None else None
     count = 0
     for row in range(rows):
         for attempt in range(ATTEMPTS_PER_ROW):
             serial = row + attempt * rows
-            values = _row_values(db, schema, table, hints, single_checks, keyed, serial, attempt, cache, (base, stride))
+            values = _row_values(
+                db, schema, table, foreign_keys, hints, single_checks, keyed, serial, attempt, cache, (base, stride)
+            )
             columns = ", ".join(quote_name(name) for name in values)
             literals = ", ".join(sql_literal(v) for v in values.values())
             if not values:
@@ -717,6 +722,7 @@ def _row_values(
     db: Database,
     schema: Schema,
     table: Table,
+    foreign_keys: Sequence[ForeignKey],
     hints: dict[str, ColumnHints],
     single_checks: dict[str, list[str]],
     keyed: set[str],
@@ -730,10 +736,11 @@ def _row_values(
     base, stride = marked
     values: dict[str, Value] = {}
     from_parents: dict[str, Value] = {}
-    # Parents nearest the root first, and each next parent's row one that agrees with the values
-    # taken so far (a subscription's customer and product of the subscription's own tenant), as
-    # production rows do: a cascade then reaches the rows it would reach there.
-    for fk in sorted(table.foreign_keys, key=lambda fk: _depth(schema, fk.ref_table)):
+    # `foreign_keys` come parents nearest the root first, and each next parent's row is one that
+    # agrees with the values taken so far (a subscription's customer and product of the
+    # subscription's own tenant), as production rows do: a cascade then reaches the rows it would
+    # reach there.
+    for fk in foreign_keys:
         if key(fk.ref_table) == key(table.name):
             continue  # a self-reference: left NULL (or to the column's default)
         own = {key(c) for c in fk.columns}
