@@ -30,6 +30,19 @@ migrations = "libs/engine/migrations"
 """
 
 
+# The engine's stream and a curios database planned to take `polls` (its stream not created yet).
+SPLIT_CONFIG = (
+    MINIMAL_CONFIG
+    + """
+[databases.curios]
+name = "grove-curios-db"
+binding = "CURIO_DB"
+migrations = "libs/curios/migrations"
+tables = ["polls"]
+"""
+)
+
+
 # Hypothesis profiles, chosen by $HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile):
 # - default: the full example counts (each generated test asks for a multiple of max_examples);
 # - ci: the same counts (100 examples a test, bounded), derandomized and without the example

@@ -8,30 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, SPLIT_CONFIG
 
 GOOD = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
 BAD = "ALTER TABLE missing ADD COLUMN c TEXT;\n"
-CODE_CONFIG = """\
-[project]
-root = "."
-default_database = "engine"
-
-[databases.engine]
-name = "grove-engine-db"
-binding = "DB"
-migrations = "libs/engine/migrations"
-
-[databases.curios]
-name = "grove-curios-db"
-binding = "CURIO_DB"
-migrations = "libs/curios/migrations"
-tables = ["polls"]
-
+CODE_CONFIG = (
+    SPLIT_CONFIG
+    + """
 [code]
 roots = ["libs/engine"]
 exclude = ["**/generated/**"]
 """
+)
 SPLIT_SQL = (
     "CREATE TABLE tenants (id TEXT PRIMARY KEY);\n"
     "CREATE TABLE polls (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants (id) ON DELETE CASCADE);\n"

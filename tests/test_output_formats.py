@@ -22,29 +22,15 @@ from grove_schema.reporting import (
     sarif_log,
 )
 
+from .conftest import SPLIT_CONFIG
+
 GOOD = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
 BAD = "ALTER TABLE missing ADD COLUMN c TEXT;\n"
 EMPTY = "-- nothing yet\n"
 
-# Two databases: `polls` lives in engine's stream but the map gives it to curios, which gives
+# SPLIT_CONFIG's two databases: `polls` lives in engine's stream but the map gives it to curios, which gives
 # findings with a location (pending-move of polls, foreign-table-change) and without one (the
 # per-database summaries of pending-move, cross-database-reference and lost-cascade).
-SPLIT_CONFIG = """\
-[project]
-root = "."
-default_database = "engine"
-
-[databases.engine]
-name = "grove-engine-db"
-binding = "DB"
-migrations = "libs/engine/migrations"
-
-[databases.curios]
-name = "grove-curios-db"
-binding = "CURIO_DB"
-migrations = "libs/curios/migrations"
-tables = ["polls"]
-"""
 SPLIT_SQL = (
     "CREATE TABLE tenants (id TEXT PRIMARY KEY);\n"
     "CREATE TABLE polls (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants (id) ON DELETE CASCADE);\n"

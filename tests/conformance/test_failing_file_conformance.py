@@ -11,20 +11,9 @@ from pathlib import Path
 import pytest
 
 from grove_schema.cli import main
-from tests.conformance.wrangler_driver import D1Project, Engine
+from tests.conformance.wrangler_driver import OWNERSHIP_TOML, D1Project, Engine
 
 pytestmark = pytest.mark.conformance
-
-CONFIG = """\
-[project]
-root = "."
-default_database = "db"
-
-[databases.db]
-name = "grove-schema-conformance"
-binding = "DB"
-migrations = "migrations"
-"""
 
 FILES = {
     "0001_a.sql": "CREATE TABLE a (x);\n",
@@ -53,7 +42,7 @@ def test_a_failing_statement_rolls_back_its_file_and_stops_the_apply(
     assert project.recorded() == {"0001_a.sql"}
     assert project.unapplied() == ["0002_b.sql", "0003_c.sql"]
 
-    (tmp_path / "ownership.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "ownership.toml").write_text(OWNERSHIP_TOML, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
     assert main(["check", "--format", "json"], out=out, err=io.StringIO()) == 1

@@ -11,20 +11,9 @@ from pathlib import Path
 import pytest
 
 from grove_schema.cli import main
-from tests.conformance.wrangler_driver import D1Project, Engine
+from tests.conformance.wrangler_driver import OWNERSHIP_TOML, D1Project, Engine
 
 pytestmark = pytest.mark.conformance
-
-CONFIG = """\
-[project]
-root = "."
-default_database = "db"
-
-[databases.db]
-name = "grove-schema-conformance"
-binding = "DB"
-migrations = "migrations"
-"""
 
 
 def _status(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[tuple[str, str]]]:
@@ -37,7 +26,7 @@ def _status(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[tupl
 
 def test_pending_is_what_wrangler_lists(d1_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = D1Project(d1_engine, tmp_path)
-    (tmp_path / "ownership.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "ownership.toml").write_text(OWNERSHIP_TOML, encoding="utf-8")
     project.write("0001_a.sql", "CREATE TABLE a (x);\n")
     project.write("0002_b.sql", "CREATE TABLE b (x);\n")
     assert project.apply().ok

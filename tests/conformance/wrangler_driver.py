@@ -41,6 +41,18 @@ database_id = "{DATABASE_ID}"
 migrations_dir = "migrations"
 """
 
+# The map grove-schema reads for the same project: one database, its stream where wrangler applies it.
+OWNERSHIP_TOML = """\
+[project]
+root = "."
+default_database = "db"
+
+[databases.db]
+name = "grove-schema-conformance"
+binding = "DB"
+migrations = "migrations"
+"""
+
 # npm error codes and texts that mean "the registry cannot be reached" (a skip), as opposed to
 # any other install failure (a test failure: the suite must not hide a broken install).
 _UNREACHABLE_MARKERS = (
