@@ -114,6 +114,9 @@ def test_missing_migrations_directory(run_cli, tmp_path: Path) -> None:  # type:
     result = run_cli("check", cwd=tmp_path)
     assert result.code == 2
     assert "migrations directory of database 'engine' does not exist" in result.err
+    # A configuration error is not a bug: no partial report, no "internal error" note.
+    assert result.out == ""
+    assert "internal error" not in result.err
 
 
 def test_missing_directory_of_a_planned_database_is_an_empty_stream(run_cli, make_project) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from grove_schema.commands import EXIT_CLEAN, EXIT_FINDINGS
-from grove_schema.errors import UsageError
+from grove_schema.errors import GroveSchemaError, UsageError
 
 if TYPE_CHECKING:
     from grove_schema.cache import CachedReport, CheckCache
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace, config: ProjectConfig, out: IO[str], err: IO[s
     with gathering() as replayers:
         try:
             outcome = _replayed(args, config, err)
+        except GroveSchemaError:  # bad input: the message alone, exit code 2
+            raise
         except Exception:  # a bug: report what was found before it, then let cli log it
             _report_gathered(args, config, [r.result for r in replayers], out)
             raise
