@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import apsw
 import pytest
 from pydantic import ValidationError
@@ -89,8 +91,12 @@ def test_key_agrees_with_sqlite_on_which_names_collide(first: str, second: str) 
 
 def test_objects_are_frozen_and_refuse_unknown_fields() -> None:
     users = table("users", column("id", "INTEGER", 1))
-    with pytest.raises(ValidationError):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         users.name = "people"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Column(name="x", provenance=HERE, colour="red")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="no field colour"):
+        users.columns[0].model_copy(update={"colour": "red"})
     with pytest.raises(ValidationError):
         Column.model_validate({"name": "x", "provenance": HERE, "colour": "red"})
     with pytest.raises(ValidationError):

@@ -105,8 +105,8 @@ def test_an_edited_migration_replays_without_the_graph_or_the_code_parsers(
     edited = probe(root, cache, "check", str(target))
     assert edited.code == 0 and edited.out == first.out, edited
     assert "apsw" in edited.modules  # the edited file was replayed
-    assert not {"networkx", "tree_sitter", "json5"} & edited.modules, edited.modules
-    assert "grove_schema.code.scan" not in edited.own and "grove_schema.code.facts" not in edited.own
+    assert not {"pydantic", "networkx", "tree_sitter", "json5"} & edited.modules, edited.modules
+    assert not {"grove_schema.code.scan", "grove_schema.code.facts", "grove_schema.code.audit"} & edited.own
 
 
 def test_code_roots_without_sources_audit_as_the_full_scan_does(make_project: Callable[..., Path]) -> None:
@@ -120,8 +120,9 @@ def test_code_roots_without_sources_audit_as_the_full_scan_does(make_project: Ca
     (root / "src" / "empty").mkdir(parents=True)
     (root / "src" / "README.md").write_text("no code here\n", encoding="utf-8")
     config = load_config(root / "ownership.toml")
-    streams = check_project(config).streams
+    outcome = check_project(config)
+    streams = outcome.streams
     assert config.code is not None
-    shortcut = audit_project_code(config, streams)
+    assert audit_project_code(config, streams) is None  # nothing to audit: no module of the audit loaded
     full = audit_code(config, scan_code(config.code, config.root), streams, OwnershipMap(config))
-    assert shortcut == full
+    assert outcome.code == full  # what plan and callers read: the audit of nothing

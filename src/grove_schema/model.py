@@ -3,13 +3,22 @@
 Objects are immutable; a change replaces the objects it touches, so a snapshot of a `Schema` is a
 cheap shallow copy. Names compare case-insensitively, as in SQLite: dictionaries are keyed by
 `key(name)`, the objects keep the spelling that created them.
+
+The classes are dataclasses with pydantic's model API (`model_validate`, `model_dump_json`,
+`model_json_schema`, `model_copy`): pydantic validates and serializes them, and is imported on the
+first such call, not by a replay that only builds and reads the model (a hook run).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 
 def key(name: str) -> str:
@@ -31,11 +40,73 @@ def affinity(declared: str) -> str:
     return "NUMERIC"
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
-class SourceRef(Frozen):
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+class ModelObject:
+    """pydantic's model API over a dataclass of the model. Unknown fields are refused, as by a
+    pydantic model with `extra="forbid"`."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update`'s fields replaced, not validated (as pydantic's `model_copy`)."""
+        if deep:
+            copied = copy.deepcopy(self)
+        else:
+            copied = object.__new__(type(self))
+            copied.__dict__.update(self.__dict__)
+        if update:
+            unknown = update.keys() - _field_names(type(self))
+            if unknown:
+                raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+            copied.__dict__.update(update)
+        return copied
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self:
+        """`obj` (a mapping of the fields) validated into an object: pydantic's ValidationError if
+        it does not fit."""
+        validated: Self = _adapter(cls).validate_python(obj)
+        return validated
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> Self:
+        validated: Self = _adapter(cls).validate_json(data)
+        return validated
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        schema: dict[str, Any] = _adapter(cls).json_schema()
+        return schema
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        dumped: dict[str, Any] = _adapter(type(self)).dump_python(self, mode=mode)
+        return dumped
+
+    def model_dump_json(self) -> str:
+        return _adapter(type(self)).dump_json(self).decode("utf-8")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceRef(ModelObject):
     """Where a statement stands: `path:line`."""
 
     path: str
@@ -45,15 +116,17 @@ class SourceRef(Frozen):
         return f"{self.path}:{self.line}"
 
 
-class Provenance(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Provenance(ModelObject):
     created: SourceRef
     changed: tuple[SourceRef, ...] = ()
 
     def with_change(self, ref: SourceRef) -> Provenance:
-        return self.model_copy(update={"changed": (*self.changed, ref)})
+        return Provenance(created=self.created, changed=(*self.changed, ref))
 
 
-class Column(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Column(ModelObject):
     name: str
     type: str = ""  # declared type as written, quotes removed (SQLite treats "integer" as INTEGER)
     not_null: bool = False
@@ -69,7 +142,8 @@ class Column(Frozen):
     provenance: Provenance
 
 
-class ForeignKey(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ForeignKey(ModelObject):
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...] = ()  # empty: the parent's primary key
@@ -81,19 +155,22 @@ class ForeignKey(Frozen):
     column_level: bool = False  # declared on the column: dropped with it
 
 
-class UniqueConstraint(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class UniqueConstraint(ModelObject):
     columns: tuple[str, ...]
     name: str | None = None
     column_level: bool = False
 
 
-class CheckConstraint(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class CheckConstraint(ModelObject):
     expression: str
     name: str | None = None
     column: str | None = None  # declared on this column
 
 
-class PrimaryKey(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class PrimaryKey(ModelObject):
     columns: tuple[str, ...]
     descending: tuple[bool, ...] = ()
     name: str | None = None
@@ -101,7 +178,8 @@ class PrimaryKey(Frozen):
     column_level: bool = False
 
 
-class Table(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Table(ModelObject):
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None
@@ -133,14 +211,16 @@ class Table(Frozen):
         return column.name
 
 
-class IndexColumn(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class IndexColumn(ModelObject):
     name: str | None = None  # a plain column
     expression: str | None = None  # or an expression
     descending: bool = False
     collation: str | None = None
 
 
-class Index(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Index(ModelObject):
     name: str
     table: str
     unique: bool = False
@@ -149,14 +229,16 @@ class Index(Frozen):
     provenance: Provenance
 
 
-class View(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class View(ModelObject):
     name: str
     select: str
     column_names: tuple[str, ...] = ()
     provenance: Provenance
 
 
-class Trigger(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Trigger(ModelObject):
     name: str
     table: str
     timing: str  # BEFORE | AFTER | INSTEAD OF
@@ -168,7 +250,8 @@ class Trigger(Frozen):
     provenance: Provenance
 
 
-class VirtualTable(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class VirtualTable(ModelObject):
     name: str
     module: str
     arguments: tuple[str, ...] = ()
@@ -240,25 +323,23 @@ class IndexMap(dict[str, Index]):
         return IndexMap({k: copy.deepcopy(v, memo) for k, v in self.items()})
 
 
-class Schema(BaseModel):
+@dataclass(kw_only=True)
+class Schema(ModelObject):
     """Every object of one database. Dictionaries are keyed by `key(name)`."""
 
-    model_config = ConfigDict(extra="forbid")
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=IndexMap)
+    views: dict[str, View] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
 
-    tables: dict[str, Table] = Field(default_factory=dict)
-    indexes: dict[str, Index] = Field(default_factory=IndexMap)
-    views: dict[str, View] = Field(default_factory=dict)
-    triggers: dict[str, Trigger] = Field(default_factory=dict)
-    virtual_tables: dict[str, VirtualTable] = Field(default_factory=dict)
-
-    @field_validator("indexes", mode="after")
-    @classmethod
-    def _index_map(cls, value: dict[str, Index]) -> dict[str, Index]:
-        return value if isinstance(value, IndexMap) else IndexMap(value)
+    def __post_init__(self) -> None:
+        if not isinstance(self.indexes, IndexMap):
+            self.indexes = IndexMap(self.indexes)
 
     def snapshot(self) -> Schema:
         """A copy that later changes to this schema leave alone (objects are immutable)."""
-        return Schema.model_construct(
+        return Schema(
             tables=dict(self.tables),
             indexes=IndexMap(self.indexes),
             views=dict(self.views),

@@ -31,17 +31,8 @@ from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, Severity, make_finding, plural, short_list, with_fix
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
-from grove_schema.replay import StreamReplay
-from grove_schema.sql.parsing import (
-    AlterTable,
-    CreateIndex,
-    CreateTable,
-    CreateTrigger,
-    CreateVirtualTable,
-    DropObject,
-    Kind,
-    Statement,
-)
+from grove_schema.replay import ReplayedStatement, StreamReplay
+from grove_schema.sql.parsing import Kind
 from grove_schema.suggestions import closest
 
 if TYPE_CHECKING:
@@ -366,15 +357,14 @@ def _foreign_table_changes(
     findings: list[Finding] = []
     catalogs = _Catalogs(streams)
     for stream_key, stream in sorted(streams.items()):
-        applied = [s for s in stream.statements if s.applied and s.statement is not None]
+        applied = [s for s in stream.statements if s.applied and s.kind is not None]
         drops: dict[str, list[int]] = defaultdict(list)
         for position, replayed in enumerate(applied):
-            statement = replayed.statement
-            if isinstance(statement, DropObject) and statement.kind is Kind.DROP_TABLE:
-                drops[key(statement.name)].append(position)
+            if replayed.kind is Kind.DROP_TABLE:
+                drops[key(replayed.tables[0])].append(position)
         copies: dict[tuple[str, str], bool] = {}  # (owner, table key) -> the owner holds the table as this stream does
         for position, replayed in enumerate(applied):
-            for table in _tables_changed(replayed.statement):
+            for table in _tables_changed(replayed):
                 owner = owner_of(table)
                 if owner is None or owner == stream_key or ownership.is_retired(table):
                     continue
@@ -386,7 +376,7 @@ def _foreign_table_changes(
                     continue  # history: this stream later drops the table (the move completed)
                 if owner_stream is not None and key(table) in _living(owner_stream.schema):
                     first_creation = not any(drop < position for drop in drops.get(key(table), []))
-                    if first_creation and isinstance(replayed.statement, CreateTable | CreateVirtualTable):
+                    if first_creation and replayed.kind in _CREATIONS:
                         continue  # the table's creation: where the owner's copy came from
                     pair = (owner, key(table))
                     if pair not in copies:
@@ -478,7 +468,7 @@ def _changes_to_moved_tables(
     for stream_key, stream in sorted(streams.items()):
         for replayed in stream.statements:
             missing = _missing_table(replayed.error) if not replayed.applied else None
-            if missing is None or not _changes_a_table(replayed.statement) or ownership.is_retired(missing):
+            if missing is None or replayed.kind not in _TABLE_CHANGES or ownership.is_retired(missing):
                 continue
             owner = owner_of(missing)
             owner_stream = streams.get(owner) if owner is not None else None
@@ -512,13 +502,20 @@ def _missing_table(error: str | None) -> str | None:
     return table if dot and schema.lower() == "main" else name
 
 
-def _changes_a_table(statement: Statement | None) -> bool:
-    """ALTER TABLE, CREATE INDEX, DROP TABLE, CREATE TRIGGER, or DML (INSERT, UPDATE, DELETE...)."""
-    if isinstance(statement, AlterTable | CreateIndex | CreateTrigger):
-        return True
-    if isinstance(statement, DropObject):
-        return statement.kind is Kind.DROP_TABLE
-    return statement is not None and statement.kind is Kind.DML
+# ALTER TABLE, CREATE INDEX, DROP TABLE, CREATE TRIGGER, or DML (INSERT, UPDATE, DELETE...).
+_TABLE_CHANGES = frozenset(
+    {
+        Kind.ADD_COLUMN,
+        Kind.DROP_COLUMN,
+        Kind.RENAME_COLUMN,
+        Kind.RENAME_TABLE,
+        Kind.CREATE_INDEX,
+        Kind.CREATE_TRIGGER,
+        Kind.DROP_TABLE,
+        Kind.DML,
+    }
+)
+_CREATIONS = frozenset({Kind.CREATE_TABLE, Kind.CREATE_TABLE_AS, Kind.CREATE_VIRTUAL_TABLE})
 
 
 def _span(location: Location, text: str) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -643,14 +640,9 @@ def _configured_path(config: ProjectConfig, directory: Path) -> str:
         return str(directory)
 
 
-def _tables_changed(statement: object) -> list[str]:
-    if isinstance(statement, CreateTable | CreateVirtualTable):
-        return [statement.name]
-    if isinstance(statement, AlterTable):
-        return [statement.table, statement.new_name] if statement.kind is Kind.RENAME_TABLE else [statement.table]
-    if isinstance(statement, CreateIndex):
-        return [statement.table]
-    return []
+def _tables_changed(replayed: ReplayedStatement) -> tuple[str, ...]:
+    """The tables a statement creates, alters, renames or indexes (not the one it drops)."""
+    return () if replayed.kind is Kind.DROP_TABLE else replayed.tables
 
 
 def _retired_blockers(
@@ -720,8 +712,8 @@ def _ever_created(streams: Mapping[str, StreamReplay]) -> set[str]:
     created: set[str] = set()
     for stream in streams.values():
         for replayed in stream.statements:
-            if replayed.applied and replayed.statement is not None:
-                created.update(key(name) for name in _tables_changed(replayed.statement))
+            if replayed.applied:
+                created.update(key(name) for name in _tables_changed(replayed))
     return created
 
 

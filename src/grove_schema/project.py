@@ -52,8 +52,21 @@ class ProjectReplay:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # advice that is not a finding (a stream with no lock)
     ownership: OwnershipReport | None = None  # when every database was replayed
-    code: CodeAudit | None = None  # with a [code] section, when every database was replayed
     applied: set[str] = field(default_factory=set)  # paths of the migrations the locks record as applied
+    # [code] roots that hold no source file and no config: `code` is an empty audit, made on first
+    # use (a hook run then loads none of the audit's modules).
+    code_roots_empty: bool = False
+    audit: CodeAudit | None = field(default=None, repr=False)
+
+    @property
+    def code(self) -> CodeAudit | None:
+        """The code audit: with a [code] section, when every database was replayed."""
+        if self.audit is None and self.code_roots_empty:
+            from grove_schema.code.audit import CodeAudit
+            from grove_schema.code.sites import CodeScan
+
+            self.audit = CodeAudit(CodeScan())
+        return self.audit
 
     @property
     def file_count(self) -> int:
@@ -168,15 +181,17 @@ def check_project(
         outcome.findings = [f for f in outcome.findings if not outcome.ownership.explains(f)]
         outcome.findings.extend(outcome.ownership.findings)
         if config.code is not None:
-            outcome.code = audit_project_code(config, outcome.streams, code_cache)
-            outcome.findings.extend(outcome.code.findings)
+            outcome.audit = audit_project_code(config, outcome.streams, code_cache)
+            outcome.code_roots_empty = outcome.audit is None
+            if outcome.audit is not None:
+                outcome.findings.extend(outcome.audit.findings)
     findings = [f for f in outcome.findings if f.rule.code not in ignored]
     findings = [replace(f, severity=severities[f.rule.code]) if f.rule.code in severities else f for f in findings]
     layouts = [layout for s in outcome.streams.values() for layout in s.layouts]
-    if outcome.code is not None:
+    if outcome.audit is not None:
         from grove_schema.code.audit import suppression_layouts
 
-        layouts += suppression_layouts(outcome.code.scan)
+        layouts += suppression_layouts(outcome.audit.scan)
     findings = apply_suppressions(findings, layouts)
     if not history:
         findings = as_applied_history(findings, applied)
@@ -206,18 +221,16 @@ def audit_project_code(
     config: ProjectConfig,
     streams: dict[str, StreamReplay],
     open_cache: Callable[[], ScanCache] | None = None,
-) -> CodeAudit:
-    """Scan the `[code]` roots and judge every call site against the replayed streams. Roots that
-    hold no source file and no config give an empty audit without loading the scan's parsers."""
+) -> CodeAudit | None:
+    """Scan the `[code]` roots and judge every call site against the replayed streams; None, with
+    none of the scan's or the audit's modules loaded, when the roots hold no source file and no
+    config (nothing to audit)."""
     from grove_schema.code.coverage import walk_code_roots
 
     assert config.code is not None
     tree = walk_code_roots(config.code, config.root)
     if tree.empty:
-        from grove_schema.code.audit import CodeAudit
-        from grove_schema.code.sites import CodeScan
-
-        return CodeAudit(CodeScan())
+        return None
     from grove_schema.code.audit import audit_code
     from grove_schema.code.cache import SqlVerdicts
     from grove_schema.code.scan import scan_code

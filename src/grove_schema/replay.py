@@ -50,7 +50,17 @@ from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
 from grove_schema.schema_changes import Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, Token, TokenKind, split_statements
-from grove_schema.sql.parsing import Kind, Statement, StatementError, parse_statement
+from grove_schema.sql.parsing import (
+    AlterTable,
+    CreateIndex,
+    CreateTable,
+    CreateVirtualTable,
+    DropObject,
+    Kind,
+    Statement,
+    StatementError,
+    parse_statement,
+)
 from grove_schema.suppressions import FileLayout
 
 if TYPE_CHECKING:
@@ -68,14 +78,61 @@ _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
 @dataclass(frozen=True)
 class ReplayedStatement:
-    """One statement of the stream and what became of it."""
+    """One statement of the stream and what became of it.
 
-    statement: Statement | None  # None: it did not parse
+    A replay resumed from the cache holds the statements of the files before it unparsed
+    (`parsed` is the RawStatement): `statement` parses one on first use. `kind` and `tables` are
+    kept apart, so that what reads every statement of a stream (the ownership checks) parses none.
+    """
+
+    parsed: Statement | RawStatement | None  # None: it did not parse
     file: MigrationFile
     location: Location
     text: str
     applied: bool  # it changed (or could have changed) the database
     error: str | None = None  # the dev database's (or the model's) refusal
+    kind: Kind | None = None  # None: it did not parse
+    tables: tuple[str, ...] = ()  # the tables it creates, alters, renames (old, new), indexes or drops
+
+    @classmethod
+    def of(
+        cls,
+        statement: Statement | None,
+        file: MigrationFile,
+        location: Location,
+        text: str,
+        applied: bool,
+        error: str | None = None,
+    ) -> ReplayedStatement:
+        if statement is None:
+            return cls(None, file, location, text, applied, error)
+        return cls(statement, file, location, text, applied, error, statement.kind, named_tables(statement))
+
+    @property
+    def statement(self) -> Statement | None:
+        parsed = self.parsed
+        if isinstance(parsed, RawStatement):
+            parsed = parse_statement(parsed, parsed.source)
+            object.__setattr__(self, "parsed", parsed)
+        return parsed
+
+    def unparsed(self) -> ReplayedStatement:
+        """This statement holding its raw text instead of its parsed form (for a snapshot)."""
+        parsed = self.parsed
+        return replace(self, parsed=parsed.raw) if isinstance(parsed, Statement) else self
+
+
+def named_tables(statement: Statement) -> tuple[str, ...]:
+    """The tables a statement creates, alters, renames (old and new name), indexes or drops."""
+    if isinstance(statement, CreateTable | CreateVirtualTable):
+        return (statement.name,)
+    if isinstance(statement, AlterTable):
+        return (statement.table, statement.new_name) if statement.kind is Kind.RENAME_TABLE else (statement.table,)
+    if isinstance(statement, CreateIndex):
+        return (statement.table,)
+    if isinstance(statement, DropObject) and statement.kind is Kind.DROP_TABLE:
+        return (statement.name,)
+    return ()
 
 
 @dataclass
@@ -462,7 +519,7 @@ class Replayer:
                 )
             )
             self._file_fails = True
-            result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, "unterminated"))
+            result.statements.append(ReplayedStatement.of(None, migration, where, raw.text, False, "unterminated"))
             return
         if len(raw.text) > MAX_STATEMENT_BYTES and len(raw.text.encode()) > MAX_STATEMENT_BYTES:
             self._reject_too_long(migration, raw, where)
@@ -501,7 +558,7 @@ class Replayer:
         if failure is not None and self._stopped_by(outcome, migration, where, failure, seconds, explained):
             if outcome.file_lost and not (outcome.interrupted and seconds < self.options.statement_seconds):
                 self._file_fails = True  # SQLite lost the transaction for its own reason, as D1 would
-            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+            result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, False, failure))
             return
         if failure is None:
             if statement is None or (statement.kind is Kind.UNKNOWN):
@@ -521,7 +578,7 @@ class Replayer:
                 )
                 if raw.first_word() in _DDL_KEYWORDS:
                     result.divergences.append(f"{where}: not modelled but accepted by SQLite")
-                result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+                result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, True))
                 return
             if isinstance(plan, Refusal):
                 result.divergences.append(f"{where}: the model refused ({plan.message}) but SQLite accepted")
@@ -534,7 +591,7 @@ class Replayer:
                     result.findings.append(make_finding(UNSUPPORTED_STATEMENT, message, where))
             elif isinstance(plan, Change):
                 plan.apply(result.schema)
-            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+            result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, True))
             return
         # The dev database refused: the statement has no effect.
         self._file_fails = True
@@ -552,7 +609,7 @@ class Replayer:
             token = offending_token(raw, failure)
             at = location(token.start) if token is not None else where
             result.findings.append(make_finding(SQLITE_ERROR, sqlite_error_message(failure, migration), at))
-        result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, failure))
+        result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, False, failure))
 
     def _seconds_left(self, migration: MigrationFile, where: Location) -> float:
         """The time this statement may take; when the file's or the run's budget is already spent,
@@ -739,23 +796,24 @@ class Replayer:
             at = location(parse_problem.token.start) if parse_problem.token else where
             message = with_fix(f"the statement does not parse: {parse_problem.message}", PARSE_FIX)
             result.findings.append(make_finding(PARSE_ERROR, message, at))
-            result.statements.append(ReplayedStatement(None, migration, where, raw.text, False, parse_problem.message))
+            problem = parse_problem.message
+            result.statements.append(ReplayedStatement.of(None, migration, where, raw.text, False, problem))
             self._file_fails = True
             return
         if statement.kind in (Kind.DML, Kind.UNKNOWN) and statement.ast is None:
             message = with_fix("sqlglot cannot parse this statement, so no rule judges it", PARSE_FIX)
             result.findings.append(make_finding(PARSE_ERROR, message, where))
-            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, "parse"))
+            result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, False, "parse"))
             return
         if isinstance(plan, Refusal):
             self._file_fails = True
             if not explained:
                 result.findings.append(make_finding(SQLITE_ERROR, sqlite_error_message(plan.message, migration), where))
-            result.statements.append(ReplayedStatement(statement, migration, where, raw.text, False, plan.message))
+            result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, False, plan.message))
             return
         if isinstance(plan, Change):
             plan.apply(result.schema)
-        result.statements.append(ReplayedStatement(statement, migration, where, raw.text, True))
+        result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, True))
 
     def _reject_too_long(self, migration: MigrationFile, raw: RawStatement, where: Location) -> None:
         """D1 refuses a statement over 100,000 bytes before parsing it; so do we (and we never
@@ -775,7 +833,7 @@ class Replayer:
             text = with_fix(f"{message}{_rollback_note(migration)}", TOO_LONG_FIX)
             self.result.findings.append(make_finding(SQLITE_ERROR, text, where))
         self._file_fails = True
-        self.result.statements.append(ReplayedStatement(None, migration, where, raw.text[:200], False, message))
+        self.result.statements.append(ReplayedStatement.of(None, migration, where, raw.text[:200], False, message))
 
     def add_unreadable(self, migration: MigrationFile, finding: Finding) -> None:
         self.result.files.append(migration)

@@ -3,8 +3,8 @@
 The cache keeps the replay of a stream's prefix between hook runs, and a cache directory can be
 shared or planted; `pickle` would let such a file run any code on load. Here every value is a
 JSON scalar, a list or a tagged object, and an object is rebuilt only when its class is one of the
-few dataclasses this module names (parsed statements, findings, file layouts): anything else is
-refused. The schema model is written as pydantic's JSON and read back through its validation.
+few dataclasses this module names (the schema model, parsed statements, findings, file layouts):
+anything else is refused.
 Long strings (a file's text is the source of every statement in it) are written once, and an
 object met again is written as a reference to the first.
 """
@@ -30,10 +30,24 @@ class SnapshotFormatError(ValueError):
 @functools.lru_cache(maxsize=1)
 def _classes() -> dict[str, type]:
     """Every class a snapshot may hold, by name (the one place that widens what can be read)."""
-    from grove_schema import findings, layouts, replay, suppressions
+    from grove_schema import findings, layouts, model, replay, suppressions
     from grove_schema.sql import lexer, parsing
 
     allowed: list[type] = [
+        model.Schema,
+        model.SourceRef,
+        model.Provenance,
+        model.Column,
+        model.ForeignKey,
+        model.UniqueConstraint,
+        model.CheckConstraint,
+        model.PrimaryKey,
+        model.Table,
+        model.IndexColumn,
+        model.Index,
+        model.View,
+        model.Trigger,
+        model.VirtualTable,
         replay.StreamReplay,
         replay.ReplayedStatement,
         layouts.MigrationFile,
@@ -72,7 +86,7 @@ def _builder(cls: type) -> Any:
     """How to rebuild an object of `cls` from its fields' values, in order. A dataclass whose every
     field is set by __init__ and kept in __dict__ gets them straight into a new instance's
     __dict__ (what its __init__ would store, without a call per field: a frozen dataclass sets
-    each through object.__setattr__); others go through __init__."""
+    each through object.__setattr__); others (a `__post_init__`) go through __init__."""
     build = _BUILDERS.get(cls)
     if build is None:
         names = _field_names(cls)
@@ -94,7 +108,7 @@ def _builder(cls: type) -> Any:
         else:
 
             def build(values: list[Any]) -> Any:
-                return cls(*values)
+                return cls(**dict(zip(names, values, strict=True)))
 
         _BUILDERS[cls] = build
     return build
@@ -116,7 +130,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 # shared string is a scalar: `_SHARED_MARK` and its index (a string that starts with the mark is
 # always shared, so none is mistaken for one).
 _TUPLE, _DICT, _PATH, _ENUM, _RAW = "\0t", "\0d", "\0p", "\0e", "\0r"
-_OBJECT, _AGAIN, _SCHEMA = "\0o", "\0a", "\0m"
+_OBJECT, _AGAIN = "\0o", "\0a"
 _SHARED_MARK = "\x01"
 # An object field's shape: as written, a tuple (a list of values), a tuple of tuples (of lists).
 _PLAIN, _TUPLE_FIELD, _TUPLES_FIELD = "v", "t", "u"
@@ -158,15 +172,16 @@ class _Encoder:
         again = self._written.get(id(obj))
         if again is not None:
             return {_AGAIN: again}
-        from grove_schema.model import Schema
-
-        if type(obj) is Schema:  # pydantic writes and validates its own models fastest
-            return {_SCHEMA: obj.model_dump_json()}
         cls = type(obj)
+        written = obj
+        if cls is _classes()["ReplayedStatement"]:
+            # Its parsed form is the snapshot's bulk and the ownership checks do not read it:
+            # written as its raw text, parsed again on first use.
+            written = obj.unparsed()
         name = self._name(cls)
         shape, fields = [], []
         for field in _field_names(cls):
-            value = getattr(obj, field)
+            value = getattr(written, field)
             if isinstance(value, tuple) and all(isinstance(item, tuple) for item in value) and value:
                 shape.append(_TUPLES_FIELD)
                 fields.append([[self.value(v) for v in item] for item in value])
@@ -214,6 +229,17 @@ def decode(data: bytes) -> Any:
         raise SnapshotFormatError(f"not a replay snapshot: {type(error).__name__}: {error}") from None
 
 
+class _Shape(str):
+    """An object's field shapes, as written (one letter per field), knowing when all are plain."""
+
+    isplain: bool
+
+    def __new__(cls, text: str) -> _Shape:
+        shape = super().__new__(cls, text)
+        shape.isplain = text.count(_PLAIN) == len(text)
+        return shape
+
+
 class _Decoder:
     """Rebuilds each tagged object as json's parser meets it, innermost first."""
 
@@ -221,6 +247,7 @@ class _Decoder:
         self.shared = shared
         self.classes = _classes()
         self.built: dict[int, Any] = {}
+        self._plans: dict[tuple[str, str], tuple[type, Any, _Shape]] = {}
 
     def resolve(self, value: Any) -> Any:
         """A shared string's text; a list's items resolved; anything else as it is."""
@@ -236,22 +263,15 @@ class _Decoder:
         ((tag, payload),) = obj.items()
         resolve = self.resolve
         if tag == _OBJECT:
-            cls = self._class(payload[0])
-            shape = _text(payload[2])
+            cls, build, kinds = self._plan(payload[0], payload[2])
             fields = payload[3:]
-            if len(fields) != len(_field_names(cls)) or len(shape) != len(fields):
-                raise SnapshotFormatError(f"{payload[0]} has {len(_field_names(cls))} fields, not {len(fields)}")
-            values = []
-            for kind, value in zip(shape, fields, strict=True):
-                if kind == _PLAIN:
-                    values.append(resolve(value))
-                elif kind == _TUPLE_FIELD:
-                    values.append(tuple(resolve(item) for item in _list(value)))
-                elif kind == _TUPLES_FIELD:
-                    values.append(tuple(tuple(resolve(v) for v in _list(item)) for item in _list(value)))
-                else:
-                    raise SnapshotFormatError(f"unknown field shape {kind!r}")
-            built = _builder(cls)(values)
+            if len(fields) != len(kinds):
+                raise SnapshotFormatError(f"{payload[0]} has {len(kinds)} fields, not {len(fields)}")
+            if kinds.isplain:
+                values = [resolve(value) for value in fields]
+            else:
+                values = [self._field(kind, value) for kind, value in zip(kinds, fields, strict=True)]
+            built = build(values)
             if cls is RuleInfo:
                 built = self._registered(built)
             self.built[_int(payload[1])] = built
@@ -260,15 +280,6 @@ class _Decoder:
             return self.built[_int(payload)]
         if tag == _TUPLE:
             return tuple(resolve(item) for item in _list(payload))
-        if tag == _SCHEMA:
-            from pydantic import ValidationError
-
-            from grove_schema.model import Schema
-
-            try:
-                return Schema.model_validate_json(_text(payload))
-            except ValidationError as error:
-                raise SnapshotFormatError(f"the schema does not validate: {error.error_count()} errors") from None
         if tag == _DICT:
             return {resolve(key): resolve(value) for key, value in _list(payload)}
         if tag == _ENUM:
@@ -284,6 +295,27 @@ class _Decoder:
         if tag == _PATH:
             return Path(_text(payload))
         raise SnapshotFormatError(f"unknown tag {tag!r}")
+
+    def _plan(self, name: object, shape: object) -> tuple[type, Any, _Shape]:
+        """The class, its builder and its fields' shapes, once per class and shape."""
+        plan = self._plans.get((name, shape)) if isinstance(name, str) and isinstance(shape, str) else None
+        if plan is None:
+            cls = self._class(name)
+            kinds = _Shape(_text(shape))
+            if len(kinds) != len(_field_names(cls)):
+                raise SnapshotFormatError(f"{name} has {len(_field_names(cls))} fields, not {len(kinds)}")
+            if any(kind not in (_PLAIN, _TUPLE_FIELD, _TUPLES_FIELD) for kind in kinds):
+                raise SnapshotFormatError(f"unknown field shape {shape!r}")
+            plan = self._plans[(cls.__qualname__, str(kinds))] = (cls, _builder(cls), kinds)
+        return plan
+
+    def _field(self, kind: str, value: Any) -> Any:
+        resolve = self.resolve
+        if kind == _PLAIN:
+            return resolve(value)
+        if kind == _TUPLE_FIELD:
+            return tuple([resolve(item) for item in _list(value)])
+        return tuple([tuple([resolve(v) for v in _list(item)]) for item in _list(value)])
 
     @staticmethod
     def _registered(rule: RuleInfo) -> RuleInfo:
