@@ -391,3 +391,34 @@ def test_replayed_objects_carry_where_they_were_created_and_changed() -> None:
 def test_primary_key_defaults() -> None:
     pk = PrimaryKey(columns=("id",))
     assert pk.descending == () and not pk.autoincrement and not pk.column_level and pk.name is None
+
+
+def test_the_model_round_trips_through_pydantic_and_loads_it_only_then() -> None:
+    """A replayed schema validates back from its JSON; building and reading the model (what a hook
+    run does) imports no pydantic, the first validation or dump does."""
+    import subprocess
+    import sys
+
+    result = replay_files(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);\n"
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id) ON DELETE CASCADE);\n"
+        "CREATE INDEX posts_user ON posts(user_id);\n"
+        "CREATE VIEW v AS SELECT id FROM users;\n"
+    )
+    schema = result.schema
+    again = Schema.model_validate_json(schema.model_dump_json())
+    assert again == schema and isinstance(again.indexes, IndexMap)
+    assert again.tables["posts"].foreign_keys[0].on_delete == "CASCADE"
+    assert {"Table", "Column", "Index", "View"} <= set(Schema.model_json_schema()["$defs"])
+    probe = (
+        "import sys\n"
+        "from grove_schema.model import Column, Provenance, SourceRef, Table\n"
+        "here = Provenance(created=SourceRef(path='a.sql', line=1))\n"
+        "t = Table(name='t', columns=(Column(name='id', provenance=here),), provenance=here)\n"
+        "t = t.model_copy(update={'name': 'u'})\n"
+        "print('pydantic' in sys.modules, end=' ')\n"
+        "t.model_dump()\n"
+        "print('pydantic' in sys.modules, end='')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out == "False True"
