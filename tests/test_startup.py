@@ -126,3 +126,27 @@ def test_code_roots_without_sources_audit_as_the_full_scan_does(make_project: Ca
     assert audit_project_code(config, streams) is None  # nothing to audit: no module of the audit loaded
     full = audit_code(config, scan_code(config.code, config.root), streams, OwnershipMap(config))
     assert outcome.code == full  # what plan and callers read: the audit of nothing
+
+
+def test_a_table_rebuild_is_judged_without_sqlglot(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    """The usual rebuild (create the copy, copy the rows, drop, rename) of a referenced table: its
+    row copy is read from the tokens, so a full check loads no sqlglot; the verdict still sees the
+    cascade the DROP sets off."""
+    rebuild = (
+        "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);\n"
+        "INSERT INTO users_new (id, email) SELECT id, email FROM users;\n"
+        "DROP TABLE users;\n"
+        "ALTER TABLE users_new RENAME TO users;\n"
+    )
+    root = make_project(
+        {
+            **FILES,
+            "0002_posts.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, "
+            "author INTEGER REFERENCES users(id) ON DELETE CASCADE);\n",
+            "0003_rebuild.sql": rebuild,
+        }
+    )
+    cold = probe(root, tmp_path / "cache", "check", "--no-cache", "--format", "json")
+    assert "sqlglot" not in cold.modules, cold.modules
+    codes = {finding["code"] for finding in json.loads(cold.out)["findings"]}
+    assert "GS405" in codes, cold.out  # the DROP deletes the posts through ON DELETE CASCADE

@@ -18,7 +18,7 @@ from grove_schema.losses import RowLoss, StatementVerdict
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, VirtualTable, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
-from grove_schema.sql.lexer import RawStatement, TokenKind, split_statements, tokenize
+from grove_schema.sql.lexer import RawStatement, Token, TokenKind, split_statements, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
     CreateIndex,
@@ -76,8 +76,6 @@ def _split(source: str) -> tuple[RawStatement, ...]:
 
 def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
     """Copies of `table`'s rows into another table by the statements before this one in its file."""
-    from sqlglot import exp
-
     wanted = key(table)
     here = context.statement.start
     copies = []
@@ -86,23 +84,149 @@ def row_copies(context: RuleContext, table: str) -> list[RowCopy]:
             break
         if raw.first_word() not in ("INSERT", "REPLACE", "WITH") or not _mentions(raw, wanted):
             continue
-        tree = statement_tree(raw.text)
-        if not isinstance(tree, exp.Insert) or tree.expression is None:
-            continue
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        if not isinstance(target, exp.Table) or key(target.name) == wanted:
-            continue
-        select = tree.expression
-        if not any(key(t.name) == wanted for t in select.find_all(exp.Table)):
-            continue
-        columns: frozenset[str] | None
-        if _reads_star(select, wanted):
-            columns = None
-        else:
-            refs = column_references(select.sql(dialect="sqlite"), context.schema) or set()
-            columns = frozenset(column for owner, column in refs if owner == wanted)
-        copies.append(RowCopy(target.name, context.locate(raw.start).line, columns))
+        copy = simple_row_copy(raw, wanted, context.schema)
+        if isinstance(copy, _Unread):
+            copy = _row_copy_from_tree(raw, wanted, context.schema)
+        if copy is not None:
+            target, columns = copy
+            copies.append(RowCopy(target, context.locate(raw.start).line, columns))
     return copies
+
+
+class _Unread:
+    """`simple_row_copy` cannot tell: the statement is not of the one shape it reads."""
+
+
+UNREAD = _Unread()
+ReadCopy = tuple[str, frozenset[str] | None] | None  # (target, columns of the source read; None: all)
+
+# Words of an expression that are never a column (a column so named is left to sqlglot).
+_EXPRESSION_WORDS = frozenset(
+    {
+        "AND", "AS", "BETWEEN", "CASE", "CAST", "COLLATE", "CURRENT_DATE", "CURRENT_TIME",
+        "CURRENT_TIMESTAMP", "ELSE", "END", "ESCAPE", "FALSE", "GLOB", "IN", "IS", "ISNULL", "LIKE",
+        "NOT", "NOTNULL", "NULL", "OR", "THEN", "TRUE", "WHEN",
+    }
+)  # fmt: skip
+
+
+def simple_row_copy(raw: RawStatement, wanted: str, schema: Schema) -> ReadCopy | _Unread:
+    """The common rebuild copy read from its tokens, without sqlglot: `INSERT [OR x] INTO target
+    [(columns)] SELECT items FROM source [[AS] alias]` and nothing after. (target, the source's
+    columns read, None for `*`) when `source` is `wanted`; None when the statement copies another
+    table's rows; UNREAD for any other shape, left to sqlglot."""
+    tokens = raw.tokens
+    words = [t.upper if t.kind is TokenKind.WORD else None for t in tokens]
+    i = 1 if words[:1] in (["INSERT"], ["REPLACE"]) else 0
+    if i == 0:
+        return UNREAD
+    if words[i : i + 1] == ["OR"]:
+        i += 2
+    if words[i : i + 1] != ["INTO"] or i + 2 >= len(tokens):
+        return UNREAD
+    target = tokens[i + 1]
+    i += 2
+    if target.kind not in (TokenKind.WORD, TokenKind.QUOTED) or tokens[i].is_punct("."):
+        return UNREAD
+    if tokens[i].is_punct("("):
+        close = next((j for j in range(i, len(tokens)) if tokens[j].is_punct(")")), None)
+        if close is None or any(
+            t.kind not in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.PUNCT) for t in tokens[i:close]
+        ):
+            return UNREAD
+        i = close + 1
+    if words[i : i + 1] != ["SELECT"]:
+        return UNREAD
+    start, depth, source_at = i + 1, 0, None
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if token.is_punct("("):
+            depth += 1
+        elif token.is_punct(")"):
+            depth -= 1
+        elif words[j] in ("SELECT", "DISTINCT", "ALL", "OVER", "FILTER"):
+            return UNREAD  # a subquery, a window: sqlglot resolves their scopes
+        elif words[j] == "FROM" and depth == 0:
+            source_at = j + 1
+            break
+    if source_at is None or source_at >= len(tokens):
+        return UNREAD
+    source, rest = tokens[source_at], tokens[source_at + 1 :]
+    if source.kind not in (TokenKind.WORD, TokenKind.QUOTED):
+        return UNREAD
+    if rest and rest[0].is_word("AS"):
+        rest = rest[1:]
+    if len(rest) > 1 or (rest and rest[0].kind is not TokenKind.WORD):
+        return UNREAD
+    alias = key(rest[0].identifier) if rest else None
+    if key(source.identifier) != wanted or key(target.identifier) == wanted:
+        return None
+    table = schema.table(wanted)
+    if table is None:
+        return UNREAD
+    names = {key(column.name) for column in table.columns}
+    return _items_read(tokens[start : source_at - 1], words[start : source_at - 1], wanted, alias, names, target)
+
+
+def _items_read(
+    items: list[Token], words: list[str | None], wanted: str, alias: str | None, names: set[str], target: Token
+) -> ReadCopy | _Unread:
+    owners = {wanted} | ({alias} if alias else set())
+    if [t.text for t in items] == ["*"] or (
+        len(items) == 3 and items[1].is_punct(".") and items[2].is_punct("*") and key(items[0].identifier) in owners
+    ):
+        return target.identifier, None
+    columns: set[str] = set()
+    previous: Token | None = None
+    for position, token in enumerate(items):
+        following = items[position + 1] if position + 1 < len(items) else None
+        name = token.kind is TokenKind.QUOTED or (
+            token.kind is TokenKind.WORD and words[position] not in _EXPRESSION_WORDS
+        )
+        if token.is_punct("*") or token.kind in (TokenKind.VARIABLE, TokenKind.BLOB):
+            return UNREAD
+        if token.kind is TokenKind.WORD and words[position] in _EXPRESSION_WORDS and key(token.text) in names:
+            return UNREAD  # a column named like a keyword
+        if name and previous is not None and _ends_operand(previous, words[position - 1]):
+            return UNREAD  # `expr alias` without AS
+        if name and following is not None and following.is_punct("."):
+            if key(token.identifier) not in owners:
+                return UNREAD
+        elif name and previous is not None and previous.is_punct("."):
+            columns.add(key(token.identifier))
+        elif name and not (following is not None and following.is_punct("(")):
+            if previous is not None and previous.is_word("AS"):
+                pass  # an alias
+            elif key(token.identifier) in names:
+                columns.add(key(token.identifier))
+        previous = token
+    return target.identifier, frozenset(columns & names)
+
+
+def _ends_operand(token: Token, word: str | None) -> bool:
+    """Does `token` end an operand, so that a name right after it is an alias?"""
+    if token.kind in (TokenKind.STRING, TokenKind.NUMBER, TokenKind.QUOTED) or token.is_punct(")"):
+        return True
+    return token.kind is TokenKind.WORD and word not in _EXPRESSION_WORDS
+
+
+def _row_copy_from_tree(raw: RawStatement, wanted: str, schema: Schema) -> ReadCopy:
+    """`simple_row_copy` for any shape, through sqlglot's tree."""
+    from sqlglot import exp
+
+    tree = statement_tree(raw.text)
+    if not isinstance(tree, exp.Insert) or tree.expression is None:
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table) or key(target.name) == wanted:
+        return None
+    select = tree.expression
+    if not any(key(t.name) == wanted for t in select.find_all(exp.Table)):
+        return None
+    if _reads_star(select, wanted):
+        return target.name, None
+    refs = column_references(select.sql(dialect="sqlite"), schema) or set()
+    return target.name, frozenset(column for owner, column in refs if owner == wanted)
 
 
 def _mentions(raw: RawStatement, name: str) -> bool:
