@@ -1,8 +1,8 @@
 """ownership.toml: the databases of a D1 monorepo, their streams, and who owns which table.
 
-The file's sections are validated by `config_schema` (pydantic); a hook run whose ownership.toml
-has not changed since it was last validated takes the validated sections from the cache instead
-(`load_config(..., validated=...)`), so that it never imports pydantic."""
+The file's sections are validated by `config_schema` (pydantic-core); a hook run whose
+ownership.toml has not changed since it was last validated takes the validated sections from the
+cache instead (`load_config(..., validated=...)`), so that it never imports pydantic-core."""
 
 from __future__ import annotations
 

@@ -1,13 +1,17 @@
-"""The schema of ownership.toml's sections, validated by pydantic.
+"""The schema of ownership.toml's sections, validated by pydantic-core.
 
-Imported only to validate a file's text that has not been validated before (`config.load_config`):
-a hook run on an unchanged ownership.toml takes the validated sections from the cache."""
+pydantic-core is pydantic's validation engine: the same validation, errors and messages as
+pydantic models with `extra="forbid"`, without pydantic's Python layer, whose import and model
+building cost a cold check about a quarter of a second. Imported only to validate a file's text
+that has not been validated before (`config.load_config`): a hook run on an unchanged
+ownership.toml takes the validated sections from the cache."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import CoreSchema, SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
 
 from grove_schema.layouts import (
     MAX_NUMBER_DIGITS,
@@ -19,115 +23,147 @@ from grove_schema.layouts import (
 from grove_schema.sources import is_placeholder_name
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _field(schema: CoreSchema, **default: Any) -> cs.TypedDictField:
+    """A key with its value's schema; with `default=` or `default_factory=`, an optional one."""
+    if not default:
+        return cs.typed_dict_field(schema)
+    return cs.typed_dict_field(cs.with_default_schema(schema, **default), required=False)
 
 
-class ProjectSection(_Section):
-    root: str = "."
-    default_database: str | None = None
+def _section(fields: dict[str, cs.TypedDictField]) -> CoreSchema:
+    return cs.typed_dict_schema(fields, extra_behavior="forbid")
 
 
-class DatabaseSection(_Section):
-    name: str
-    binding: str | None = None
-    migrations: str
-    reservation: str | None = None
-    grandfathered_collisions: list[str] = Field(default_factory=list)
-    file_pattern: str | None = None
-    migrations_pattern: str | None = None  # wrangler 4.98's glob, relative to the root, under `migrations`
-    order: Literal["wrangler", "semver"] = "wrangler"
-    placeholders: dict[str, str] | None = None  # Flyway's `${name}`: None reads the SQL as written
-    tables: list[str] = Field(default_factory=list)
-    estimate: int | None = None
+def _strings() -> CoreSchema:
+    return cs.list_schema(cs.str_schema())
 
-    @field_validator("placeholders")
-    @classmethod
-    def _placeholder_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name in value or {}:
-            if not is_placeholder_name(name):
-                raise ValueError(f"{name!r} is not a placeholder name (letters, digits, `_`, `.`, `:` and `-`)")
+
+def _names_to_strings() -> CoreSchema:
+    return cs.dict_schema(cs.str_schema(), cs.str_schema())
+
+
+def _placeholder_names(value: dict[str, str] | None) -> dict[str, str] | None:
+    for name in value or {}:
+        if not is_placeholder_name(name):
+            raise ValueError(f"{name!r} is not a placeholder name (letters, digits, `_`, `.`, `:` and `-`)")
+    return value
+
+
+def _pattern_has_number(value: str | None) -> str | None:
+    if value is None:
         return value
+    try:
+        compile_file_pattern(value)
+    except FilePatternError as error:
+        raise ValueError(str(error)) from None
+    return value
 
-    @model_validator(mode="after")
-    def _one_layout(self) -> DatabaseSection:
-        if self.migrations_pattern is not None:
-            if self.file_pattern is not None:
-                raise ValueError("set file_pattern or migrations_pattern, not both")
-            try:
-                dir_relative_pattern(self.migrations_pattern, self.migrations)
-            except FilePatternError as error:
-                raise ValueError(f"migrations_pattern {self.migrations_pattern!r} {error}") from None
-        if self.order == "semver" and self.file_pattern is not None:
-            raise ValueError('order = "semver" reads version folders: use migrations_pattern, not file_pattern')
-        return self
 
-    @field_validator("file_pattern")
-    @classmethod
-    def _pattern_has_number(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
+def _numbers(value: list[str]) -> list[str]:
+    for item in value:
+        if parse_number(str(item)) is None:
+            shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
+            raise ValueError(f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})")
+    return value
+
+
+def _one_layout(database: dict[str, Any]) -> dict[str, Any]:
+    pattern = database["migrations_pattern"]
+    if pattern is not None:
+        if database["file_pattern"] is not None:
+            raise ValueError("set file_pattern or migrations_pattern, not both")
         try:
-            compile_file_pattern(value)
+            dir_relative_pattern(pattern, database["migrations"])
         except FilePatternError as error:
-            raise ValueError(str(error)) from None
-        return value
-
-    @field_validator("grandfathered_collisions")
-    @classmethod
-    def _numbers(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if parse_number(str(item)) is None:
-                shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
-                raise ValueError(f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})")
-        return value
+            raise ValueError(f"migrations_pattern {pattern!r} {error}") from None
+    if database["order"] == "semver" and database["file_pattern"] is not None:
+        raise ValueError('order = "semver" reads version folders: use migrations_pattern, not file_pattern')
+    return database
 
 
-class RetiredSection(_Section):
-    tables: dict[str, str] = Field(default_factory=dict)
-    columns: dict[str, str] = Field(default_factory=dict)
+def _severities(value: dict[str, str]) -> dict[str, str]:
+    for rule, severity in value.items():
+        if severity not in ("error", "warning", "info"):
+            raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
+    return value
 
 
-class RulesSection(_Section):
-    ignore: list[str] = Field(default_factory=list)  # rule codes or names
-    severity: dict[str, str] = Field(default_factory=dict)  # rule -> "error" | "warning" | "info"
-
-    @field_validator("severity")
-    @classmethod
-    def _severities(cls, value: dict[str, str]) -> dict[str, str]:
-        for rule, severity in value.items():
-            if severity not in ("error", "warning", "info"):
-                raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
-        return value
+def _optional(schema: CoreSchema) -> CoreSchema:
+    return cs.nullable_schema(schema)
 
 
-class CodeSection(_Section):
-    roots: list[str] = Field(default_factory=lambda: ["."])  # relative to [project].root
-    exclude: list[str] = Field(default_factory=list)  # globs of source files to skip
+def _seconds() -> CoreSchema:
+    return cs.float_schema(gt=0, le=86_400)
 
 
-class DevDatabaseSection(_Section):
-    """`[dev_database]`: the time budgets of the dev database, in seconds (docs/dev-database.md)."""
+PROJECT = {
+    "root": _field(cs.str_schema(), default="."),
+    "default_database": _field(_optional(cs.str_schema()), default=None),
+}
+DATABASE = {
+    "name": _field(cs.str_schema()),
+    "binding": _field(_optional(cs.str_schema()), default=None),
+    "migrations": _field(cs.str_schema()),
+    "reservation": _field(_optional(cs.str_schema()), default=None),
+    "grandfathered_collisions": _field(cs.no_info_after_validator_function(_numbers, _strings()), default_factory=list),
+    "file_pattern": _field(
+        cs.no_info_after_validator_function(_pattern_has_number, _optional(cs.str_schema())), default=None
+    ),
+    # wrangler 4.98's glob, relative to the root, under `migrations`
+    "migrations_pattern": _field(_optional(cs.str_schema()), default=None),
+    "order": _field(cs.literal_schema(["wrangler", "semver"]), default="wrangler"),
+    # Flyway's `${name}`: None reads the SQL as written
+    "placeholders": _field(
+        cs.no_info_after_validator_function(_placeholder_names, _optional(_names_to_strings())), default=None
+    ),
+    "tables": _field(_strings(), default_factory=list),
+    "estimate": _field(_optional(cs.int_schema()), default=None),
+}
+RETIRED = {
+    "tables": _field(_names_to_strings(), default_factory=dict),
+    "columns": _field(_names_to_strings(), default_factory=dict),
+}
+RULES = {
+    "ignore": _field(_strings(), default_factory=list),  # rule codes or names
+    # rule -> "error" | "warning" | "info"
+    "severity": _field(cs.no_info_after_validator_function(_severities, _names_to_strings()), default_factory=dict),
+}
+CODE = {
+    "roots": _field(_strings(), default_factory=lambda: ["."]),  # relative to [project].root
+    "exclude": _field(_strings(), default_factory=list),  # globs of source files to skip
+}
+# `[dev_database]`: the time budgets of the dev database, in seconds (docs/dev-database.md).
+DEV_DATABASE = {
+    "statement_seconds": _field(_seconds(), default=2.0),
+    "file_seconds": _field(_seconds(), default=30.0),
+    "run_seconds": _field(_seconds(), default=120.0),
+}
 
-    statement_seconds: float = Field(default=2.0, gt=0, le=86_400)
-    file_seconds: float = Field(default=30.0, gt=0, le=86_400)
-    run_seconds: float = Field(default=120.0, gt=0, le=86_400)
+
+def _defaulted(fields: dict[str, cs.TypedDictField]) -> dict[str, Any]:
+    """A section left out: its keys' defaults."""
+    return dict(SchemaValidator(_section(fields)).validate_python({}))
 
 
-class OwnershipFile(_Section):
-    project: ProjectSection = Field(default_factory=ProjectSection)
-    databases: dict[str, DatabaseSection]
-    retired: RetiredSection = Field(default_factory=RetiredSection)
-    rules: RulesSection = Field(default_factory=RulesSection)
-    code: CodeSection | None = None
-    dev_database: DevDatabaseSection = Field(default_factory=DevDatabaseSection)
+OWNERSHIP_FILE = {
+    "project": _field(_section(PROJECT), default_factory=lambda: _defaulted(PROJECT)),
+    "databases": _field(
+        cs.dict_schema(cs.str_schema(), cs.no_info_after_validator_function(_one_layout, _section(DATABASE)))
+    ),
+    "retired": _field(_section(RETIRED), default_factory=lambda: _defaulted(RETIRED)),
+    "rules": _field(_section(RULES), default_factory=lambda: _defaulted(RULES)),
+    "code": _field(_optional(_section(CODE)), default=None),
+    "dev_database": _field(_section(DEV_DATABASE), default_factory=lambda: _defaulted(DEV_DATABASE)),
+}
+_VALIDATOR = SchemaValidator(_section(OWNERSHIP_FILE))
 
 
 def validate(data: dict[str, Any]) -> dict[str, Any] | tuple[tuple[str, ...], str]:
     """The sections with every default filled in, as plain data; else the first problem's key
     path and message."""
     try:
-        return OwnershipFile.model_validate(data).model_dump(mode="json")
+        sections: dict[str, Any] = _VALIDATOR.validate_python(data)
+        return sections
     except ValidationError as error:
         problems = error.errors()
         # A mistyped key (`reservaton`, `migration`) is the problem to name, with the key meant:
@@ -148,22 +184,22 @@ def validate(data: dict[str, Any]) -> dict[str, Any] | tuple[tuple[str, ...], st
 
 
 # The sections whose keys the user names (a database's table is one level down).
-_SECTIONS: dict[str, type[BaseModel]] = {
-    "project": ProjectSection,
-    "retired": RetiredSection,
-    "rules": RulesSection,
-    "code": CodeSection,
+_SECTIONS: dict[str, dict[str, cs.TypedDictField]] = {
+    "project": PROJECT,
+    "retired": RETIRED,
+    "rules": RULES,
+    "code": CODE,
 }
 
 
 def _keys_at(loc: tuple[str, ...]) -> list[str]:
     """The keys allowed at `loc` (a section's path): top level, a section, or one database."""
     if not loc:
-        return list(OwnershipFile.model_fields)
+        return list(OWNERSHIP_FILE)
     if len(loc) == 1 and loc[0] in _SECTIONS:
-        return list(_SECTIONS[loc[0]].model_fields)
+        return list(_SECTIONS[loc[0]])
     if len(loc) == 2 and loc[0] == "databases":
-        return list(DatabaseSection.model_fields)
+        return list(DATABASE)
     return []
 
 
