@@ -1,4 +1,7 @@
-from grove_schema.sql.lexer import LineIndex, TokenKind, first_token, split_statements, tokenize
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grove_schema.sql.lexer import LineIndex, TokenKind, first_token, significant_tokens, split_statements, tokenize
 
 
 def texts(sql: str) -> list[str]:
@@ -85,3 +88,18 @@ def test_the_name_classes_are_the_letters_underscore_and_non_ascii() -> None:
         assert bool(start.fullmatch(char)) == is_start, hex(code)
         assert bool(cont.fullmatch(char)) == (is_start or (char.isdigit() and char.isascii()) or char == "$"), hex(code)
         assert bool(plain.fullmatch(char)) == (not is_start and char not in "'\"`[;/-"), hex(code)
+
+
+_PIECES = st.sampled_from(
+    ["CREATE", " ", "\n", "t", "é", "'a''b'", "'open", '"q"', '"open', "`b`", "[x]", "[open", "-- c\n", "/* c */",
+     "/* open", "12.5e3", "0x1F", "x'AB'", "?1", ":name", "->>", "||", "(", ")", ";", ",", ".", "*", "$", "\x00"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join), st.integers(0, 5))
+def test_significant_tokens_are_the_tokens_without_spaces_and_comments(text: str, start: int) -> None:
+    start = min(start, len(text))
+    skipped = (TokenKind.SPACE, TokenKind.COMMENT)
+    for end in (None, max(start, len(text) - 1)):
+        expected = [t for t in tokenize(text, start, end) if t.kind not in skipped]
+        assert significant_tokens(text, start, end) == expected

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from grove_schema.model import Schema, Table, key
-from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens, tokenize
 
 ColumnRow = tuple[str, str, int, str | None, int, int]
 ForeignKeyRow = tuple[tuple[str, ...], str, tuple[str | None, ...], str, str, str]
@@ -364,7 +364,7 @@ def catalog_differences(model: dict[str, Any], database: dict[str, Any]) -> list
 
 def _module_of(create_virtual_table: str) -> str:
     """The module a CREATE VIRTUAL TABLE uses (`USING fts5`), lower-cased; "" when none is named."""
-    words = [t for t in tokenize(create_virtual_table) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    words = significant_tokens(create_virtual_table)
     for index, token in enumerate(words[:-1]):
         if token.is_word("USING"):
             return words[index + 1].identifier.lower()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from grove_schema.model import Column, ForeignKey, Schema, Table, affinity, key
 from grove_schema.sql.ddl import parent_first_order
-from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.quoting import quote_name
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class _GiveUp(Exception):
 
 def read_simple_check(sql: str) -> Node | None:
     """The CHECK as a node, or None when it is not one of the common shapes."""
-    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(sql)
     reader = _CheckReader(tokens)
     try:
         node = reader.disjunction()

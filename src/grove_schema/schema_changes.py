@@ -31,7 +31,7 @@ from grove_schema.model import (
     affinity,
     key,
 )
-from grove_schema.sql.lexer import Token, TokenKind, first_token, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -531,7 +531,7 @@ def _add_column(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
 
 def _quoted_name(expression: str) -> str | None:
     """The name in an expression that is a lone double-quoted identifier ("x"), else None."""
-    tokens = [t for t in tokenize(expression) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(expression)
     if len(tokens) == 1 and tokens[0].kind is TokenKind.QUOTED and tokens[0].text.startswith('"'):
         return tokens[0].identifier
     return None
@@ -796,7 +796,7 @@ def _rename_column_in_statement(
 def _names_of_other_tables(sql: str, before: Schema, table_key: str, on_table: bool) -> list[tuple[int, int]]:
     """The offsets of names that cannot be the table's column: `(a, b)` in `INSERT INTO other
     (a, b)`, `other.a` for another table, and `NEW.a` / `OLD.a` in a trigger on another table."""
-    tokens = [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(sql)
     others = {k for k in (*before.tables, *before.views) if k != table_key}
     if not on_table:
         others |= {"new", "old"}

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from grove_schema.findings import Location, Severity, with_fix
 from grove_schema.model import Schema, Table, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
-from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import AlterTable, ColumnDef, Kind
 from grove_schema.sql.quoting import quote_name
 from grove_schema.sql.references import column_references, expression_columns, when_as_select
@@ -180,7 +180,7 @@ class DropColumnDependency(Rule):
 
 
 def _significant(text: str) -> list[Token]:
-    return [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    return significant_tokens(text)
 
 
 def is_constant_default(default: str) -> bool:

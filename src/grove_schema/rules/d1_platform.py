@@ -22,7 +22,7 @@ from grove_schema.d1 import (
 from grove_schema.findings import Severity, with_fix
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
-from grove_schema.sql.lexer import TokenKind, tokenize
+from grove_schema.sql.lexer import TokenKind, significant_tokens
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -813,7 +813,7 @@ def _call_candidates(text: str) -> dict[str, int]:
     their first occurrence in `text`. Cheap: most SQL has none, and is then never parsed."""
     if "(" not in text:
         return {}
-    tokens = [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(text)
     found: dict[str, int] = {}
     for index, token in enumerate(tokens[:-1]):
         if not tokens[index + 1].is_punct("("):

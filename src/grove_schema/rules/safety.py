@@ -18,7 +18,7 @@ from grove_schema.losses import RowLoss, StatementVerdict
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, VirtualTable, key
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
-from grove_schema.sql.lexer import RawStatement, Token, TokenKind, split_statements, tokenize
+from grove_schema.sql.lexer import RawStatement, Token, TokenKind, significant_tokens, split_statements
 from grove_schema.sql.parsing import (
     AlterTable,
     CreateIndex,
@@ -843,7 +843,7 @@ def _normalized(text: str | None) -> str | None:
     """An expression or type, compared as SQLite would: tokens, words case-folded, outer parens off."""
     if text is None:
         return None
-    tokens = [t for t in tokenize(text) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(text)
     while len(tokens) >= 2 and tokens[0].is_punct("(") and tokens[-1].is_punct(")"):
         depth = 0
         wraps = True

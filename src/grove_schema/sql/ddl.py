@@ -23,14 +23,14 @@ from grove_schema.model import (
     VirtualTable,
     key,
 )
-from grove_schema.sql.lexer import TokenKind, tokenize
+from grove_schema.sql.lexer import TokenKind, significant_tokens
 from grove_schema.sql.quoting import name_list, one_line, quote_name
 
 
 def default_sql(default: str) -> str:
     """`DEFAULT` as written for the catalog form the model keeps: literals bare, expressions in
     parentheses (`unixepoch()` was written `DEFAULT (unixepoch())`)."""
-    tokens = [t for t in tokenize(default) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    tokens = significant_tokens(default)
     if len(tokens) == 2 and tokens[0].text in ("-", "+") and tokens[1].kind is TokenKind.NUMBER:
         return default.strip()
     if len(tokens) == 1:

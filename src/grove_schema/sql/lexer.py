@@ -114,6 +114,31 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [_token(match) for match in _TOKEN_RE.finditer(text, start, stop)]
 
 
+# The groups whose token needs no check of its end (quotes and block comments may run to the end).
+_PLAIN_GROUPS = {
+    group: kind for group, kind in _KIND_BY_GROUP.items() if kind not in (TokenKind.STRING, TokenKind.QUOTED)
+}
+del _PLAIN_GROUPS["block_comment"]
+
+
+def significant_tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """The tokens of `text[start:end]` without spaces and comments, with file offsets: what the
+    parser and the rules read. Spaces and comments are skipped before a Token is made for them."""
+    stop = len(text) if end is None else end
+    tokens = []
+    plain, space, comment = _PLAIN_GROUPS, TokenKind.SPACE, TokenKind.COMMENT
+    for match in _TOKEN_RE.finditer(text, start, stop):
+        group = match.lastgroup
+        kind = plain.get(group) if group is not None else None
+        if kind is None:
+            token = _token(match)
+            if token.kind is not comment:
+                tokens.append(token)
+        elif kind is not space and kind is not comment:
+            tokens.append(Token(kind, match.group(), match.start(), match.end()))
+    return tokens
+
+
 def first_token(text: str) -> Token | None:
     """The first token of `text` that is not a space or a comment, without lexing the rest."""
     for match in _TOKEN_RE.finditer(text):
@@ -186,7 +211,7 @@ class RawStatement:
     def tokens(self) -> list[Token]:
         """The statement's tokens without spaces and comments."""
         if self._tokens is None:
-            self._tokens = [t for t in tokenize(self.source, self.start, self.end) if t.kind not in _SKIPPED]
+            self._tokens = significant_tokens(self.source, self.start, self.end)
         return self._tokens
 
     def first_word(self) -> str:
@@ -194,7 +219,6 @@ class RawStatement:
         return match.group().upper() if match else self.source[self.start : self.start + 1]
 
 
-_SKIPPED = (TokenKind.SPACE, TokenKind.COMMENT)
 _FIRST_WORD = re.compile(_IDENT_START + _IDENT_CONT + "*")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grove_schema.model import Index, Schema, Trigger, key
-from grove_schema.sql.lexer import Token, TokenKind, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import parse_with_sqlglot
 from grove_schema.sql.quoting import RESERVED_WORDS
 
@@ -55,7 +55,7 @@ def identifiers_in(sql: str) -> set[str]:
 
 
 def _significant_tokens(sql: str) -> list[Token]:
-    return [t for t in tokenize(sql) if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    return significant_tokens(sql)
 
 
 # --- parsing a statement ---------------------------------------------------------------------------
