@@ -1082,3 +1082,22 @@ def test_a_fifo_planted_as_an_entry_or_a_store_never_blocks(tmp_path: Path) -> N
     notes: list[str] = []
     assert cache_module.read_store(tmp_path / "cache" / cache_module.HASHES_NAME, notes) is None
     assert notes and "not a regular file" in notes[0]
+
+
+def test_a_restored_statement_is_parsed_on_first_use_and_keeps_its_kind_and_tables(tmp_path: Path) -> None:
+    """A snapshot holds each statement unparsed: its kind and tables are there at once (what the
+    ownership checks read), its parsed form is made again when asked for, equal to the replay's."""
+    files = write_stream(tmp_path / "m", FILES)
+    result = fresh(files, LintSettings.default())
+    decoded = replay_codec.decode(replay_codec.encode(result))
+    assert [s.kind for s in decoded.statements] == [s.kind for s in result.statements]
+    assert [s.tables for s in decoded.statements] == [s.tables for s in result.statements]
+    assert any(s.tables for s in decoded.statements)
+    restored = next(s for s in decoded.statements if s.kind is not None)
+    from grove_schema.sql.lexer import RawStatement
+
+    assert isinstance(restored.parsed, RawStatement)  # held unparsed
+    before = hash(restored)
+    original = next(s for s in result.statements if s.location == restored.location)
+    assert type(restored.statement) is type(original.statement)
+    assert restored == original and hash(restored) == before  # parsing it changed neither

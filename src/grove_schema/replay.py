@@ -85,7 +85,9 @@ class ReplayedStatement:
     kept apart, so that what reads every statement of a stream (the ownership checks) parses none.
     """
 
-    parsed: Statement | RawStatement | None  # None: it did not parse
+    # None: it did not parse. Left out of == and hash(): parsing a restored one on first use
+    # changes it from the raw statement to the parsed one.
+    parsed: Statement | RawStatement | None = field(compare=False)
     file: MigrationFile
     location: Location
     text: str
