@@ -140,6 +140,7 @@ class _Census:
         self.tables: dict[str, list[tuple[Any, ...]]] = {}
         self.columns: dict[str, list[str]] = {}
         self.definitions: dict[str, str] = {}  # table -> its CREATE, to see which ones changed
+        self._all_texts: str | None = None  # every table's texts, made when a mark is looked for
         definitions = _definitions(db)
         for table in sorted(definitions):
             self._read(db, table, definitions[table])
@@ -157,6 +158,7 @@ class _Census:
 
     def _read(self, db: DevDatabase, table: str, definition: str) -> None:
         self.definitions[table] = definition
+        self._all_texts = None
         columns = [
             str(row[0]) for row in db.query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (table,))
         ]
@@ -179,6 +181,7 @@ class _Census:
 
     def _forget(self, table: str) -> None:
         self.definitions.pop(table, None)
+        self._all_texts = None
         self.columns.pop(table, None)
         self.texts.pop(table, None)
         for number, row in enumerate(self.tables.pop(table, [])):
@@ -203,6 +206,10 @@ class _Census:
         if tables:
             return tables
         if mark[0] != "t":
+            return set()
+        if self._all_texts is None:
+            self._all_texts = "\x00".join(self.texts.values())
+        if mark[1] not in self._all_texts:  # a lost row's mark, the usual case: one search
             return set()
         return {table for table, text in self.texts.items() if mark[1] in text}
 
