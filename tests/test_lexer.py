@@ -1,7 +1,15 @@
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from grove_schema.sql.lexer import LineIndex, TokenKind, first_token, significant_tokens, split_statements, tokenize
+from grove_schema.sql.lexer import (
+    LineIndex,
+    SplitFile,
+    TokenKind,
+    first_token,
+    significant_tokens,
+    split_statements,
+    tokenize,
+)
 
 
 def texts(sql: str) -> list[str]:
@@ -103,3 +111,25 @@ def test_significant_tokens_are_the_tokens_without_spaces_and_comments(text: str
     for end in (None, max(start, len(text) - 1)):
         expected = [t for t in tokenize(text, start, end) if t.kind not in skipped]
         assert significant_tokens(text, start, end) == expected
+
+
+_STATEMENT_PIECES = st.sampled_from(
+    ["CREATE ", "TEMP ", "TRIGGER ", "t ", "BEGIN ", "CASE ", "WHEN ", "END", "END ", "SELECT ", "x", "x ", " ", "\n",
+     "\u00a0", "\u2003", "\x0b", ";", "'a;b'", "'open", '"q;"', "`b`", "[x;]", "-- c;\n", "/* ; */", "/* open", "-",
+     "/", "(", ")", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=400)
+@example("SELECT a b c\u00a0;")  # U+00A0 ends a name for SQLite, and a run must keep it
+@given(st.lists(_STATEMENT_PIECES, max_size=40).map("".join))
+def test_splitting_past_the_third_word_in_runs_splits_as_word_by_word(text: str) -> None:
+    def shape(split: SplitFile) -> object:
+        return (
+            [(r.start, r.end, r.terminated, r.unterminated) for r in split.statements],
+            [(c.start, c.end, c.unterminated) for c in split.comments],
+            split.unterminated,
+            split.problems,
+        )
+
+    assert shape(split_statements(text)) == shape(split_statements(text, word_by_word=True))

@@ -246,8 +246,28 @@ _SPLIT_RE = re.compile(
 )
 
 
-def split_statements(text: str) -> SplitFile:
-    """Split a whole file into statements, following SQLite's rules for trigger bodies."""
+# Past a statement's third word, outside a trigger, words matter no more: they are scanned with the
+# rest of the run, up to the next comment, quote or `;`.
+_RUN_RE = re.compile(
+    r"""
+    (?P<line_comment>--[^\n]*)
+  | (?P<block_comment>/\*(?:.*?\*/|.*\Z))
+  | (?P<quoted>'(?:[^']|'')*(?:'|\Z)|"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
+  | (?P<semi>;)
+  | (?P<plain>(?:[^'"`\[;/\-]|/(?!\*)|-(?!-))+|[/\-])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+# What str.strip() removes of ASCII: a run may hold other characters str.strip() would take
+# (U+00A0), which SQLite reads as part of a name.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def split_statements(text: str, *, word_by_word: bool = False) -> SplitFile:
+    """Split a whole file into statements, following SQLite's rules for trigger bodies.
+    `word_by_word` reads every word, as the splitter once did (the tests compare the two)."""
     statements: list[RawStatement] = []
     comments: list[Token] = []
     unterminated: Token | None = None
@@ -272,15 +292,21 @@ def split_statements(text: str) -> SplitFile:
         in_trigger = in_body = last_is_closing_end = False
         case_depth = 0
 
-    for match in _SPLIT_RE.finditer(text):
+    position = 0
+    while True:
+        pattern = _SPLIT_RE if word_by_word or in_trigger or words < 3 else _RUN_RE
+        match = pattern.search(text, position)
+        if match is None:
+            break
         group = match.lastgroup
         begin, finish = match.span()
+        position = finish
         if group == "plain":
             chunk = match.group()
-            stripped = chunk.strip()
+            stripped = chunk.strip(_ASCII_SPACE)
             if not stripped:
                 continue
-            lead = len(chunk) - len(chunk.lstrip())
+            lead = len(chunk) - len(chunk.lstrip(_ASCII_SPACE))
             if start < 0:
                 start = begin + lead
             end = begin + lead + len(stripped)
