@@ -935,6 +935,9 @@ def test_the_snapshot_codec_refuses_classes_it_does_not_name() -> None:
         '[]\n{"\\u0000o": ["CompletedProcess", ["ls"], 0]}',
         '[]\n{"\\u0000e": ["Table", "x"]}',  # not an enumeration
         '[]\n{"\\u0000o": ["Location", "a", 1]}',  # a field missing
+        '[]\n["\\u0002", "Popen", 1]',  # a value of a class it does not name
+        '[]\n["\\u0002", "Table", "t"]',  # a class it names, but not one written as a value
+        '[]\n["\\u0002", "SourceRef", "a.sql"]',  # a field missing
         '[]\n{"\\u0000z": 1}',  # an unknown tag
         '[]\n{"\\u0000s": 3}',  # no such shared string
         '[]\n{"\\u0000o": ["Location", "a", 1, 1], "x": 2}',  # two keys

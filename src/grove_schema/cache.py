@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from grove_schema.replay import Replayer, ReplayOptions, ReplaySnapshot, StreamReplay, TextReader
 
 CACHE_DIR_ENV = "GROVE_SCHEMA_CACHE_DIR"
-CACHE_FORMAT = 5  # bump when what is stored changes shape
+CACHE_FORMAT = 6  # bump when what is stored changes shape
 KEEP = {"report": 64, "replay": 12, "config": 16}  # entries kept per kind, most recently used first
 _DEPENDENCIES = ("sqlglot", "apsw", "pydantic", "pydantic_core", "networkx")
 

@@ -132,6 +132,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
 _TUPLE, _DICT, _PATH, _ENUM, _RAW = "\0t", "\0d", "\0p", "\0e", "\0r"
 _OBJECT, _AGAIN = "\0o", "\0a"
 _SHARED_MARK = "\x01"
+# The small value objects there are thousands of (a `path:line` for every column) are lists, not
+# tagged objects, so that json's parser makes them without a call to Python: `[_VALUE_MARK, class,
+# *fields]`, a tuple among their fields `[_TUPLE_MARK, *items]`. Compared by value, never shared:
+# each is written where it is met. A string that starts with a mark is always shared, so no plain
+# list is taken for one of these.
+_VALUE_MARK, _TUPLE_MARK = "\x02", "\x03"
+_MARKS = (_SHARED_MARK, _VALUE_MARK, _TUPLE_MARK)
+_VALUE_CLASSES = frozenset({"SourceRef", "Provenance", "Location"})
 # An object field's shape: as written, a tuple (a list of values), a tuple of tuples (of lists).
 _PLAIN, _TUPLE_FIELD, _TUPLES_FIELD = "v", "t", "u"
 
@@ -148,7 +156,7 @@ class _Encoder:
         if obj is None or (isinstance(obj, bool | int | float) and not isinstance(obj, enum.Enum)):
             return obj
         if isinstance(obj, str):
-            if len(obj) < _SHARED_MIN and not obj.startswith(_SHARED_MARK):
+            if len(obj) < _SHARED_MIN and not obj.startswith(_MARKS):
                 return obj
             index = self._shared_index.get(obj)
             if index is None:
@@ -169,10 +177,12 @@ class _Encoder:
 
         if isinstance(obj, RawStatement):
             return {_RAW: [self.value(obj.source), obj.start, obj.end, obj.terminated, self.value(obj.unterminated)]}
+        cls = type(obj)
+        if cls.__qualname__ in _VALUE_CLASSES:
+            return [_VALUE_MARK, self._name(cls), *(self._value_field(getattr(obj, f)) for f in _field_names(cls))]
         again = self._written.get(id(obj))
         if again is not None:
             return {_AGAIN: again}
-        cls = type(obj)
         written = obj
         if cls is _classes()["ReplayedStatement"]:
             # Its parsed form is the snapshot's bulk and the ownership checks do not read it:
@@ -193,6 +203,11 @@ class _Encoder:
                 fields.append(self.value(value))
         number = self._written[id(obj)] = len(self._written)
         return {_OBJECT: [name, number, "".join(shape), *fields]}
+
+    def _value_field(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            return [_TUPLE_MARK, *(self.value(item) for item in value)]
+        return self.value(value)
 
     @staticmethod
     def _name(cls: type) -> str:
@@ -254,8 +269,23 @@ class _Decoder:
         if value.__class__ is str:
             return self.shared[int(value[1:])] if value[:1] == _SHARED_MARK else value
         if value.__class__ is list:
+            head = value[0] if value else None
+            if head == _VALUE_MARK:
+                return self._value_object(value)
+            if head == _TUPLE_MARK:
+                return tuple([self.resolve(item) for item in value[1:]])
             return [self.resolve(item) for item in value]
         return value
+
+    def _value_object(self, value: list[Any]) -> Any:
+        name = value[1]
+        if name not in _VALUE_CLASSES:
+            raise SnapshotFormatError(f"{name!r} is not written as a value")
+        cls = self._class(name)
+        fields = value[2:]
+        if len(fields) != len(_field_names(cls)):
+            raise SnapshotFormatError(f"{name} has {len(_field_names(cls))} fields, not {len(fields)}")
+        return _builder(cls)([self.resolve(item) for item in fields])
 
     def hook(self, obj: dict[str, Any]) -> Any:
         if len(obj) != 1:
