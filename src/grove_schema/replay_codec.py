@@ -15,6 +15,7 @@ import dataclasses
 import enum
 import functools
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -244,15 +245,16 @@ def decode(data: bytes) -> Any:
         raise SnapshotFormatError(f"not a replay snapshot: {type(error).__name__}: {error}") from None
 
 
-class _Shape(str):
-    """An object's field shapes, as written (one letter per field), knowing when all are plain."""
+class _Converters(tuple[Any, ...]):
+    """How to read each field of an object as written: None for a plain value, else the
+    function that rebuilds its tuple; `plain` when every field is plain."""
 
-    isplain: bool
+    plain: bool
 
-    def __new__(cls, text: str) -> _Shape:
-        shape = super().__new__(cls, text)
-        shape.isplain = text.count(_PLAIN) == len(text)
-        return shape
+    def __new__(cls, converters: Iterable[Any]) -> _Converters:
+        made = super().__new__(cls, converters)
+        made.plain = all(convert is None for convert in made)
+        return made
 
 
 class _Decoder:
@@ -262,7 +264,7 @@ class _Decoder:
         self.shared = shared
         self.classes = _classes()
         self.built: dict[int, Any] = {}
-        self._plans: dict[tuple[str, str], tuple[type, Any, _Shape]] = {}
+        self._plans: dict[tuple[str, str], tuple[type, Any, _Converters]] = {}
 
     def resolve(self, value: Any) -> Any:
         """A shared string's text; a list's items resolved; anything else as it is."""
@@ -293,14 +295,17 @@ class _Decoder:
         ((tag, payload),) = obj.items()
         resolve = self.resolve
         if tag == _OBJECT:
-            cls, build, kinds = self._plan(payload[0], payload[2])
+            cls, build, converters = self._plan(payload[0], payload[2])
             fields = payload[3:]
-            if len(fields) != len(kinds):
-                raise SnapshotFormatError(f"{payload[0]} has {len(kinds)} fields, not {len(fields)}")
-            if kinds.isplain:
+            if len(fields) != len(converters):
+                raise SnapshotFormatError(f"{payload[0]} has {len(converters)} fields, not {len(fields)}")
+            if converters.plain:
                 values = [resolve(value) for value in fields]
             else:
-                values = [self._field(kind, value) for kind, value in zip(kinds, fields, strict=True)]
+                values = [
+                    resolve(value) if convert is None else convert(value)
+                    for convert, value in zip(converters, fields, strict=True)
+                ]
             built = build(values)
             if cls is RuleInfo:
                 built = self._registered(built)
@@ -326,25 +331,27 @@ class _Decoder:
             return Path(_text(payload))
         raise SnapshotFormatError(f"unknown tag {tag!r}")
 
-    def _plan(self, name: object, shape: object) -> tuple[type, Any, _Shape]:
-        """The class, its builder and its fields' shapes, once per class and shape."""
+    def _plan(self, name: object, shape: object) -> tuple[type, Any, _Converters]:
+        """The class, its builder and how to read each field, once per class and shape."""
         plan = self._plans.get((name, shape)) if isinstance(name, str) and isinstance(shape, str) else None
         if plan is None:
             cls = self._class(name)
-            kinds = _Shape(_text(shape))
+            kinds = _text(shape)
             if len(kinds) != len(_field_names(cls)):
                 raise SnapshotFormatError(f"{name} has {len(_field_names(cls))} fields, not {len(kinds)}")
-            if any(kind not in (_PLAIN, _TUPLE_FIELD, _TUPLES_FIELD) for kind in kinds):
+            by_kind = {_PLAIN: None, _TUPLE_FIELD: self._tuple, _TUPLES_FIELD: self._tuples}
+            if any(kind not in by_kind for kind in kinds):
                 raise SnapshotFormatError(f"unknown field shape {shape!r}")
-            plan = self._plans[(cls.__qualname__, str(kinds))] = (cls, _builder(cls), kinds)
+            converters = _Converters(by_kind[kind] for kind in kinds)
+            plan = self._plans[(cls.__qualname__, kinds)] = (cls, _builder(cls), converters)
         return plan
 
-    def _field(self, kind: str, value: Any) -> Any:
+    def _tuple(self, value: Any) -> tuple[Any, ...]:
         resolve = self.resolve
-        if kind == _PLAIN:
-            return resolve(value)
-        if kind == _TUPLE_FIELD:
-            return tuple([resolve(item) for item in _list(value)])
+        return tuple([resolve(item) for item in _list(value)])
+
+    def _tuples(self, value: Any) -> tuple[tuple[Any, ...], ...]:
+        resolve = self.resolve
         return tuple([tuple([resolve(v) for v in _list(item)]) for item in _list(value)])
 
     @staticmethod
