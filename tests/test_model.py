@@ -422,3 +422,21 @@ def test_the_model_round_trips_through_pydantic_and_loads_it_only_then() -> None
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out == "False True"
+
+
+def test_the_frozen_objects_compare_hash_and_show_as_dataclasses_do() -> None:
+    """==, hash() and repr() come from ModelObject: the same as the dataclass would generate, for
+    objects made by __init__, by model_copy and by pydantic's validation."""
+    made = column("id", "INTEGER", 1)
+    validated = Column.model_validate(made.model_dump())
+    copied = made.model_copy(update={"type": "INTEGER"})
+    assert made == validated == copied and hash(made) == hash(validated) == hash(copied)
+    assert len({made, validated, copied}) == 1
+    assert made != made.model_copy(update={"type": "TEXT"})
+    assert made != SourceRef(path="/virtual/001_m.sql", line=1) and (made == "id") is False
+    assert repr(SourceRef(path="a.sql", line=3)) == "SourceRef(path='a.sql', line=3)"
+    assert repr(made).startswith("Column(name='id', type='INTEGER', not_null=False, default=None, primary_key=1,")
+    provenance = "provenance=Provenance(created=SourceRef(path='/virtual/001_m.sql', line=1), changed=()))"
+    assert repr(made).endswith(provenance)
+    with pytest.raises(TypeError):
+        hash(Schema())  # the schema changes in place: not hashable

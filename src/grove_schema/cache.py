@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 from grove_schema import __version__
 from grove_schema.files import regular_file_digest
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
+from grove_schema.records import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from grove_schema.code.cache import ScanCache
@@ -420,8 +421,8 @@ class ValidatedConfigs:
 # --- the report ---------------------------------------------------------------------------------
 
 
-@dataclass
-class CachedReport:
+@dataclass(eq=False, repr=False)
+class CachedReport(Record):
     """A `check` answered from the cache: what the reporters read of a ProjectReplay."""
 
     findings: list[Finding]
@@ -454,8 +455,8 @@ class CachedReport:
         return texts
 
 
-@dataclass(frozen=True)
-class ReportInputs:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReportInputs(FrozenRecord):
     key: str
 
 

@@ -17,12 +17,13 @@ from grove_schema.discovery import is_within
 from grove_schema.errors import ConfigError
 from grove_schema.files import read_bounded
 from grove_schema.layouts import StreamLayout, layout_for
+from grove_schema.records import FrozenRecord
 
 CONFIG_FILE_NAME = "ownership.toml"
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class DatabaseConfig(FrozenRecord):
     key: str
     name: str
     binding: str | None
@@ -50,16 +51,16 @@ class DatabaseConfig:
 ALWAYS_SKIPPED_FOLDERS = frozenset({"node_modules", ".git", "dist", "build", ".svelte-kit", ".wrangler"})
 
 
-@dataclass(frozen=True)
-class CodeConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class CodeConfig(FrozenRecord):
     """`[code]`: where the application code lives. Code analysis is on when the section exists."""
 
     roots: tuple[Path, ...]  # absolute
     exclude: tuple[str, ...] = ()  # globs, matched against paths relative to [project].root
 
 
-@dataclass(frozen=True)
-class DevDatabaseBudgets:
+@dataclass(frozen=True, eq=False, repr=False)
+class DevDatabaseBudgets(FrozenRecord):
     """`[dev_database]`: the dev database's time budgets, in seconds (docs/dev-database.md)."""
 
     statement_seconds: float = 2.0
@@ -67,8 +68,8 @@ class DevDatabaseBudgets:
     run_seconds: float = 120.0
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class ProjectConfig(FrozenRecord):
     path: Path  # the ownership.toml
     root: Path
     default_database: str | None

@@ -35,6 +35,7 @@ from grove_schema.d1 import (
     TRANSACTION_REFUSAL,
     pragma_verdict,
 )
+from grove_schema.records import FrozenRecord
 
 # workerd's limits for D1 (grove_schema.d1), as apsw's limit codes.
 _LIMITS: dict[int, int] = {getattr(apsw, name): value for name, value in SQLITE_LIMITS.items()}
@@ -80,8 +81,8 @@ def sqlite_version() -> str:
     return str(apsw.sqlite_lib_version())
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(FrozenRecord):
     """What one statement did in the dev database."""
 
     failure: str | None  # SQLite's message (None: it ran)

@@ -36,6 +36,7 @@ from grove_schema.layouts import (
     journal_tag,
     parse_journal,
 )
+from grove_schema.records import FrozenRecord
 
 __all__ = [
     "Ignored",
@@ -49,8 +50,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class StreamSurvey:
+@dataclass(frozen=True, eq=False, repr=False)
+class StreamSurvey(FrozenRecord):
     """A migrations directory as wrangler sees it."""
 
     files: list[MigrationFile]  # what grove-schema replays, in wrangler's order
@@ -308,8 +309,8 @@ class Ignored(enum.Enum):
     LAYOUT = "layout"  # a nested layout does not take it (`why` says how)
 
 
-@dataclass(frozen=True)
-class IgnoredFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class IgnoredFile(FrozenRecord):
     path: Path
     reason: Ignored
     why: str | None = None  # LAYOUT: the layout's reason; UPPERCASE: the name it would take

@@ -6,6 +6,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from grove_schema.records import FrozenRecord
+
 
 class Severity(enum.IntEnum):
     INFO = 1
@@ -24,8 +26,8 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+@dataclass(frozen=True, eq=False, repr=False)
+class RuleInfo(FrozenRecord):
     """A rule's stable identity: `code` never changes, `name` is the kebab-case contract name."""
 
     code: str
@@ -53,8 +55,8 @@ class Location:
 FIX_SEPARATOR = "; fix: "
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, eq=False, repr=False)
+class Finding(FrozenRecord):
     rule: RuleInfo
     message: str  # what fails; fix: how to fix it (FIX_SEPARATOR)
     location: Location | None = None

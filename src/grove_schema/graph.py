@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from grove_schema.model import Schema, key
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.sql.ddl import creation_order
 from grove_schema.sql.references import (
     index_columns,
@@ -47,8 +48,8 @@ def table_node(stream: str, name: str) -> Node:
     return ("table", stream, key(name))
 
 
-@dataclass(frozen=True)
-class Reference:
+@dataclass(frozen=True, eq=False, repr=False)
+class Reference(FrozenRecord):
     """A dependency of one table on another: a foreign key, or a view or trigger reading it."""
 
     kind: str  # "foreign_key" | "view" | "trigger"
@@ -66,8 +67,8 @@ class Reference:
         return self.on_delete in ("CASCADE", "SET NULL", "SET DEFAULT")
 
 
-@dataclass(frozen=True)
-class ObjectReads:
+@dataclass(frozen=True, eq=False, repr=False)
+class ObjectReads(FrozenRecord):
     """The tables and columns one view or trigger reads or writes, in the order its SQL names them."""
 
     kind: str  # "view" | "trigger"
@@ -192,8 +193,8 @@ def _add_schema(graph: nx.MultiDiGraph, stream: str, schema: Schema, owner_of: O
                 graph.add_edge(node, column_node, kind=kind)
 
 
-@dataclass(frozen=True)
-class ColumnUser:
+@dataclass(frozen=True, eq=False, repr=False)
+class ColumnUser(FrozenRecord):
     """A view or trigger that reads or writes a column."""
 
     kind: str  # "view" | "trigger"
@@ -205,8 +206,8 @@ class ColumnUser:
         return key(self.name)
 
 
-@dataclass
-class ReferenceIndex:
+@dataclass(eq=False, repr=False)
+class ReferenceIndex(Record):
     """The ownership checks' view of the graph, built without networkx: the same references as
     `references(build_graph(...))`, what each view reads, and who reads each column."""
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from grove_schema.errors import UsageError
+from grove_schema.records import FrozenRecord
 from grove_schema.wrangler_order import code_units, js_name, js_parse_int, wrangler_number, wrangler_order
 
 LOCK_FILE_NAME = "migrations.lock"  # beside the stream: what `grove-schema lock` records
@@ -50,8 +51,8 @@ def parse_number(text: str) -> int | None:
     return int(text)
 
 
-@dataclass(frozen=True)
-class MigrationFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class MigrationFile(FrozenRecord):
     path: Path
     name: str  # relative to the migrations folder, `/` between folders
     number: int | None  # None: unnumbered (sorted last)

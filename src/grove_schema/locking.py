@@ -24,6 +24,7 @@ from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_detail, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
+from grove_schema.records import FrozenRecord
 
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
@@ -38,16 +39,16 @@ def sha256_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class LockEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class LockEntry(FrozenRecord):
     number: int | None
     name: str
     sha256: str
     line: int  # in the lock file, for locating `missing-migration`
 
 
-@dataclass(frozen=True)
-class Lock:
+@dataclass(frozen=True, eq=False, repr=False)
+class Lock(FrozenRecord):
     path: str  # absolute
     entries: tuple[LockEntry, ...]
 
@@ -211,8 +212,8 @@ class MigrationState(enum.Enum):
     MISSING = "missing"  # locked, but the file is gone
 
 
-@dataclass(frozen=True)
-class MigrationStatus:
+@dataclass(frozen=True, eq=False, repr=False)
+class MigrationStatus(FrozenRecord):
     name: str
     state: MigrationState
     path: str | None  # the file; None for a missing one

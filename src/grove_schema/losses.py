@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 
 from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.model import key
+from grove_schema.records import FrozenRecord
 from grove_schema.sql.lexer import RawStatement
 from grove_schema.sql.parsing import Kind, Pragma, Statement, StatementError, parse_statement
 
 CASCADE = "ON DELETE CASCADE"
 
 
-@dataclass(frozen=True)
-class RowLoss:
+@dataclass(frozen=True, eq=False, repr=False)
+class RowLoss(FrozenRecord):
     """Rows of `table` found nowhere in the database after the file."""
 
     table: str  # its name when it lost them
@@ -28,8 +29,8 @@ class RowLoss:
     through: str | None = None  # CASCADE when a foreign key of `table` deleted them; None: the statement's own table
 
 
-@dataclass(frozen=True)
-class ValueLoss:
+@dataclass(frozen=True, eq=False, repr=False)
+class ValueLoss(FrozenRecord):
     """Values of `table.column` found in no column after the file, in rows that are still there."""
 
     table: str
@@ -38,8 +39,8 @@ class ValueLoss:
     held: int
 
 
-@dataclass(frozen=True)
-class ClearedReferences:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClearedReferences(FrozenRecord):
     """Foreign key values of `table` that an ON DELETE SET NULL or SET DEFAULT action cleared."""
 
     table: str
@@ -48,8 +49,8 @@ class ClearedReferences:
     action: str  # "ON DELETE SET NULL", "ON DELETE SET DEFAULT"
 
 
-@dataclass(frozen=True)
-class StatementVerdict:
+@dataclass(frozen=True, eq=False, repr=False)
+class StatementVerdict(FrozenRecord):
     """What one statement lost, at its line; empty when it lost nothing."""
 
     line: int
@@ -69,8 +70,8 @@ class StatementVerdict:
         return tuple(loss for loss in self.rows if loss.through is not None)
 
 
-@dataclass(frozen=True)
-class FileVerdicts:
+@dataclass(frozen=True, eq=False, repr=False)
+class FileVerdicts(FrozenRecord):
     """The run of one file on sample rows. A statement has no verdict when the run stopped before
     it (a statement that fails only on rows, a time budget): the rules then judge its shape."""
 

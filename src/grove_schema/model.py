@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
+from grove_schema.records import FrozenRecord
+
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
@@ -60,9 +62,10 @@ def _field_names(cls: type) -> frozenset[str]:
     return names
 
 
-class ModelObject:
+class ModelObject(FrozenRecord):
     """pydantic's model API over a dataclass of the model. Unknown fields are refused, as by a
-    pydantic model with `extra="forbid"`."""
+    pydantic model with `extra="forbid"`. The frozen classes take ==, hash() and repr() from
+    `FrozenRecord` (`eq=False, repr=False`); the schema, which changes in place, has its own."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
@@ -105,7 +108,7 @@ class ModelObject:
         return _adapter(type(self)).dump_json(self).decode("utf-8")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class SourceRef(ModelObject):
     """Where a statement stands: `path:line`."""
 
@@ -116,7 +119,7 @@ class SourceRef(ModelObject):
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Provenance(ModelObject):
     created: SourceRef
     changed: tuple[SourceRef, ...] = ()
@@ -125,7 +128,7 @@ class Provenance(ModelObject):
         return Provenance(created=self.created, changed=(*self.changed, ref))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Column(ModelObject):
     name: str
     type: str = ""  # declared type as written, quotes removed (SQLite treats "integer" as INTEGER)
@@ -142,7 +145,7 @@ class Column(ModelObject):
     provenance: Provenance
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ForeignKey(ModelObject):
     columns: tuple[str, ...]
     ref_table: str
@@ -155,21 +158,21 @@ class ForeignKey(ModelObject):
     column_level: bool = False  # declared on the column: dropped with it
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class UniqueConstraint(ModelObject):
     columns: tuple[str, ...]
     name: str | None = None
     column_level: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckConstraint(ModelObject):
     expression: str
     name: str | None = None
     column: str | None = None  # declared on this column
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PrimaryKey(ModelObject):
     columns: tuple[str, ...]
     descending: tuple[bool, ...] = ()
@@ -178,7 +181,7 @@ class PrimaryKey(ModelObject):
     column_level: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Table(ModelObject):
     name: str
     columns: tuple[Column, ...]
@@ -211,7 +214,7 @@ class Table(ModelObject):
         return column.name
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class IndexColumn(ModelObject):
     name: str | None = None  # a plain column
     expression: str | None = None  # or an expression
@@ -219,7 +222,7 @@ class IndexColumn(ModelObject):
     collation: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Index(ModelObject):
     name: str
     table: str
@@ -229,7 +232,7 @@ class Index(ModelObject):
     provenance: Provenance
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class View(ModelObject):
     name: str
     select: str
@@ -237,7 +240,7 @@ class View(ModelObject):
     provenance: Provenance
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Trigger(ModelObject):
     name: str
     table: str
@@ -250,7 +253,7 @@ class Trigger(ModelObject):
     provenance: Provenance
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class VirtualTable(ModelObject):
     name: str
     module: str

@@ -27,14 +27,15 @@ from grove_schema.discovery import Ignored, IgnoredFile
 from grove_schema.findings import Finding, Location, make_finding, short_list, with_fix
 from grove_schema.layouts import MAX_NUMBER_DIGITS, MigrationFile, parse_number
 from grove_schema.locking import Lock
+from grove_schema.records import FrozenRecord
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
 NEW_HINT = "`grove-schema new NAME` keeps the two in step"
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
-@dataclass(frozen=True)
-class Reservation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Reservation(FrozenRecord):
     """The configured reservation file: `text` is None when it does not exist."""
 
     path: Path
@@ -42,14 +43,14 @@ class Reservation:
     configured_at: Location | None = None  # the `reservation` key in ownership.toml
 
 
-@dataclass(frozen=True)
-class ReservedNumber:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReservedNumber(FrozenRecord):
     number: int
     width: int  # the zero-padding to keep when writing it back
 
 
-@dataclass(frozen=True)
-class StreamFacts:
+@dataclass(frozen=True, eq=False, repr=False)
+class StreamFacts(FrozenRecord):
     """What the numbering checks need to know about one stream."""
 
     directory: Path

@@ -31,6 +31,7 @@ from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, Severity, make_finding, plural, short_list, with_fix
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.replay import ReplayedStatement, StreamReplay
 from grove_schema.sql.parsing import Kind
 from grove_schema.suggestions import closest
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-@dataclass(frozen=True)
-class Claim:
+@dataclass(frozen=True, eq=False, repr=False)
+class Claim(FrozenRecord):
     database: str
     pattern: str
 
@@ -129,8 +130,8 @@ def _living(schema: Schema) -> dict[str, tuple[str, Provenance]]:
     return found
 
 
-@dataclass
-class OwnershipReport:
+@dataclass(eq=False, repr=False)
+class OwnershipReport(Record):
     findings: list[Finding]
     cut: list[Reference]  # references a planned move cuts (both ends live in one stream today)
     moves: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables pending the move

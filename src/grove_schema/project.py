@@ -34,6 +34,7 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.replay import LintSettings, ReplayOptions, RunBudget, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration, substitute_placeholders
@@ -45,8 +46,8 @@ if TYPE_CHECKING:
     from grove_schema.ownership import OwnershipReport
 
 
-@dataclass
-class ProjectReplay:
+@dataclass(eq=False, repr=False)
+class ProjectReplay(Record):
     config: ProjectConfig
     streams: dict[str, StreamReplay] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -307,8 +308,8 @@ def _no_lock_note(config: ProjectConfig, key: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class StreamState:
+@dataclass(frozen=True, eq=False, repr=False)
+class StreamState(FrozenRecord):
     """A stream as the numbering and lock checks see it, read from disk."""
 
     facts: StreamFacts
@@ -420,8 +421,8 @@ def _claimed_directories(config: ProjectConfig) -> set[str]:
     return {os.path.realpath(database.migrations_dir) for database in config.databases.values()}
 
 
-@dataclass(frozen=True)
-class LockWrite:
+@dataclass(frozen=True, eq=False, repr=False)
+class LockWrite(FrozenRecord):
     database: str
     path: Path
     migrations: int

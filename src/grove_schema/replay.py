@@ -48,6 +48,7 @@ from grove_schema.layouts import MigrationFile
 from grove_schema.losses import FileVerdicts, needs_verdicts
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.schema_changes import Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, Token, TokenKind, split_statements
 from grove_schema.sql.parsing import (
@@ -76,8 +77,8 @@ _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "un
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
 
-@dataclass(frozen=True)
-class ReplayedStatement:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReplayedStatement(FrozenRecord):
     """One statement of the stream and what became of it.
 
     A replay resumed from the cache holds the statements of the files before it unparsed
@@ -137,8 +138,8 @@ def named_tables(statement: Statement) -> tuple[str, ...]:
     return ()
 
 
-@dataclass
-class StreamReplay:
+@dataclass(eq=False, repr=False)
+class StreamReplay(Record):
     """The outcome of replaying one database's stream."""
 
     database: str
@@ -176,8 +177,8 @@ class StreamReplay:
 TextReader = Callable[[Path], "str | Finding"]
 
 
-@dataclass(frozen=True)
-class LintSettings:
+@dataclass(frozen=True, eq=False, repr=False)
+class LintSettings(FrozenRecord):
     """Which lint rules run during the replay, and what they need from the map."""
 
     rules: tuple[Rule, ...] = ()
@@ -219,8 +220,8 @@ class RunBudget:
         return self._deadline is not None and self.left() <= 0
 
 
-@dataclass(frozen=True)
-class ReplayOptions:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReplayOptions(FrozenRecord):
     """How a stream is replayed: with the dev database or on the model alone, the time budgets in
     the dev database (per statement, per file, and the run's, shared by every stream), and the
     lint rules that judge each statement."""
@@ -232,8 +233,8 @@ class ReplayOptions:
     run_budget: RunBudget | None = field(default=None, compare=False)
 
 
-@dataclass
-class _Stop:
+@dataclass(eq=False, repr=False)
+class _Stop(Record):
     """Why the rest of a file (or of the run) is not run in the dev database, and its finding."""
 
     finding: int  # the index of its finding in the result
@@ -248,8 +249,8 @@ class _Stop:
 _CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
 
 
-@dataclass(frozen=True)
-class ReplaySnapshot:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReplaySnapshot(FrozenRecord):
     """A replayer's state between two files: the result so far and the dev database's pages.
 
     `result` is the replayer's own object, not a copy: serialise the snapshot (the cache writes

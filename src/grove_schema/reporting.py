@@ -14,6 +14,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, printable
+from grove_schema.records import FrozenRecord
 
 
 def _relative_path(path: str, cwd: Path | None = None) -> str:
@@ -386,8 +387,8 @@ def write_gcc(findings: Sequence[Finding], out: IO[str]) -> None:
 # The table of formats.
 
 
-@dataclass(frozen=True)
-class Report:
+@dataclass(frozen=True, eq=False, repr=False)
+class Report(FrozenRecord):
     """What every reporter reads: one `check`'s findings (sorted), counts and notes."""
 
     findings: list[Finding]

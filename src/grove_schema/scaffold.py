@@ -20,6 +20,7 @@ from grove_schema.numbering import (
     render_reservation,
     usual_width,
 )
+from grove_schema.records import FrozenRecord
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -31,8 +32,8 @@ def normalise_name(name: str) -> str:
     return _NOT_WORD.sub("_", _CAMEL.sub("_", ascii_text).lower()).strip("_")
 
 
-@dataclass(frozen=True)
-class NewMigration:
+@dataclass(frozen=True, eq=False, repr=False)
+class NewMigration(FrozenRecord):
     path: Path
     content: str
     reservation_path: Path | None

@@ -31,6 +31,7 @@ from grove_schema.model import (
     affinity,
     key,
 )
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
@@ -50,13 +51,13 @@ from grove_schema.sql.references import column_references, expression_columns, i
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 
 
-@dataclass(frozen=True)
-class Refusal:
+@dataclass(frozen=True, eq=False, repr=False)
+class Refusal(FrozenRecord):
     message: str
 
 
-@dataclass(frozen=True)
-class Change:
+@dataclass(frozen=True, eq=False, repr=False)
+class Change(FrozenRecord):
     """A planned change; `apply` mutates the schema it is given."""
 
     apply: Callable[[Schema], None]
@@ -123,8 +124,8 @@ def _create_table(schema: Schema, stmt: Statement, ref_at: RefAt) -> Plan:
     return Change(apply, f"create table {table.name}")
 
 
-@dataclass
-class _TableConstraints:
+@dataclass(eq=False, repr=False)
+class _TableConstraints(Record):
     """The keys and CHECKs of a CREATE TABLE, column-level ones first, as the model keeps them."""
 
     primary_key: PrimaryKey | None = None

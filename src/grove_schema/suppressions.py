@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from grove_schema.codes import SUPPRESSION_MALFORMED, SUPPRESSION_UNUSED
 from grove_schema.findings import Finding, Location, RuleInfo, make_finding, with_fix
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.registry import find_rule
 
 # `-- grove-schema: ...` in SQL; `// grove-schema: ...` or `/* grove-schema: ... */` in JS and TS.
@@ -23,8 +24,8 @@ _DIRECTIVE = re.compile(
 _NOT_SUPPRESSIBLE = {SUPPRESSION_MALFORMED.code, SUPPRESSION_UNUSED.code}
 
 
-@dataclass
-class Suppression:
+@dataclass(eq=False, repr=False)
+class Suppression(Record):
     location: Location
     rules: tuple[RuleInfo, ...]
     reason: str
@@ -39,8 +40,8 @@ class Suppression:
         return [rule for rule in self.rules if rule.code not in self.used_codes]
 
 
-@dataclass(frozen=True)
-class FileLayout:
+@dataclass(frozen=True, eq=False, repr=False)
+class FileLayout(FrozenRecord):
     """What suppressions need to know of a file: its comments and where statements stand."""
 
     path: str
@@ -49,8 +50,8 @@ class FileLayout:
     comment_marker: str = "--"  # how a line comment starts in this file's language, for messages
 
 
-@dataclass
-class ParsedSuppressions:
+@dataclass(eq=False, repr=False)
+class ParsedSuppressions(Record):
     suppressions: list[Suppression] = field(default_factory=list)
     malformed: list[Finding] = field(default_factory=list)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grove_schema.config import ALWAYS_SKIPPED_FOLDERS, CodeConfig
+from grove_schema.records import Record
 
 LANGUAGE_OF_SUFFIX = {
     ".ts": "typescript",
@@ -108,8 +109,8 @@ def holds_scanned_source(config: CodeConfig, project_root: Path, folder: Path) -
     return False
 
 
-@dataclass
-class CodeTree:
+@dataclass(eq=False, repr=False)
+class CodeTree(Record):
     """The files the scan reads under the `[code]` roots."""
 
     sources: list[Path] = field(default_factory=list)

@@ -13,11 +13,12 @@ from grove_schema.findings import Location, RuleInfo, Severity
 from grove_schema.layouts import MigrationFile
 from grove_schema.losses import FileVerdicts
 from grove_schema.model import Schema
+from grove_schema.records import FrozenRecord
 from grove_schema.sql.parsing import Kind, Statement
 
 
-@dataclass(frozen=True)
-class RuleContext:
+@dataclass(frozen=True, eq=False, repr=False)
+class RuleContext(FrozenRecord):
     """Everything a rule may look at for one statement."""
 
     statement: Statement
@@ -41,8 +42,8 @@ class RuleContext:
         return owner if owner is not None and owner != self.database else None
 
 
-@dataclass(frozen=True)
-class Violation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Violation(FrozenRecord):
     message: str
     location: Location | None = None  # default: the statement's location
     severity: Severity | None = None  # default: the rule's severity

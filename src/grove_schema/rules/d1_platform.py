@@ -20,6 +20,7 @@ from grove_schema.d1 import (
     pragma_verdict,
 )
 from grove_schema.findings import Severity, with_fix
+from grove_schema.records import FrozenRecord
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
 from grove_schema.sql.lexer import TokenKind, significant_tokens
@@ -651,8 +652,8 @@ _BEFORE_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Fragment:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Fragment(FrozenRecord):
     """SQL to check: a statement (`prefix` empty) or an expression (`prefix` "SELECT ")."""
 
     text: str

@@ -11,6 +11,8 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from grove_schema.records import FrozenRecord, Record
+
 
 class TokenKind(enum.Enum):
     WORD = "word"  # bare identifier or keyword
@@ -172,8 +174,8 @@ def _ends_with_escape(value: str) -> bool:
     return run % 2 == 0
 
 
-@dataclass(frozen=True)
-class LineIndex:
+@dataclass(frozen=True, eq=False, repr=False)
+class LineIndex(FrozenRecord):
     """Turns file offsets into 1-based line and column numbers."""
 
     starts: tuple[int, ...]
@@ -222,8 +224,8 @@ class RawStatement:
 _FIRST_WORD = re.compile(_IDENT_START + _IDENT_CONT + "*")
 
 
-@dataclass
-class SplitFile:
+@dataclass(eq=False, repr=False)
+class SplitFile(Record):
     statements: list[RawStatement]
     comments: list[Token]
     unterminated: Token | None = None  # a string, identifier or comment that runs to the end

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from grove_schema.records import FrozenRecord, Record
 from grove_schema.sql.lexer import RawStatement, Token, TokenKind
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ class Kind(enum.Enum):
 # --- parsed DDL pieces -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ForeignKeyClause:
+@dataclass(frozen=True, eq=False, repr=False)
+class ForeignKeyClause(FrozenRecord):
     ref_table: str
     ref_columns: tuple[str, ...]
     on_delete: str = "NO ACTION"
@@ -66,8 +67,8 @@ class ForeignKeyClause:
     deferrable: str | None = None  # "DEFERRABLE INITIALLY DEFERRED", ...
 
 
-@dataclass(frozen=True)
-class ColumnDef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ColumnDef(FrozenRecord):
     name: str
     type: str  # declared type, verbatim ("" when none)
     not_null: bool = False
@@ -86,8 +87,8 @@ class ColumnDef:
     start: int = 0  # file offset of the column's name
 
 
-@dataclass(frozen=True)
-class TableConstraintDef:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableConstraintDef(FrozenRecord):
     kind: str  # "primary key" | "unique" | "check" | "foreign key"
     name: str | None = None
     columns: tuple[str, ...] = ()
@@ -98,8 +99,8 @@ class TableConstraintDef:
     text: str = ""
 
 
-@dataclass(frozen=True)
-class IndexedColumn:
+@dataclass(frozen=True, eq=False, repr=False)
+class IndexedColumn(FrozenRecord):
     name: str | None  # a plain column
     expression: str | None  # otherwise an expression, verbatim
     desc: bool = False
@@ -110,8 +111,8 @@ class IndexedColumn:
 # --- statements ----------------------------------------------------------------------------
 
 
-@dataclass
-class Statement:
+@dataclass(eq=False, repr=False)
+class Statement(Record):
     raw: RawStatement
     kind: Kind
     keyword: str  # the first word, upper case
@@ -130,7 +131,7 @@ class Statement:
         return parse_with_sqlglot(self.text)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateTable(Statement):
     name: str = ""
     if_not_exists: bool = False
@@ -142,7 +143,7 @@ class CreateTable(Statement):
     as_select: str | None = None  # CREATE TABLE ... AS SELECT
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateVirtualTable(Statement):
     name: str = ""
     if_not_exists: bool = False
@@ -150,7 +151,7 @@ class CreateVirtualTable(Statement):
     arguments: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class AlterTable(Statement):
     table: str = ""
     column: ColumnDef | None = None  # ADD COLUMN
@@ -158,13 +159,13 @@ class AlterTable(Statement):
     new_name: str = ""  # RENAME COLUMN / RENAME TO
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DropObject(Statement):
     name: str = ""
     if_exists: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateIndex(Statement):
     name: str = ""
     table: str = ""
@@ -174,7 +175,7 @@ class CreateIndex(Statement):
     where: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateView(Statement):
     name: str = ""
     if_not_exists: bool = False
@@ -183,7 +184,7 @@ class CreateView(Statement):
     select: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateTrigger(Statement):
     name: str = ""
     if_not_exists: bool = False
@@ -197,19 +198,19 @@ class CreateTrigger(Statement):
     body: tuple[str, ...] = ()  # the body's statements, verbatim, without `;`
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Pragma(Statement):
     name: str = ""
     schema: str | None = None
     value: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Transaction(Statement):
     action: str = ""  # BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class OtherStatement(Statement):
     temporary: bool = False
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grove_schema.model import Index, Schema, Trigger, key
+from grove_schema.records import FrozenRecord
 from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import parse_with_sqlglot
 from grove_schema.sql.quoting import RESERVED_WORDS
@@ -188,8 +189,8 @@ def when_as_select(when: str) -> str:
     return f"SELECT 1 WHERE {when}"
 
 
-@dataclass(frozen=True)
-class _Source:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Source(FrozenRecord):
     """What a name in a FROM clause stands for: a table of the model, or something whose columns
     are not a table's (a subquery, a CTE, a view, a virtual table); `names` None: unknown."""
 
