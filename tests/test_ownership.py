@@ -417,3 +417,37 @@ def test_a_view_or_trigger_spanning_two_databases_of_the_map_is_an_error_and_a_b
     assert report.blockers == errors
     document = json.loads(run_cli("plan", "--format", "json", cwd=root).out)
     assert document["blockers"] == [f.message for f in errors]
+
+
+def test_each_schemas_tables_are_listed_a_fixed_number_of_times(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks ask for a schema's tables per table and per reference: listing them anew each
+    time made the ownership checks quadratic in the size of the schema (137 listings for 66
+    tables). However many tables, the listings are as many."""
+    from grove_schema import ownership
+
+    listed = ownership._living
+    calls: list[int] = []
+
+    def counted(schema: Any) -> Any:
+        calls.append(1)
+        return listed(schema)
+
+    monkeypatch.setattr(ownership, "_living", counted)
+
+    def listings(tables: int) -> int:
+        chain = "".join(
+            f"CREATE TABLE gallery_t{i} (id TEXT PRIMARY KEY, parent TEXT REFERENCES gallery_t{i - 1}(id));\n"
+            for i in range(1, tables)
+        )
+        root = make_project({"001_base.sql": BASE + "CREATE TABLE gallery_t0 (id TEXT PRIMARY KEY);\n" + chain})
+        (root / "ownership.toml").write_text(CONFIG)
+        project_config = load_config(root / "ownership.toml")
+        streams = check_project(project_config).streams
+        calls.clear()
+        report = check_ownership(project_config, streams)
+        assert len(by_name(report.findings, "pending-move")) > tables  # every gallery table waits to move
+        return len(calls)
+
+    assert listings(10) == listings(60)

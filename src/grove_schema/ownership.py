@@ -162,10 +162,12 @@ class OwnershipReport(Record):
 def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) -> OwnershipReport:
     ownership = OwnershipMap(config)
     schemas = {db: stream.schema for db, stream in streams.items()}
+    # Each schema's tables, made once: the loops below ask for them per table and per reference.
+    living_in = {db: _living(schema) for db, schema in schemas.items()}
     unlisted = _unlisted_homes(config, ownership, schemas)
     owners: dict[str, str | None] = {}
-    for schema in schemas.values():
-        for table_key, (name, _prov) in _living(schema).items():
+    for db in schemas:
+        for table_key, (name, _prov) in living_in[db].items():
             if table_key not in owners:
                 owners[table_key] = unlisted.get(table_key) or ownership.owner_of(name)
 
@@ -178,9 +180,9 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
     moves: dict[tuple[str, str], list[str]] = defaultdict(list)
     copied: dict[tuple[str, str], list[str]] = defaultdict(list)
 
-    for stream_key, schema in sorted(schemas.items()):
+    for stream_key in sorted(schemas):
         stream_label = ownership.label(stream_key)
-        for table_key, (name, provenance) in sorted(_living(schema).items()):
+        for table_key, (name, provenance) in sorted(living_in[stream_key].items()):
             owner = owners[table_key]
             if owner is None:
                 findings.append(
@@ -197,7 +199,7 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
                 continue
             if owner == stream_key or ownership.is_retired(name):
                 continue
-            in_owner = owner in schemas and table_key in _living(schemas[owner])
+            in_owner = owner in schemas and table_key in living_in[owner]
             (copied if in_owner else moves)[(stream_key, owner)].append(name)
             if in_owner:
                 message = with_fix(
@@ -240,11 +242,11 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
     for reference in all_refs:
         stream_key = reference.stream
         schema = schemas[stream_key]
-        living = _living(schema)
+        living = living_in[stream_key]
         target_key = key(reference.target)
         source_key = key(reference.source_table)
         if target_key not in living:
-            elsewhere = sorted(db for db, other in schemas.items() if db != stream_key and target_key in _living(other))
+            elsewhere = sorted(db for db, other in living_in.items() if db != stream_key and target_key in other)
             if elsewhere:
                 reported.add((stream_key, reference.kind, key(reference.source)))
                 findings.append(
@@ -375,7 +377,7 @@ def _foreign_table_changes(
                     continue  # the owner has no stream yet (or no migration in it): a pending move, not a mistake
                 if any(drop > position for drop in drops.get(key(table), [])):
                     continue  # history: this stream later drops the table (the move completed)
-                if owner_stream is not None and key(table) in _living(owner_stream.schema):
+                if owner_stream is not None and key(table) in catalogs.living(owner):
                     first_creation = not any(drop < position for drop in drops.get(key(table), []))
                     if first_creation and replayed.kind in _CREATIONS:
                         continue  # the table's creation: where the owner's copy came from
@@ -426,8 +428,9 @@ def _unlisted_tables(
     lists it (and the stream's other unlisted tables)."""
     findings: list[Finding] = []
     by_stream: dict[str, list[str]] = defaultdict(list)
+    living_in = {db: _living(schema) for db, schema in schemas.items()}
     for table_key, stream_key in sorted(unlisted.items()):
-        by_stream[stream_key].append(_living(schemas[stream_key])[table_key][0])
+        by_stream[stream_key].append(living_in[stream_key][table_key][0])
     for stream_key, names in sorted(by_stream.items()):
         database = config.databases[stream_key]
         patterns = [*database.tables, *sorted(names, key=key)]
@@ -435,7 +438,7 @@ def _unlisted_tables(
         existing = config.line_of("databases", stream_key, "tables") if database.tables else None
         where = f"replacing line {existing}" if existing else f"under [databases.{stream_key}]"
         for name in names:
-            _name, provenance = _living(schemas[stream_key])[key(name)]
+            _name, provenance = living_in[stream_key][key(name)]
             findings.append(
                 make_finding(
                     FOREIGN_TABLE_CHANGE,
@@ -609,11 +612,19 @@ def _empty(stream: StreamReplay | None) -> bool:
 
 
 class _Catalogs:
-    """Each stream's catalog (`catalog.model_catalog`), computed when first asked."""
+    """Each stream's catalog (`catalog.model_catalog`) and its tables (`_living`), computed when
+    first asked."""
 
     def __init__(self, streams: Mapping[str, StreamReplay]) -> None:
         self.streams = streams
         self.known: dict[str, dict[str, Any]] = {}
+        self._living: dict[str, dict[str, tuple[str, Provenance]]] = {}
+
+    def living(self, stream_key: str) -> dict[str, tuple[str, Provenance]]:
+        found = self._living.get(stream_key)
+        if found is None:
+            found = self._living[stream_key] = _living(self.streams[stream_key].schema)
+        return found
 
     def tables(self, stream_key: str) -> dict[str, Any]:
         if stream_key not in self.known:
