@@ -8,15 +8,8 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from grove_schema import config_schema
 from grove_schema.config_schema import validate
-from grove_schema.layouts import (
-    MAX_NUMBER_DIGITS,
-    FilePatternError,
-    compile_file_pattern,
-    dir_relative_pattern,
-    parse_number,
-)
-from grove_schema.sources import is_placeholder_name
 
 
 class _Section(BaseModel):
@@ -41,46 +34,16 @@ class DatabaseSection(_Section):
     tables: list[str] = Field(default_factory=list)
     estimate: int | None = None
 
-    @field_validator("placeholders")
-    @classmethod
-    def _placeholder_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name in value or {}:
-            if not is_placeholder_name(name):
-                raise ValueError(f"{name!r} is not a placeholder name (letters, digits, `_`, `.`, `:` and `-`)")
-        return value
+    # The checks a key's value passes are the schema's own functions: what is compared here is
+    # which keys there are, their types and defaults, and the errors' kinds, places and words.
+    _placeholder_names = field_validator("placeholders")(staticmethod(config_schema._placeholder_names))
+    _pattern_has_number = field_validator("file_pattern")(staticmethod(config_schema._pattern_has_number))
+    _numbers = field_validator("grandfathered_collisions")(staticmethod(config_schema._numbers))
 
     @model_validator(mode="after")
     def _one_layout(self) -> DatabaseSection:
-        if self.migrations_pattern is not None:
-            if self.file_pattern is not None:
-                raise ValueError("set file_pattern or migrations_pattern, not both")
-            try:
-                dir_relative_pattern(self.migrations_pattern, self.migrations)
-            except FilePatternError as error:
-                raise ValueError(f"migrations_pattern {self.migrations_pattern!r} {error}") from None
-        if self.order == "semver" and self.file_pattern is not None:
-            raise ValueError('order = "semver" reads version folders: use migrations_pattern, not file_pattern')
+        config_schema._one_layout(dict(vars(self)))
         return self
-
-    @field_validator("file_pattern")
-    @classmethod
-    def _pattern_has_number(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            compile_file_pattern(value)
-        except FilePatternError as error:
-            raise ValueError(str(error)) from None
-        return value
-
-    @field_validator("grandfathered_collisions")
-    @classmethod
-    def _numbers(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if parse_number(str(item)) is None:
-                shown = repr(item) if len(str(item)) <= 40 else f"{str(item)[:20]!r}... ({len(str(item))} characters)"
-                raise ValueError(f"{shown} is not a migration number (ASCII digits 0-9, at most {MAX_NUMBER_DIGITS})")
-        return value
 
 
 class RetiredSection(_Section):
@@ -92,13 +55,7 @@ class RulesSection(_Section):
     ignore: list[str] = Field(default_factory=list)  # rule codes or names
     severity: dict[str, str] = Field(default_factory=dict)  # rule -> "error" | "warning" | "info"
 
-    @field_validator("severity")
-    @classmethod
-    def _severities(cls, value: dict[str, str]) -> dict[str, str]:
-        for rule, severity in value.items():
-            if severity not in ("error", "warning", "info"):
-                raise ValueError(f"{rule}: {severity!r} is not error, warning or info")
-        return value
+    _severities = field_validator("severity")(staticmethod(config_schema._severities))
 
 
 class CodeSection(_Section):
@@ -132,8 +89,6 @@ def reference(data: dict[str, Any]) -> dict[str, Any] | list[tuple[str, tuple[st
 
 def core(data: dict[str, Any]) -> dict[str, Any] | list[tuple[str, tuple[str, ...], str]]:
     from pydantic_core import ValidationError as CoreError
-
-    from grove_schema import config_schema
 
     try:
         return dict(config_schema._VALIDATOR.validate_python(data))

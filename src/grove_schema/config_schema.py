@@ -140,20 +140,17 @@ DEV_DATABASE = {
 }
 
 
-def _defaulted(fields: dict[str, cs.TypedDictField]) -> dict[str, Any]:
-    """A section left out: its keys' defaults."""
-    return dict(SchemaValidator(_section(fields)).validate_python({}))
-
-
+# A section left out is an empty table, validated: its keys' defaults.
+_LEFT_OUT = {"default_factory": dict, "validate_default": True}
 OWNERSHIP_FILE = {
-    "project": _field(_section(PROJECT), default_factory=lambda: _defaulted(PROJECT)),
+    "project": _field(_section(PROJECT), **_LEFT_OUT),
     "databases": _field(
         cs.dict_schema(cs.str_schema(), cs.no_info_after_validator_function(_one_layout, _section(DATABASE)))
     ),
-    "retired": _field(_section(RETIRED), default_factory=lambda: _defaulted(RETIRED)),
-    "rules": _field(_section(RULES), default_factory=lambda: _defaulted(RULES)),
+    "retired": _field(_section(RETIRED), **_LEFT_OUT),
+    "rules": _field(_section(RULES), **_LEFT_OUT),
     "code": _field(_optional(_section(CODE)), default=None),
-    "dev_database": _field(_section(DEV_DATABASE), default_factory=lambda: _defaulted(DEV_DATABASE)),
+    "dev_database": _field(_section(DEV_DATABASE), **_LEFT_OUT),
 }
 _VALIDATOR = SchemaValidator(_section(OWNERSHIP_FILE))
 
