@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from grove_schema.model import Schema, Table, key
-from grove_schema.sql.lexer import Token, TokenKind, significant_tokens, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, after_top_level, significant_tokens, tokenize
 
 ColumnRow = tuple[str, str, int, str | None, int, int]
 ForeignKeyRow = tuple[tuple[str, ...], str, tuple[str | None, ...], str, str, str]
@@ -62,33 +62,19 @@ def _significant(sql: str) -> list[Token]:
     return [t for t in tokenize(sql) if t.kind not in _IGNORED]
 
 
-def _after_top_level(tokens: list[Token], word: str, start: int = 0) -> int | None:
-    """The index after the first `word` at parenthesis depth 0 from `start`."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        token = tokens[index]
-        if token.is_punct("("):
-            depth += 1
-        elif token.is_punct(")"):
-            depth -= 1
-        elif depth == 0 and token.is_word(word):
-            return index + 1
-    return None
-
-
 def _view_select(sql: str) -> tuple[str, ...]:
     tokens = _significant(sql)
-    at = _after_top_level(tokens, "AS")
+    at = after_top_level(tokens, "AS")
     return _shape(tokens[at:]) if at is not None else ()
 
 
 def _trigger_parts(sql: str) -> tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
     """A trigger's WHEN expression and its body statements, from its CREATE TRIGGER text."""
     tokens = _significant(sql)
-    begin = _after_top_level(tokens, "BEGIN")
+    begin = after_top_level(tokens, "BEGIN")
     if begin is None:
         return None, ()
-    when = _after_top_level(tokens[: begin - 1], "WHEN")
+    when = after_top_level(tokens[: begin - 1], "WHEN")
     when_shape = _shape(tokens[when : begin - 1]) if when is not None else None
     end = len(tokens) - 1 if tokens and tokens[-1].is_word("END") else len(tokens)
     body: list[tuple[str, ...]] = []
@@ -109,7 +95,7 @@ def _index_where(sql: str | None) -> tuple[str, ...] | None:
     if not sql:
         return None
     tokens = _significant(sql)
-    at = _after_top_level(tokens, "WHERE")
+    at = after_top_level(tokens, "WHERE")
     return _shape(tokens[at:]) if at is not None else None
 
 

@@ -19,7 +19,7 @@ from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, Vir
 from grove_schema.records import FrozenRecord
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
-from grove_schema.sql.lexer import RawStatement, Token, TokenKind, significant_tokens, split_statements
+from grove_schema.sql.lexer import RawStatement, Token, TokenKind, after_top_level, significant_tokens, split_statements
 from grove_schema.sql.parsing import (
     AlterTable,
     CreateIndex,
@@ -138,20 +138,12 @@ def simple_row_copy(raw: RawStatement, wanted: str, schema: Schema) -> ReadCopy 
         i = close + 1
     if words[i : i + 1] != ["SELECT"]:
         return UNREAD
-    start, depth, source_at = i + 1, 0, None
-    for j in range(start, len(tokens)):
-        token = tokens[j]
-        if token.is_punct("("):
-            depth += 1
-        elif token.is_punct(")"):
-            depth -= 1
-        elif words[j] in ("SELECT", "DISTINCT", "ALL", "OVER", "FILTER"):
-            return UNREAD  # a subquery, a window: sqlglot resolves their scopes
-        elif words[j] == "FROM" and depth == 0:
-            source_at = j + 1
-            break
+    start = i + 1
+    source_at = after_top_level(tokens, "FROM", start)
     if source_at is None or source_at >= len(tokens):
         return UNREAD
+    if any(word in ("SELECT", "DISTINCT", "ALL", "OVER", "FILTER") for word in words[start : source_at - 1]):
+        return UNREAD  # a subquery, a window: sqlglot resolves their scopes
     source, rest = tokens[source_at], tokens[source_at + 1 :]
     if source.kind not in (TokenKind.WORD, TokenKind.QUOTED):
         return UNREAD

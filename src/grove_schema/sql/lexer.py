@@ -141,6 +141,20 @@ def significant_tokens(text: str, start: int = 0, end: int | None = None) -> lis
     return tokens
 
 
+def after_top_level(tokens: list[Token], word: str, start: int = 0) -> int | None:
+    """The index after the first `word` at parenthesis depth 0 from `start`."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.is_punct("("):
+            depth += 1
+        elif token.is_punct(")"):
+            depth -= 1
+        elif depth == 0 and token.is_word(word):
+            return index + 1
+    return None
+
+
 def first_token(text: str) -> Token | None:
     """The first token of `text` that is not a space or a comment, without lexing the rest."""
     for match in _TOKEN_RE.finditer(text):
@@ -234,32 +248,19 @@ class SplitFile(Record):
 
 # Splitting needs only comments, quotes, `;` and words (for trigger bodies); everything else is
 # scanned in runs, so a huge statement costs a handful of matches, not a token per character.
-_SPLIT_RE = re.compile(
-    r"""
+_SPLIT_MARKS = r"""
     (?P<line_comment>--[^\n]*)
   | (?P<block_comment>/\*(?:.*?\*/|.*\Z))
   | (?P<quoted>'(?:[^']|'')*(?:'|\Z)|"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
   | (?P<semi>;)
-  | (?P<word>%s%s*)
-  | (?P<plain>%s+|[/\-])
-    """
-    % (_IDENT_START, _IDENT_CONT, _PLAIN),
+"""
+_SPLIT_RE = re.compile(
+    _SPLIT_MARKS + r"| (?P<word>%s%s*) | (?P<plain>%s+|[/\-])" % (_IDENT_START, _IDENT_CONT, _PLAIN),
     re.VERBOSE | re.DOTALL,
 )
-
-
 # Past a statement's third word, outside a trigger, words matter no more: they are scanned with the
 # rest of the run, up to the next comment, quote or `;`.
-_RUN_RE = re.compile(
-    r"""
-    (?P<line_comment>--[^\n]*)
-  | (?P<block_comment>/\*(?:.*?\*/|.*\Z))
-  | (?P<quoted>'(?:[^']|'')*(?:'|\Z)|"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
-  | (?P<semi>;)
-  | (?P<plain>(?:[^'"`\[;/\-]|/(?!\*)|-(?!-))+|[/\-])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+_RUN_RE = re.compile(_SPLIT_MARKS + r"""| (?P<plain>(?:[^'"`\[;/\-]|/(?!\*)|-(?!-))+|[/\-])""", re.VERBOSE | re.DOTALL)
 
 
 # What str.strip() removes of ASCII: a run may hold other characters str.strip() would take
