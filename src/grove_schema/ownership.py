@@ -231,8 +231,8 @@ def check_ownership(config: ProjectConfig, streams: Mapping[str, StreamReplay]) 
             )
         )
 
-    findings.extend(_unlisted_tables(config, ownership, schemas, unlisted))
-    findings.extend(_foreign_table_changes(config, ownership, streams, owner_of))
+    findings.extend(_unlisted_tables(config, living_in, unlisted))
+    findings.extend(_foreign_table_changes(config, ownership, streams, living_in, owner_of))
     moved_changes, explained = _changes_to_moved_tables(config, ownership, streams, owner_of)
     findings.extend(moved_changes)
 
@@ -348,6 +348,7 @@ def _foreign_table_changes(
     config: ProjectConfig,
     ownership: OwnershipMap,
     streams: Mapping[str, StreamReplay],
+    living_in: Mapping[str, dict[str, tuple[str, Provenance]]],
     owner_of: Callable[[str], str | None],
 ) -> list[Finding]:
     """A change, in one database's stream, to a table the map gives to another whose stream exists.
@@ -377,7 +378,7 @@ def _foreign_table_changes(
                     continue  # the owner has no stream yet (or no migration in it): a pending move, not a mistake
                 if any(drop > position for drop in drops.get(key(table), [])):
                     continue  # history: this stream later drops the table (the move completed)
-                if owner_stream is not None and key(table) in catalogs.living(owner):
+                if owner_stream is not None and key(table) in living_in[owner]:
                     first_creation = not any(drop < position for drop in drops.get(key(table), []))
                     if first_creation and replayed.kind in _CREATIONS:
                         continue  # the table's creation: where the owner's copy came from
@@ -422,13 +423,12 @@ def _unlisted_homes(config: ProjectConfig, ownership: OwnershipMap, schemas: Map
 
 
 def _unlisted_tables(
-    config: ProjectConfig, ownership: OwnershipMap, schemas: Mapping[str, Schema], unlisted: Mapping[str, str]
+    config: ProjectConfig, living_in: Mapping[str, dict[str, tuple[str, Provenance]]], unlisted: Mapping[str, str]
 ) -> list[Finding]:
     """One finding per table the map does not list, at its creation, with the `tables` line that
     lists it (and the stream's other unlisted tables)."""
     findings: list[Finding] = []
     by_stream: dict[str, list[str]] = defaultdict(list)
-    living_in = {db: _living(schema) for db, schema in schemas.items()}
     for table_key, stream_key in sorted(unlisted.items()):
         by_stream[stream_key].append(living_in[stream_key][table_key][0])
     for stream_key, names in sorted(by_stream.items()):
@@ -612,19 +612,11 @@ def _empty(stream: StreamReplay | None) -> bool:
 
 
 class _Catalogs:
-    """Each stream's catalog (`catalog.model_catalog`) and its tables (`_living`), computed when
-    first asked."""
+    """Each stream's catalog (`catalog.model_catalog`), computed when first asked."""
 
     def __init__(self, streams: Mapping[str, StreamReplay]) -> None:
         self.streams = streams
         self.known: dict[str, dict[str, Any]] = {}
-        self._living: dict[str, dict[str, tuple[str, Provenance]]] = {}
-
-    def living(self, stream_key: str) -> dict[str, tuple[str, Provenance]]:
-        found = self._living.get(stream_key)
-        if found is None:
-            found = self._living[stream_key] = _living(self.streams[stream_key].schema)
-        return found
 
     def tables(self, stream_key: str) -> dict[str, Any]:
         if stream_key not in self.known:
