@@ -301,6 +301,11 @@ def _parse(raw: RawStatement) -> object:
         return None
 
 
+def _planned(deletes: str, reason: str) -> list[Violation]:
+    """A loss the map plans: the table or column is retired in ownership.toml (info)."""
+    return [Violation(f"{deletes}: planned, retired in ownership.toml ({reason})", severity=Severity.INFO)]
+
+
 def _copyable(table: Table) -> list[Column]:
     return [c for c in table.columns if c.generated is None]
 
@@ -662,12 +667,7 @@ class DestructiveChange(Rule):
                 return []  # its values are found in another column or table after the file
         count = f" in {_rows(lost.rows)}" if lost is not None else ""
         if reason is not None:
-            return [
-                Violation(
-                    f"DROP COLUMN {qualified} deletes its data{count}: planned, retired in ownership.toml ({reason})",
-                    severity=Severity.INFO,
-                )
-            ]
+            return _planned(f"DROP COLUMN {qualified} deletes its data{count}", reason)
         if lost is not None:
             return [
                 Violation(
@@ -710,12 +710,7 @@ class DestructiveChange(Rule):
         if verdict is not None:
             return self._drop_from_rows(context, table, verdict, reason, retire)
         if reason is not None:
-            return [
-                Violation(
-                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
-                    severity=Severity.INFO,
-                )
-            ]
+            return _planned(f"DROP TABLE {name} deletes the table and its rows", reason)
         if _created_in_this_file(context, table):
             return []
         copies = row_copies(context, name)
@@ -770,12 +765,7 @@ class DestructiveChange(Rule):
         copies = row_copies(context, name)
         chosen = rebuild_copy(context, name, copies)
         if reason is not None:
-            return [
-                Violation(
-                    f"DROP TABLE {name} deletes {lost}: planned, retired in ownership.toml ({reason})",
-                    severity=Severity.INFO,
-                )
-            ]
+            return _planned(f"DROP TABLE {name} deletes {lost}", reason)
         if chosen is not None:
             kept, final, line = chosen
             into = f"{kept.target} at line {kept.line}" + (f", renamed to {final} at line {line}" if line else "")
@@ -807,12 +797,7 @@ class DestructiveChange(Rule):
                 )
             ]
         if reason is not None:
-            return [
-                Violation(
-                    f"DROP TABLE {name} deletes the table and its rows: planned, retired in ownership.toml ({reason})",
-                    severity=Severity.INFO,
-                )
-            ]
+            return _planned(f"DROP TABLE {name} deletes the table and its rows", reason)
         return [
             Violation(f"DROP TABLE {name} deletes the table and every row it holds; fix: if that is intended, {retire}")
         ]
