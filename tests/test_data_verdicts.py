@@ -128,6 +128,22 @@ def test_a_cascade_is_reported_with_the_rows_it_deletes_at_the_drop() -> None:
     assert finding.message.count("; fix: ") == 1
 
 
+def test_a_value_a_check_allows_found_inside_another_text_does_not_keep_its_row() -> None:
+    """'digital' unique among the rows is a mark; found inside a longer text of another table it is
+    not this row copied, so every product the cascade deletes is counted."""
+    products = (
+        "CREATE TABLE products (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,\n"
+        "  kind TEXT NOT NULL CHECK (kind IN ('digital', 'physical')));\n"
+    )
+    notes = (
+        "CREATE TABLE notes (id TEXT PRIMARY KEY, a TEXT NOT NULL CHECK (a LIKE '%digital%'),\n"
+        "  b TEXT NOT NULL CHECK (b LIKE '%physical%'));\n"
+    )
+    rebuild = "CREATE INDEX notes_a ON notes(a);\n" + REBUILD_TENANTS
+    [finding] = [f for f in safety_findings(TENANTS + products + notes, rebuild) if f.name == "drop-referenced-table"]
+    assert "deletes 3 rows of products through ON DELETE CASCADE" in finding.message
+
+
 def test_set_null_children_are_reported_with_the_references_cleared() -> None:
     media = "CREATE TABLE media (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE SET NULL);\n"
     [finding] = [f for f in safety_findings(TENANTS + media, REBUILD_TENANTS) if f.name == "drop-referenced-table"]
@@ -341,3 +357,33 @@ def test_the_census_read_again_after_each_statement_is_a_fresh_census() -> None:
         ), sql
     db.watch_row_changes(None)
     db.close()
+
+
+def test_only_the_tables_a_file_can_reach_get_rows() -> None:
+    """The tables named, their children again and again, what their triggers and views name, and
+    the parents of all those; a table no statement can reach stays empty."""
+    from grove_schema.data_verdicts import tables_at_stake
+    from grove_schema.devdb import DevDatabase
+    from grove_schema.model import Schema
+
+    db = DevDatabase()
+    for sql in [
+        "CREATE TABLE root (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, root_id INTEGER REFERENCES root(id))",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE)",
+        "CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER REFERENCES c(id), other_id INTEGER REFERENCES other(id))",
+        "CREATE TABLE other (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE log (what TEXT)",
+        "CREATE TABLE audit (what TEXT)",
+        "CREATE TRIGGER c_gone AFTER DELETE ON c BEGIN INSERT INTO log VALUES (old.id); END",
+        'CREATE TRIGGER log_kept AFTER INSERT ON log BEGIN INSERT INTO "audit" VALUES (new.what); END',
+        "CREATE TABLE lone (x TEXT)",
+        "CREATE TABLE seen (x TEXT)",
+        "CREATE VIEW seen_view AS SELECT x FROM seen",
+    ]:
+        assert db.execute(sql) is None, sql
+    split = split_statements("DROP TABLE p;\nINSERT INTO 'lone_copy' SELECT * FROM seen_view;\n")
+    reached = tables_at_stake(db, Schema(), split.statements)
+    # p, its child c and grandchild g (and g's other parent), the trigger's log and the trigger on
+    # log's audit, root (p's parent); the view and the table it reads
+    assert reached == {"p", "c", "g", "other", "log", "audit", "root", "seen_view", "seen"}

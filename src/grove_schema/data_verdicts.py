@@ -2,14 +2,16 @@
 
 Before a file that drops a table, drops a column, renames a table (the rebuilds do) or turns
 foreign keys off, the replay asks `SampleRun.run_file` with the dev database's pages as they stand
-before the file. A copy of them is filled with generated rows in every table (`sample_rows`, marked:
-every value a CHECK leaves free is unique in the database), and the file runs there as D1 runs it.
-After each statement that can remove data, every value is looked for in the whole database: a row
-is lost when none of its marks (or, for a row without any, its key) is found anywhere; a value of a
-row that is still there is lost when it is found in no column. A loss is put at the statement where
-it vanished, or at the later DROP TABLE of the table that held it (the child dropped by the next
-statement: the cascade took nothing that the drop would not). A second copy, without the rows, runs
-beside it: a statement that only the filled copy refuses fails in production, and ends the verdicts.
+before the file. A copy of them is filled with generated rows (`sample_rows`, marked: every value a
+CHECK leaves free is unique in the database) in every table the file can reach (`tables_at_stake`:
+the ones it names, their children, what their triggers name, and the parents of those), and the
+file runs there as D1 runs it. After each statement that can remove data, every value is looked for
+in the whole database: a row is lost when none of its marks (or, for a row without any, its key) is
+found anywhere; a value of a row that is still there is lost when it is found in no column. A loss
+is put at the statement where it vanished, or at the later DROP TABLE of the table that held it (the
+child dropped by the next statement: the cascade took nothing that the drop would not). When the
+filled copy refuses a statement (or the commit), the file runs up to there on a second copy without
+the rows: a statement that only the filled copy refuses fails in production, and ends the verdicts.
 
 The rows are generated once per stream: a table whose definition has not changed since gets the
 same rows again; new and changed tables get new ones.
@@ -17,14 +19,15 @@ same rows again; new and changed tables get new ones.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from grove_schema.d1 import MAX_STATEMENT_BYTES
-from grove_schema.devdb import DevDatabase
+from grove_schema.devdb import DevDatabase, Outcome
 from grove_schema.losses import (
     CASCADE,
     ClearedReferences,
@@ -36,7 +39,7 @@ from grove_schema.losses import (
 )
 from grove_schema.model import Schema, key
 from grove_schema.sample_rows import ROWS_PER_TABLE, Marks, fill_tables
-from grove_schema.sql.lexer import RawStatement, TokenKind
+from grove_schema.sql.lexer import RawStatement, Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import AlterTable, DropObject, Kind
 from grove_schema.sql.quoting import quote_name
 
@@ -57,6 +60,11 @@ def _value_key(value: Any) -> ValueKey | None:
     if isinstance(value, bytes):
         return ("b", value)
     return None
+
+
+# A generated serial (eight digits or more, MARK_BASE up) inside a text: found inside a longer text,
+# the value was copied there, where a word a CHECK allows ('digital') may be part of any text.
+_SERIAL = re.compile("[0-9]{8}")
 
 
 def _is_mark(value_key: ValueKey) -> bool:
@@ -205,8 +213,8 @@ class _Census:
         tables = self.where.get(mark)
         if tables:
             return tables
-        if mark[0] != "t":
-            return set()
+        if mark[0] != "t" or _SERIAL.search(mark[1]) is None:
+            return set()  # a value a CHECK allows ('digital') is not looked for inside other texts
         if self._all_texts is None:
             self._all_texts = "\x00".join(self.texts.values())
         if mark[1] not in self._all_texts:  # a lost row's mark, the usual case: one search
@@ -239,8 +247,110 @@ def _definitions(db: DevDatabase) -> dict[str, str]:
     }
 
 
+_NAMING_TOKENS = (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING)  # SQLite takes 'name' as a name too
+
+
+def _names_in(tokens: Iterable[Token]) -> set[str]:
+    """Every word or quoted name of `tokens`, as keys: more than the tables they name, never fewer."""
+    return {key(token.identifier) for token in tokens if token.kind in _NAMING_TOKENS}
+
+
+def tables_at_stake(db: DevDatabase, schema: Schema, statements: Sequence[RawStatement]) -> set[str]:
+    """key() of the tables whose rows a file can reach, and of the tables their rows need.
+
+    Reached: the tables and views its statements name; the children of a reached table (a DELETE or
+    DROP cascades into them, clears their references or is refused by them); the tables and views
+    named by a trigger on a reached one, and by a reached view's SELECT; again until nothing is added.
+    Then every parent of those, which their rows point at. No statement of the file can add, change
+    or remove a row of any other table, so those are left empty."""
+    catalog = db.query(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger') "
+        "AND sql IS NOT NULL"
+    )
+    objects = {key(str(name)) for kind, name, _on, _sql in catalog if kind != "trigger"}
+    reaches: dict[str, set[str]] = {}  # key -> keys reached from it
+    parents: dict[str, set[str]] = {}
+    for kind, name, on, sql in catalog:
+        if kind == "trigger":
+            reaches.setdefault(key(str(on)), set()).update(_names_in(significant_tokens(str(sql))) & objects)
+        elif kind == "view":
+            reaches.setdefault(key(str(name)), set()).update(_names_in(significant_tokens(str(sql))) & objects)
+    references = db.query(
+        'SELECT m.name, f."table" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f '
+        "WHERE m.type = 'table'"
+    )
+    edges = [(key(str(child)), key(str(parent))) for child, parent in references]
+    edges += [(name, key(fk.ref_table)) for name, table in schema.tables.items() for fk in table.foreign_keys]
+    for child, parent in edges:
+        reaches.setdefault(parent, set()).add(child)
+        parents.setdefault(child, set()).add(parent)
+    named: set[str] = set()
+    for raw in statements:
+        named |= _names_in(raw.tokens)
+    reached = _closure(named & objects, reaches)
+    return _closure(reached, parents)
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    found = set(start)
+    waiting = list(start)
+    while waiting:
+        for following in edges.get(waiting.pop(), ()):
+            if following not in found:
+                found.add(following)
+                waiting.append(following)
+    return found
+
+
+def _not_run(raw: RawStatement) -> bool:
+    """The statements neither copy runs: the replay reports them, and D1 runs none of the file."""
+    return raw.unterminated is not None or len(raw.text) > MAX_STATEMENT_BYTES
+
+
+class _EmptyCopy:
+    """The file run on the dev database without the rows, to tell a statement that fails only
+    because of them. Run when its answer is asked (the filled copy refused a statement, or its
+    commit): most files are never run there."""
+
+    def __init__(self, db: DevDatabase, pages: bytes, statements: Sequence[RawStatement], deadline: float) -> None:
+        self._db, self._pages, self._statements, self._deadline = db, pages, statements, deadline
+        self._next = 0  # the first statement not run yet
+        self._open = False
+
+    def through(self, stop: int) -> Outcome | None:
+        """Run the statements before `stop` not run yet: the outcome of the last one, or None when
+        the copy cannot go on (out of time, interrupted, or its transaction lost)."""
+        if not self._open:
+            self._db.deserialize(self._pages)
+            self._db.begin_file()
+            self._open = True
+        last = Outcome(None)
+        while self._next < stop:
+            raw = self._statements[self._next]
+            self._next += 1
+            if _not_run(raw):
+                continue
+            left = self._deadline - time.monotonic()
+            outcome = self._db.run(raw.text, left) if left > 0 else None
+            if outcome is None or outcome.interrupted or outcome.file_lost:
+                return None
+            last = outcome
+        return last
+
+    def commit(self) -> str | None:
+        """The failure of the copy's commit, or None."""
+        self._open = False
+        return self._db.end_file()
+
+    def close(self) -> None:
+        if self._open:
+            self._db.abandon_file()
+            self._db.end_file()
+            self._open = False
+
+
 class SampleRun:
-    """One stream's sample rows and the two databases the files run in (filled, and empty beside it)."""
+    """One stream's sample rows and the two databases the files run in (filled, and empty when asked)."""
 
     def __init__(self, statement_seconds: float = 2.0, rows: int = ROWS_PER_TABLE) -> None:
         self.rows = rows
@@ -255,9 +365,9 @@ class SampleRun:
 
     # --- filling --------------------------------------------------------------------------------
 
-    def _populate(self, schema: Schema) -> int | None:
-        """Sample rows in every table of `schema`: the ones made before, when the table is unchanged.
-        The number of rows added; None when SQLite refused to commit them."""
+    def _populate(self, schema: Schema, wanted: set[str]) -> int | None:
+        """Sample rows in the tables of `schema` that `wanted` names (keys): the ones made before,
+        when the table is unchanged. The number of rows added; None when SQLite refused to commit them."""
         db = self.filled
         definitions = {key(name): sql for name, sql in _definitions(db).items()}
         db.begin_file()
@@ -265,10 +375,15 @@ class SampleRun:
 
         fresh: list[str] = []
         count = 0
-        for table in parent_first_order(schema.tables.values()):
+        for table in parent_first_order(t for name, t in schema.tables.items() if name in wanted):
             name = key(table.name)
             cached = self._inserts.get(name)
             if cached is not None and cached[0] == definitions.get(name):
+                # One batch (one savepoint) for the table's rows; when SQLite refuses one of them the
+                # batch leaves nothing, and each row is tried on its own, as it was made.
+                if not cached[1] or db.execute(";\n".join(cached[1])) is None:
+                    count += len(cached[1])
+                    continue
                 failed = [sql for sql in cached[1] if db.execute(sql) is not None]
                 if not failed:
                     count += len(cached[1])
@@ -299,17 +414,18 @@ class SampleRun:
         finish (a time budget, SQLite rolling the whole file back)."""
         deadline = time.monotonic() + seconds
         self.filled.deserialize(pages)
-        self.empty.deserialize(pages)
-        generated = self._populate(schema)
+        generated = self._populate(schema, tables_at_stake(self.filled, schema, statements))
         if generated is None:
             return None
         written: set[str] = set()  # keys of the tables whose rows SQLite wrote since the last census
         census = _Census(self.filled)
+        beside = _EmptyCopy(self.empty, pages, statements, deadline)
         self.filled.watch_row_changes(lambda table: written.add(key(table)))
         try:
-            return self._run_statements(statements, source, line_of, census, written, generated, deadline)
+            return self._run_statements(statements, source, line_of, census, written, generated, deadline, beside)
         finally:
             self.filled.watch_row_changes(None)
+            beside.close()
 
     def _run_statements(
         self,
@@ -320,15 +436,15 @@ class SampleRun:
         written: set[str],
         generated: int,
         deadline: float,
+        beside: _EmptyCopy,
     ) -> FileVerdicts | None:
         held = Counter[str]()
         rows = self._rows_of(census, held)
         values = [_Value(row, column, mark) for row in rows for column, mark in row.columns.items()]
         run = _FileRun([line_of(raw.start) for raw in statements])
         self.filled.begin_file()
-        self.empty.begin_file()
         for index, raw in enumerate(statements):
-            if raw.unterminated is not None or len(raw.text) > MAX_STATEMENT_BYTES:
+            if _not_run(raw):
                 continue
             left = deadline - time.monotonic()
             first = raw.first_word()
@@ -342,16 +458,16 @@ class SampleRun:
             elif isinstance(parsed, AlterTable) and parsed.kind is Kind.DROP_COLUMN:
                 run.dropped_columns[index] = (key(parsed.table), parsed.column_name)
             outcome = self.filled.run(raw.text, left) if left > 0 else None
-            plain = self.empty.run(raw.text, left) if outcome is not None else None
-            if outcome is None or plain is None or outcome.interrupted or plain.interrupted:
+            if outcome is None or outcome.interrupted or outcome.file_lost:
                 return self._abandon(None)
-            if outcome.file_lost or plain.file_lost:
-                return self._abandon(None)
-            if outcome.failure is not None and plain.failure is None:
-                # Only the rows make it fail: production fails here, and D1 rolls the file back.
-                failing = StatementVerdict(run.lines[index], failure=outcome.failure)
-                return self._abandon(FileVerdicts({raw.start: failing}, sample_rows=generated))
             if outcome.failure is not None:
+                plain = beside.through(index + 1)
+                if plain is None:
+                    return self._abandon(None)
+                if plain.failure is None:
+                    # Only the rows make it fail: production fails here, and D1 rolls the file back.
+                    failing = StatementVerdict(run.lines[index], failure=outcome.failure)
+                    return self._abandon(FileVerdicts({raw.start: failing}, sample_rows=generated))
                 run.failures[index] = outcome.failure  # as on the empty database: the replay reports it
             for cleared in run.cleared.get(index, []):
                 cleared.measure(self.filled)
@@ -360,10 +476,9 @@ class SampleRun:
                 written.clear()
                 self._measure(census, rows, values, index)
         filled_failure = self.filled.end_file()
-        plain_failure = self.empty.end_file()
-        if filled_failure is not None and plain_failure is None:
-            return FileVerdicts(commit_failure=filled_failure, sample_rows=generated)
         if filled_failure is not None:
+            if beside.through(len(statements)) is not None and beside.commit() is None:
+                return FileVerdicts(commit_failure=filled_failure, sample_rows=generated)
             return None  # the file fails as it is (the replay says so): nothing is lost
         census.refresh(self.filled, written)
         self._measure(census, rows, values, len(statements) - 1)
@@ -373,9 +488,8 @@ class SampleRun:
         return self._verdicts(statements, run, rows, values, held, self._references(), generated)
 
     def _abandon(self, verdicts: FileVerdicts | None) -> FileVerdicts | None:
-        for db in (self.filled, self.empty):
-            db.abandon_file()
-            db.end_file()
+        self.filled.abandon_file()
+        self.filled.end_file()
         return verdicts
 
     def _rows_of(self, census: _Census, held: Counter[str]) -> list[_Row]:
