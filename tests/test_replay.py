@@ -351,6 +351,34 @@ def test_connection_state_that_differs_after_a_rollback_is_no_internal_error() -
     assert [f.name for f in result.findings] == ["transaction-rolled-back"]
 
 
+def test_a_file_runs_in_one_call_unless_a_statement_fails_or_it_touches_connection_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dev database runs a file as SQLite replays one: one call. A file where a statement fails
+    (or that sets connection state a failed call would leave behind) runs statement by statement,
+    and the findings say which one fails, as before."""
+    from grove_schema.devdb import DevDatabase
+
+    calls: list[str] = []
+    run = DevDatabase.run
+
+    def counted(self: DevDatabase, sql: str, seconds: float | None = None) -> object:
+        calls.append(sql)
+        return run(self, sql, seconds)
+
+    monkeypatch.setattr(DevDatabase, "run", counted)
+    clean = "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE INDEX a_id ON a(id);\nINSERT INTO a VALUES (1);\n"
+    failing = "CREATE TABLE b (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE c (id INTEGER);\n"
+    pragma = "PRAGMA defer_foreign_keys = ON;\nCREATE TABLE d (id INTEGER);\n"
+    result, differences = replay_with(ReplayOptions(), clean, failing, pragma)
+    assert differences == []
+    assert len(calls) == 1 + (1 + 3) + 2  # the clean file once; the failing one once, then each statement
+    assert set(result.schema.tables) == {"a", "b", "c", "d"}
+    [error] = [f for f in result.findings if f.name == "sqlite-error"]
+    assert error.location is not None and (Path(error.location.path).name, error.location.line) == ("002_m.sql", 2)
+    assert "no such table: missing" in error.message
+
+
 ENDLESS_SELECT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n"
 
 

@@ -593,6 +593,23 @@ def test_call_candidates_come_from_tokens_not_from_strings_or_comments() -> None
     assert _call_candidates("SELECT 1") == {}
 
 
+def test_a_fragment_reads_the_statements_tokens_only_where_it_stands_between_them() -> None:
+    """The calls found from the statement's own tokens are the ones the fragment lexed alone gives;
+    a fragment whose text stands inside a string (or cuts a token) is lexed alone."""
+    from grove_schema.rules.d1_platform import _call_candidates, _fragment_tokens
+    from grove_schema.sql.lexer import split_statements
+
+    source = "-- head\nCREATE TABLE t (a TEXT DEFAULT 'myfn(a) > 0' CHECK (myfn(a) > 0), b TEXT CHECK (other(b)));\n"
+    [raw] = split_statements(source).statements
+    for piece, expected_own in [("myfn(a) > 0", False), ("other(b)", True), ("fn(a) > 0", False)]:
+        offset = source.index(piece)
+        fragment = _Fragment(piece, offset, "SELECT ")
+        tokens, base = _fragment_tokens(fragment, raw.tokens)
+        assert (base == offset) is expected_own, piece
+        assert _call_candidates(piece, tokens, base) == _call_candidates(piece), piece
+        assert _disallowed_calls(fragment, raw.tokens) == _disallowed_calls(fragment), piece
+
+
 def test_the_module_of_a_virtual_table_is_read_from_its_tokens() -> None:
     from grove_schema.catalog import _module_of
 

@@ -94,6 +94,8 @@ class Outcome(FrozenRecord):
 class DevDatabase:
     """One D1 database, in memory. Each migration file runs inside one transaction, as in D1."""
 
+    RAN = Outcome(None)  # a statement that ran
+
     def __init__(self, statement_seconds: float = 2.0) -> None:
         self.statement_seconds = statement_seconds
         if apsw.hard_heap_limit(-1) not in range(1, HEAP_LIMIT_BYTES + 1):  # -1 reads it

@@ -73,6 +73,11 @@ if TYPE_CHECKING:
 _VERDICT_RULES = frozenset(
     {"drop-referenced-table", "rename-referenced-table", "destructive-change", "pragma-foreign-keys"}
 )
+# A file that runs longer than this in one call is run again statement by statement (with their
+# budgets): in the dev database, without rows, a migration file takes milliseconds.
+_ONE_CALL_SECONDS = 0.5
+# Text that can set or read connection state, which a savepoint does not roll back.
+_ONE_CALL_MARKERS = ("pragma", "changes", "last_insert_rowid")
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
@@ -277,6 +282,7 @@ class Replayer:
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
+        self._file_ran = False  # every statement of this file ran in the dev database, in one call
         # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
         self._snapshot_complete = True
         self.dev_database = None
@@ -346,8 +352,10 @@ class Replayer:
         self._verdicts = None
         if db is not None and self._run_stop is None and self._wants_verdicts(split):
             self._verdicts = self._run_on_sample_rows(db, split, text, lines)
+        self._file_ran = False
         if db is not None and self._run_stop is None:
             db.begin_file()
+            self._file_ran = self._run_in_one_call(db, split)
         elif self._run_stop is not None:
             self._note_not_run(self._run_stop, migration.name)
         last_location = Location(path, 1, 1)
@@ -411,6 +419,22 @@ class Replayer:
                         last_location,
                     )
                 )
+
+    def _run_in_one_call(self, db: DevDatabase, split: SplitFile) -> bool:
+        """Run the file's statements in one call, as SQLite replays a file; True when all of them ran.
+        Otherwise (one fails, or the file takes longer than a short budget) the call leaves no trace,
+        and the statements run one by one, each with its budget, to say which fails and why."""
+        statements = split.statements
+        if not statements or any(r.unterminated is not None or len(r.text) > MAX_STATEMENT_BYTES for r in statements):
+            return False
+        lowered = statements[0].source.lower()
+        if any(marker in lowered for marker in _ONE_CALL_MARKERS):
+            return False  # connection state a failed call would leave behind for the statements' own run
+        budget = self.options.run_budget
+        seconds = min(_ONE_CALL_SECONDS, self.options.file_seconds, budget.left() if budget is not None else math.inf)
+        if seconds <= 0:
+            return False
+        return db.run(";\n".join(raw.text for raw in statements), seconds).failure is None
 
     def _wants_verdicts(self, split: SplitFile) -> bool:
         return any(rule.name in _VERDICT_RULES for rule in self.lint.rules) and needs_verdicts(
@@ -538,7 +562,7 @@ class Replayer:
 
         db = self.dev_database if self._run_stop is None and self._file_stop is None else None
         seconds = self.options.statement_seconds
-        if db is not None:
+        if db is not None and not self._file_ran:
             seconds = self._seconds_left(migration, where)
             if self._run_stop is not None or self._file_stop is not None:
                 db = None
@@ -553,7 +577,7 @@ class Replayer:
                 last = result.statements.pop()
                 result.statements.append(replace(last, applied=False, error="not run in the dev database"))
             return
-        outcome = db.run(raw.text, seconds)
+        outcome = db.RAN if self._file_ran else db.run(raw.text, seconds)
         failure = outcome.failure
         if outcome.interrupted and seconds < self.options.statement_seconds:
             failure = self._budget_message(migration)

@@ -7,9 +7,10 @@ model; they never run SQL.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from grove_schema.findings import Severity, with_fix
 from grove_schema.records import FrozenRecord
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
-from grove_schema.sql.lexer import TokenKind, significant_tokens
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -704,7 +705,7 @@ class FunctionNotAllowed(Rule):
         statement = context.statement
         calls: dict[str, int | None] = {}
         for fragment in _function_fragments(statement):
-            for name, offset in _disallowed_calls(fragment):
+            for name, offset in _disallowed_calls(fragment, statement.raw.tokens):
                 calls.setdefault(name, offset)
         if not calls:
             return
@@ -809,12 +810,36 @@ def _column_fragments(column: ColumnDef, text: str, start: int, cursor: int) -> 
     return fragments, base
 
 
-def _call_candidates(text: str) -> dict[str, int]:
+def _fragment_tokens(fragment: _Fragment, statement_tokens: Sequence[Token]) -> tuple[Sequence[Token], int]:
+    """The tokens of `fragment` and the offset they count from: the statement's own, when the
+    fragment starts and ends between two of them (lexed again, it would give the same tokens);
+    else the fragment lexed on its own."""
+    offset = fragment.offset
+    if offset is not None:
+        end = offset + len(fragment.text)
+        low = bisect.bisect_left(statement_tokens, offset, key=_token_start)
+        high = bisect.bisect_left(statement_tokens, end, key=_token_start)
+        if (
+            high > low
+            and (low == 0 or statement_tokens[low - 1].end <= offset)
+            and statement_tokens[high - 1].end <= end
+        ):
+            return statement_tokens[low:high], offset
+    return significant_tokens(fragment.text), 0
+
+
+def _token_start(token: Token) -> int:
+    return token.start
+
+
+def _call_candidates(text: str, tokens: Sequence[Token] | None = None, base: int = 0) -> dict[str, int]:
     """Names written as `name(` (strings and comments aside) that D1 would not run, with the offset of
-    their first occurrence in `text`. Cheap: most SQL has none, and is then never parsed."""
+    their first occurrence in `text`. Cheap: most SQL has none, and is then never parsed. `tokens`
+    are `text`'s, with offsets from `base` (lexed here when not given)."""
     if "(" not in text:
         return {}
-    tokens = significant_tokens(text)
+    if tokens is None:
+        tokens = significant_tokens(text)
     found: dict[str, int] = {}
     for index, token in enumerate(tokens[:-1]):
         if not tokens[index + 1].is_punct("("):
@@ -830,15 +855,15 @@ def _call_candidates(text: str) -> dict[str, int]:
         previous = tokens[index - 1] if index > 0 else None
         if previous is not None and previous.kind is TokenKind.WORD and previous.upper in _BEFORE_NAMES:
             continue  # INSERT INTO posts(...), WITH x(a) AS ...: a table, not a call
-        found.setdefault(name, token.start)
+        found.setdefault(name, token.start - base)
     return found
 
 
-def _disallowed_calls(fragment: _Fragment) -> list[tuple[str, int | None]]:
+def _disallowed_calls(fragment: _Fragment, statement_tokens: Sequence[Token] = ()) -> list[tuple[str, int | None]]:
     """(function name, file offset) of each call D1 refuses. A name is reported only when both the
     text (`name(` as written) and sqlglot's tree (a function call there) agree, so an allowed
     function is never reported because of how sqlglot names it."""
-    candidates = _call_candidates(fragment.text)
+    candidates = _call_candidates(fragment.text, *_fragment_tokens(fragment, statement_tokens))
     if not candidates:
         return []
     source = fragment.prefix + fragment.text
