@@ -330,6 +330,10 @@ def test_the_census_read_again_after_each_statement_is_a_fresh_census() -> None:
     for sql in setup:
         assert db.execute(sql) is None, sql
     census = _Census(db)
+    # Tracking p and c only: wr, lone and log are left out until a statement writes them (log through
+    # lone's trigger); from then on they count, as in a full census.
+    tracked = _Census(db, {"p", "c"})
+    assert sorted(tracked.tables) == ["c", "p"]
     written: set[str] = set()
     db.watch_row_changes(lambda table: written.add(key(table)))
     statements = [
@@ -346,8 +350,11 @@ def test_the_census_read_again_after_each_statement_is_a_fresh_census() -> None:
     for sql in statements:
         assert db.execute(sql) is None, sql
         census.refresh(db, written)
+        tracked.refresh(db, written)
         written.clear()
         fresh = _Census(db)
+        left_out = {"lone", "log"} if sql == "DELETE FROM wr" else set()
+        assert tracked.tables == {t: rows for t, rows in fresh.tables.items() if t not in left_out}, sql
         assert (census.where, census.rows_with, census.texts, census.tables, census.columns) == (
             fresh.where,
             fresh.rows_with,

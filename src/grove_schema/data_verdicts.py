@@ -139,9 +139,13 @@ class _FileRun:
 
 class _Census:
     """Every value of every ordinary table, where it is. `refresh` reads again only the tables whose
-    rows or definition changed since (the others cannot hold anything new)."""
+    rows or definition changed since (the others cannot hold anything new).
 
-    def __init__(self, db: DevDatabase) -> None:
+    With `tracked` (keys: `tables_at_stake`), the tables there at the start and not tracked are left
+    out while nothing writes or changes them: no statement of the file reaches them, so their rows
+    can neither be lost nor hold a copy."""
+
+    def __init__(self, db: DevDatabase, tracked: set[str] | None = None) -> None:
         self.where: dict[ValueKey, set[str]] = {}
         self.rows_with: dict[ValueKey, set[tuple[str, int]]] = {}
         self.texts: dict[str, str] = {}
@@ -150,14 +154,22 @@ class _Census:
         self.definitions: dict[str, str] = {}  # table -> its CREATE, to see which ones changed
         self._all_texts: str | None = None  # every table's texts, made when a mark is looked for
         definitions = _definitions(db)
+        self._untracked = {
+            table: sql for table, sql in definitions.items() if tracked is not None and key(table) not in tracked
+        }
         for table in sorted(definitions):
-            self._read(db, table, definitions[table])
+            if table not in self._untracked:
+                self._read(db, table, definitions[table])
 
     def refresh(self, db: DevDatabase, written: set[str]) -> None:
         """Read again the tables SQLite wrote rows of (`written`, keys) and the ones created, altered
         or dropped since the last reading."""
         definitions = _definitions(db)
         for table in sorted(set(self.definitions) | set(definitions)):
+            if table in self._untracked:
+                if definitions.get(table) == self._untracked[table] and key(table) not in written:
+                    continue
+                del self._untracked[table]  # reached after all: read from now on
             if table not in definitions:
                 self._forget(table)
             elif definitions[table] != self.definitions.get(table) or key(table) in written:
@@ -414,11 +426,12 @@ class SampleRun:
         finish (a time budget, SQLite rolling the whole file back)."""
         deadline = time.monotonic() + seconds
         self.filled.deserialize(pages)
-        generated = self._populate(schema, tables_at_stake(self.filled, schema, statements))
+        at_stake = tables_at_stake(self.filled, schema, statements)
+        generated = self._populate(schema, at_stake)
         if generated is None:
             return None
         written: set[str] = set()  # keys of the tables whose rows SQLite wrote since the last census
-        census = _Census(self.filled)
+        census = _Census(self.filled, at_stake)
         beside = _EmptyCopy(self.empty, pages, statements, deadline)
         self.filled.watch_row_changes(lambda table: written.add(key(table)))
         try:

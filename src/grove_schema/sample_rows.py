@@ -19,7 +19,7 @@ that it can be found again wherever a migration copies it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -74,6 +74,9 @@ class ColumnHints:
     max_length: int | None = None
     like: str | None = None
     glob: str | None = None
+
+
+_NO_HINTS = ColumnHints()  # a column without any: only read
 
 
 def column_hints(table: Table) -> dict[str, ColumnHints]:
@@ -495,28 +498,31 @@ def _comparison(node: exp.Expression, hints: dict[str, ColumnHints]) -> None:
 # --- values ---------------------------------------------------------------------------------------
 
 
-def candidates(column: Column, hint: ColumnHints | None, serial: int) -> list[Value]:
-    """Values to try for `column` in the row numbered `serial`, best first."""
-    hint = hint or ColumnHints()
+def candidates(column: Column, hint: ColumnHints | None, serial: int) -> Iterator[Value]:
+    """Values to try for `column` in the row numbered `serial`, best first, each once. Made as they
+    are asked for: the first one usually passes."""
+    hint = hint or _NO_HINTS
     kind = affinity(column.type)
     text = _text(column.name.lower(), hint, serial)
     number = _number_value(hint, serial, real=(kind == "REAL"))
-    found: list[Value] = []
+    given: list[Value] = []
+    for value in _all_candidates(hint, kind, text, number, serial):
+        if value not in given:
+            given.append(value)
+            yield value
+
+
+def _all_candidates(hint: ColumnHints, kind: str, text: str, number: Value, serial: int) -> Iterator[Value]:
     if hint.choices:
-        found.append(hint.choices[serial % len(hint.choices)])
+        yield hint.choices[serial % len(hint.choices)]
     if hint.like is not None:
-        found.append(_from_like(hint.like, text))
+        yield _from_like(hint.like, text)
     if hint.glob is not None:
-        found.append(_from_glob(hint.glob, serial))
+        yield _from_glob(hint.glob, serial)
     numeric = kind in ("INTEGER", "REAL", "NUMERIC") or hint.low is not None or hint.high is not None
-    found.extend([number, text] if numeric else [text, number])
-    found.extend([f"/{text}", f"{text}.example", f"http://{text}.example", f"{text}@example.com"])
-    found.extend([serial + 1, 0, 1, "{}", "[]"])
-    unique: list[Value] = []
-    for value in found:
-        if value not in unique:
-            unique.append(value)
-    return unique
+    yield from (number, text) if numeric else (text, number)
+    yield from (f"/{text}", f"{text}.example", f"http://{text}.example", f"{text}@example.com")
+    yield from (serial + 1, 0, 1, "{}", "[]")
 
 
 def _text(name: str, hint: ColumnHints, serial: int) -> str:
@@ -783,7 +789,7 @@ def _row_values(
         if not found:
             if optional:
                 continue
-            chosen_value = candidates(column, hints.get(k), column_serial)[0]
+            chosen_value = next(candidates(column, hints.get(k), column_serial))
         values[column.name] = chosen_value
     return values
 

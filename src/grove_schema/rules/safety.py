@@ -328,8 +328,8 @@ class DropReferencedTable(Rule):
     and D1 rolls back the migration. A dropped parent that is not rebuilt leaves children whose
     inserts fail.
 
-    The verdict comes from running the file on sample rows (every table filled before the file,
-    each value marked): the finding gives the rows the cascade deleted, the references it cleared,
+    The verdict comes from running the file on sample rows (every table the file can reach filled
+    before the file, each value marked): the finding gives the rows the cascade deleted, the references it cleared,
     or the FOREIGN KEY failure, at the DROP; a cascade into a child that is dropped anyway, or whose
     rows were copied aside and restored, loses nothing and is not reported. Without such a run (no
     dev database, a budget spent) the foreign keys' actions alone decide.
@@ -617,16 +617,18 @@ class DestructiveChange(Rule):
     is retired in ownership.toml (`[retired]`), the drop is planned and reported as info, with the
     reason.
 
-    The verdict comes from running the file on sample rows: every table is filled before the
-    file with rows whose values are unique in the database, and after the file a row is lost when
-    none of its values (or its key) is found anywhere, a dropped column's values when no column
-    holds them. The finding gives the numbers at the DROP; a table rebuilt with every row and
-    column, values copied into another table or column first, or a table created by the same
-    migration lose nothing and are not reported. A column whose values a CHECK restricts cannot be
-    followed, and the shape decides: a DROP COLUMN of it is reported. Dropping an FTS5 table whose
-    content lives in another table (`content=`) or nowhere (`content=''`) drops only its index: info.
-    Without a run on rows (no dev database, a budget spent) the statements before the DROP decide:
-    a rebuild whose copy reads every column is info, one that forgets a column a warning naming it.
+    The verdict comes from running the file on sample rows: every table the file can reach (the
+    tables it names, their foreign-key children, what their triggers and views name, and the parents
+    of those) is filled before the file with rows whose values are unique in the database, and after
+    the file a row is lost when none of its values (or its key) is found anywhere, a dropped
+    column's values when no column holds them. The finding gives the numbers at the DROP; a table
+    rebuilt with every row and column, values copied into another table or column first, or a table
+    created by the same migration lose nothing and are not reported. A column whose values a CHECK
+    restricts cannot be followed, and the shape decides: a DROP COLUMN of it is reported. Dropping
+    an FTS5 table whose content lives in another table (`content=`) or nowhere (`content=''`) drops
+    only its index: info. Without a run on rows (no dev database, a budget spent) the statements
+    before the DROP decide: a rebuild whose copy reads every column is info, one that forgets a
+    column a warning naming it.
 
     **Anti-pattern**:
     ```sql
