@@ -283,6 +283,7 @@ class Replayer:
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
         self._file_ran = False  # every statement of this file ran in the dev database, in one call
+        self._rules_for: dict[Kind, tuple[Rule, ...]] = {}  # the rules that look at a kind of statement
         # False once a file may have set connection state (a PRAGMA) that the pages do not hold.
         self._snapshot_complete = True
         self.dev_database = None
@@ -776,10 +777,13 @@ class Replayer:
             owner_of=self.lint.owner_of,
             verdicts=self._verdicts,
         )
+        rules = self._rules_for.get(statement.kind)
+        if rules is None:
+            kind = statement.kind
+            rules = tuple(rule for rule in self.lint.rules if rule.kinds is None or kind in rule.kinds)
+            self._rules_for[kind] = rules
         found = []
-        for rule in self.lint.rules:
-            if rule.kinds is not None and statement.kind not in rule.kinds:
-                continue
+        for rule in rules:
             for violation in rule.check(context):
                 if violation.location is None:
                     violation = replace(violation, location=where)

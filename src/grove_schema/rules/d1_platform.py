@@ -705,6 +705,8 @@ class FunctionNotAllowed(Rule):
         statement = context.statement
         calls: dict[str, int | None] = {}
         for fragment in _function_fragments(statement):
+            if "(" not in fragment.text:
+                continue  # no call (and the statement's tokens are not made for it)
             for name, offset in _disallowed_calls(fragment, statement.raw.tokens):
                 calls.setdefault(name, offset)
         if not calls:

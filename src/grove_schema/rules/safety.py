@@ -329,10 +329,10 @@ class DropReferencedTable(Rule):
     inserts fail.
 
     The verdict comes from running the file on sample rows (every table the file can reach filled
-    before the file, each value marked): the finding gives the rows the cascade deleted, the references it cleared,
-    or the FOREIGN KEY failure, at the DROP; a cascade into a child that is dropped anyway, or whose
-    rows were copied aside and restored, loses nothing and is not reported. Without such a run (no
-    dev database, a budget spent) the foreign keys' actions alone decide.
+    before the file, each value marked): the finding gives the rows the cascade deleted, the
+    references it cleared, or the FOREIGN KEY failure, at the DROP; a cascade into a child that is
+    dropped anyway, or whose rows were copied aside and restored, loses nothing and is not reported.
+    Without such a run (no dev database, a budget spent) the foreign keys' actions alone decide.
 
     **Anti-pattern**:
     ```sql

@@ -484,8 +484,11 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
         token = cur.peek()
         if token is None:
             break
-        if token.kind in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING) and not token.is_word(
-            *_COLUMN_CONSTRAINT_START
+        kind = token.kind
+        if (
+            kind is TokenKind.QUOTED
+            or kind is TokenKind.STRING
+            or (kind is TokenKind.WORD and token.text.upper() not in _COLUMN_CONSTRAINT_START)
         ):
             cur.pos += 1
             type_stop = cur.pos
@@ -502,10 +505,14 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
         token = cur.peek()
         if token is None or token.is_punct(",") or token.is_punct(")"):
             break
-        if cur.accept_word("CONSTRAINT"):
+        # Each constraint starts with a keyword: read it once, then take it.
+        word = token.text.upper() if token.kind is TokenKind.WORD else ""
+        if word in _COLUMN_CONSTRAINT_START:
+            cur.pos += 1
+        if word == "CONSTRAINT":
             names.append(cur.name())
             continue
-        if cur.accept_word("PRIMARY"):
+        if word == "PRIMARY":
             cur.expect_word("KEY")
             fields["primary_key"] = True
             if cur.accept_word("DESC"):
@@ -516,37 +523,37 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
             if cur.accept_word("AUTOINCREMENT"):
                 fields["autoincrement"] = True
             continue
-        if cur.accept_word("NOT"):
+        if word == "NOT":
             cur.expect_word("NULL")
             fields["not_null"] = True
             _conflict_clause(cur)
             continue
-        if cur.accept_word("NULL"):
+        if word == "NULL":
             _conflict_clause(cur)
             continue
-        if cur.accept_word("UNIQUE"):
+        if word == "UNIQUE":
             fields["unique"] = True
             _conflict_clause(cur)
             continue
-        if cur.accept_word("CHECK"):
+        if word == "CHECK":
             first, stop = cur.balanced()
             checks.append(cur.span(first, stop))
             continue
-        if cur.accept_word("DEFAULT"):
+        if word == "DEFAULT":
             fields["default"] = _default_value(cur)
             continue
-        if cur.accept_word("COLLATE"):
+        if word == "COLLATE":
             fields["collation"] = cur.name()
             continue
-        if cur.accept_word("REFERENCES"):
+        if word == "REFERENCES":
             fields["references"] = (*fields.get("references", ()), _foreign_key_clause(cur))
             continue
-        if cur.accept_word("GENERATED"):
+        if word == "GENERATED":
             cur.expect_word("ALWAYS")
             cur.expect_word("AS")
             _generated(cur, fields)
             continue
-        if cur.accept_word("AS"):
+        if word == "AS":
             _generated(cur, fields)
             continue
         raise StatementError(_near(token, "unexpected text in a column definition"), token)
