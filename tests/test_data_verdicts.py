@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grove_schema.findings import Finding, Severity
 from grove_schema.losses import needs_verdicts
 from grove_schema.sql.lexer import split_statements
@@ -180,6 +182,27 @@ def test_a_rebuild_that_forgets_a_column() -> None:
 def test_a_no_action_child_with_rows_makes_the_drop_fail() -> None:
     sessions = "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
     [finding] = [f for f in safety_findings(TENANTS + sessions, REBUILD_TENANTS) if f.name == "drop-referenced-table"]
+    assert 'fails with "FOREIGN KEY constraint failed" once sessions holds rows' in finding.message
+
+
+def test_the_empty_copy_runs_only_as_far_as_a_statement_the_filled_copy_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from grove_schema.data_verdicts import _EmptyCopy
+
+    asked: list[int] = []
+    through = _EmptyCopy.through
+
+    def counted(self: _EmptyCopy, stop: int) -> object:
+        asked.append(stop)
+        return through(self, stop)
+
+    monkeypatch.setattr(_EmptyCopy, "through", counted)
+    safety_findings(TENANTS + POSTS, REBUILD_TENANTS)  # a cascade: nothing fails
+    assert asked == []
+    sessions = "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
+    [finding] = [f for f in safety_findings(TENANTS + sessions, REBUILD_TENANTS) if f.name == "drop-referenced-table"]
+    assert asked == [3]  # through the DROP, the third statement, which only the rows make fail
     assert 'fails with "FOREIGN KEY constraint failed" once sessions holds rows' in finding.message
 
 
