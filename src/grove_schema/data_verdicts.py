@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.devdb import DevDatabase, Outcome
 from grove_schema.losses import (
     CASCADE,
@@ -35,6 +34,7 @@ from grove_schema.losses import (
     RowLoss,
     StatementVerdict,
     ValueLoss,
+    never_run,
     parsed_statement,
 )
 from grove_schema.model import Schema, key
@@ -283,10 +283,9 @@ def tables_at_stake(db: DevDatabase, schema: Schema, statements: Sequence[RawSta
     reaches: dict[str, set[str]] = {}  # key -> keys reached from it
     parents: dict[str, set[str]] = {}
     for kind, name, on, sql in catalog:
-        if kind == "trigger":
-            reaches.setdefault(key(str(on)), set()).update(_names_in(significant_tokens(str(sql))) & objects)
-        elif kind == "view":
-            reaches.setdefault(key(str(name)), set()).update(_names_in(significant_tokens(str(sql))) & objects)
+        if kind in ("trigger", "view"):  # a trigger reaches from its table, a view from itself
+            reached_from = key(str(on if kind == "trigger" else name))
+            reaches.setdefault(reached_from, set()).update(_names_in(significant_tokens(str(sql))) & objects)
     references = db.query(
         'SELECT m.name, f."table" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f '
         "WHERE m.type = 'table'"
@@ -314,11 +313,6 @@ def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return found
 
 
-def _not_run(raw: RawStatement) -> bool:
-    """The statements neither copy runs: the replay reports them, and D1 runs none of the file."""
-    return raw.unterminated is not None or len(raw.text) > MAX_STATEMENT_BYTES
-
-
 class _EmptyCopy:
     """The file run on the dev database without the rows, to tell a statement that fails only
     because of them. Run when its answer is asked (the filled copy refused a statement, or its
@@ -336,11 +330,11 @@ class _EmptyCopy:
             self._db.deserialize(self._pages)
             self._db.begin_file()
             self._open = True
-        last = Outcome(None)
+        last = DevDatabase.RAN
         while self._next < stop:
             raw = self._statements[self._next]
             self._next += 1
-            if _not_run(raw):
+            if never_run(raw):
                 continue
             left = self._deadline - time.monotonic()
             outcome = self._db.run(raw.text, left) if left > 0 else None
@@ -457,7 +451,7 @@ class SampleRun:
         run = _FileRun([line_of(raw.start) for raw in statements])
         self.filled.begin_file()
         for index, raw in enumerate(statements):
-            if _not_run(raw):
+            if never_run(raw):
                 continue
             left = deadline - time.monotonic()
             first = raw.first_word()

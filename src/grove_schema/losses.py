@@ -108,13 +108,17 @@ class FileVerdicts(FrozenRecord):
         return None
 
 
+def never_run(raw: RawStatement) -> bool:
+    """A statement the dev database does not run: a string or name runs to the end of the file, or
+    it is longer than D1 takes (the replay reports both)."""
+    return raw.unterminated is not None or len(raw.text) > MAX_STATEMENT_BYTES
+
+
 def needs_verdicts(statements: Iterable[RawStatement], source: str) -> bool:
     """Whether a file drops a table or a column, renames a table, or turns foreign keys off: the
     files the data verdicts run (the others do not pay for them)."""
     for raw in statements:
-        if raw.first_word() not in ("DROP", "ALTER", "PRAGMA") or raw.unterminated is not None:
-            continue
-        if len(raw.text) > MAX_STATEMENT_BYTES:
+        if raw.first_word() not in ("DROP", "ALTER", "PRAGMA") or never_run(raw):
             continue
         statement = parsed_statement(raw, source)
         if statement is None:

@@ -45,7 +45,7 @@ from grove_schema.findings import (
     with_fix,
 )
 from grove_schema.layouts import MigrationFile
-from grove_schema.losses import FileVerdicts, needs_verdicts
+from grove_schema.losses import FileVerdicts, needs_verdicts, never_run
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
 from grove_schema.records import FrozenRecord, Record
@@ -324,7 +324,8 @@ class Replayer:
         path = str(migration.path)
         result.files.append(migration)
         result.texts[path] = text
-        if any(marker in text.lower() for marker in _CONNECTION_STATE_MARKERS):
+        lowered = text.lower()
+        if any(marker in lowered for marker in _CONNECTION_STATE_MARKERS):
             self._snapshot_complete = False
         split = split_statements(text)
         lines = LineIndex.of(text)
@@ -356,7 +357,7 @@ class Replayer:
         self._file_ran = False
         if db is not None and self._run_stop is None:
             db.begin_file()
-            self._file_ran = self._run_in_one_call(db, split)
+            self._file_ran = self._run_in_one_call(db, split, lowered)
         elif self._run_stop is not None:
             self._note_not_run(self._run_stop, migration.name)
         last_location = Location(path, 1, 1)
@@ -421,14 +422,14 @@ class Replayer:
                     )
                 )
 
-    def _run_in_one_call(self, db: DevDatabase, split: SplitFile) -> bool:
+    def _run_in_one_call(self, db: DevDatabase, split: SplitFile, lowered: str) -> bool:
         """Run the file's statements in one call, as SQLite replays a file; True when all of them ran.
         Otherwise (one fails, or the file takes longer than a short budget) the call leaves no trace,
-        and the statements run one by one, each with its budget, to say which fails and why."""
+        and the statements run one by one, each with its budget, to say which fails and why.
+        `lowered`: the file's text in lower case."""
         statements = split.statements
-        if not statements or any(r.unterminated is not None or len(r.text) > MAX_STATEMENT_BYTES for r in statements):
+        if not statements or any(never_run(raw) for raw in statements):
             return False
-        lowered = statements[0].source.lower()
         if any(marker in lowered for marker in _ONE_CALL_MARKERS):
             return False  # connection state a failed call would leave behind for the statements' own run
         budget = self.options.run_budget
