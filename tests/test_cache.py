@@ -783,7 +783,9 @@ def test_an_unreadable_file_is_replayed_as_its_finding(tmp_path: Path) -> None:
         "PRAGMA defer_foreign_keys = ON;\n",
         "pragma foreign_keys = off;\n",
         "SELECT total_changes();\n",
-        "-- no PRAGMA here\n",
+        "SELECT changes ();\n",
+        "SELECT last_insert_rowid();\n",
+        "SELECT 'pragma';\n",  # a word in a string counts: the test errs towards no snapshot
     ],
 )
 def test_a_file_with_connection_state_ends_the_snapshot_chain(tmp_path: Path, applied: list[str], marker: str) -> None:
@@ -802,8 +804,28 @@ def test_a_file_with_connection_state_ends_the_snapshot_chain(tmp_path: Path, ap
     assert entries(tmp_path) == []  # nothing from the marked file on is snapshotted, nor before the last
     applied.clear()
     again = replay_cached(store, "engine", files, read_migration)
-    assert applied == [f.name for f in files]  # a comment is text too: nothing is trusted past it
+    assert applied == [f.name for f in files]  # nothing is trusted past the marked file
     assert summary(again) == summary(result)
+
+
+def test_a_comment_that_names_connection_state_keeps_the_snapshot_chain(tmp_path: Path, applied: list[str]) -> None:
+    """SQLite reads a comment as a space: prose about PRAGMAs or changes, and a name that only
+    contains `changes`, are no connection state."""
+    files = write_stream(
+        tmp_path / "m",
+        {
+            "0001_a.sql": "-- no PRAGMA here; the changes() of the last run\nCREATE TABLE a (id INTEGER);\n",
+            "0002_b.sql": "CREATE TABLE b (id INTEGER, /* pragma */ s TEXT CHECK (s IN ('changes_requested')));\n",
+            "0003_c.sql": "CREATE TABLE c (id INTEGER PRIMARY KEY);\n",
+        },
+    )
+    store = CheckCache(tmp_path / "cache")
+    result = replay_cached(store, "engine", files, read_migration)
+    assert len(entries(tmp_path)) == 2  # after 0001 and 0002, as for any stream
+    applied.clear()
+    again = replay_cached(store, "engine", files, read_migration)
+    assert applied == []
+    assert summary(again) == summary(result) == summary(fresh(files))
 
 
 def test_a_snapshot_before_the_marked_file_is_still_used(tmp_path: Path, applied: list[str]) -> None:

@@ -370,10 +370,13 @@ def test_a_file_runs_in_one_call_unless_a_statement_fails_or_it_touches_connecti
     clean = "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE INDEX a_id ON a(id);\nINSERT INTO a VALUES (1);\n"
     failing = "CREATE TABLE b (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE c (id INTEGER);\n"
     pragma = "PRAGMA defer_foreign_keys = ON;\nCREATE TABLE d (id INTEGER);\n"
-    result, differences = replay_with(ReplayOptions(), clean, failing, pragma)
+    prose = "-- a PRAGMA, or what changes() says\nCREATE TABLE e (id INTEGER, s TEXT DEFAULT 'changes');\n"
+    result, differences = replay_with(ReplayOptions(), clean, failing, pragma, prose)
     assert differences == []
-    assert len(calls) == 1 + (1 + 3) + 2  # the clean file once; the failing one once, then each statement
-    assert set(result.schema.tables) == {"a", "b", "c", "d"}
+    # The clean file once; the failing one once, then each statement; the PRAGMA's file statement by
+    # statement; the file that only mentions them in a comment and a string once.
+    assert len(calls) == 1 + (1 + 3) + 2 + 1
+    assert set(result.schema.tables) == {"a", "b", "c", "d", "e"}
     [error] = [f for f in result.findings if f.name == "sqlite-error"]
     assert error.location is not None and (Path(error.location.path).name, error.location.line) == ("002_m.sql", 2)
     assert "no such table: missing" in error.message

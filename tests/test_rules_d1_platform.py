@@ -18,7 +18,7 @@ from grove_schema.rules.d1_platform import RULES, _disallowed_calls, _Fragment
 from grove_schema.sources import read_migration
 
 from .conftest import EXAMPLE_MIGRATIONS
-from .replaying import found, lint
+from .replaying import found, lint, replay_files
 
 MY_RULES = {rule.name for rule in RULES}
 TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, j TEXT);\n"
@@ -486,6 +486,44 @@ def test_load_extension_is_allowed_by_name_but_never_works() -> None:
     finding = only(lint("SELECT load_extension('x');\n"), "function-not-allowed")
     assert "on D1's list of functions but always fails" in finding.message
     assert finding.message.count('"not authorized"') == 1  # SQLite's text, quoted once
+
+
+def test_load_extension_in_a_branch_never_taken_is_found_in_a_file_that_runs() -> None:
+    # SQLite compiles the call (it is on D1's list) and never makes it: the file runs in one call,
+    # and the rule still reads the statement.
+    result = lint(TABLE + "SELECT CASE WHEN b > 0 THEN load_extension('x') END FROM t;\n")
+    finding = only(result, "function-not-allowed")
+    assert "on D1's list of functions but always fails" in finding.message
+    assert finding.location is not None and (finding.location.line, finding.location.column) == (2, 29)
+
+
+def test_without_the_dev_database_the_rule_reads_dml_itself() -> None:
+    result = replay_files(
+        TABLE + "INSERT INTO t (a) SELECT sqlite_source_id();\n",
+        settings=LintSettings(rules=ALL_RULES),
+        dev_database=False,
+    )
+    finding = only(result, "function-not-allowed")
+    assert finding.message.startswith("sqlite_source_id()")
+
+
+def test_dml_the_dev_database_ran_under_d1s_authorizer_is_not_lexed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grove_schema.sql import lexer
+
+    lexed: list[str] = []
+    real = lexer.significant_tokens
+
+    def counting(text: str, start: int = 0, end: int | None = None) -> list[lexer.Token]:
+        lexed.append(text[start:end])
+        return real(text, start, end)
+
+    monkeypatch.setattr(lexer, "significant_tokens", counting)
+    insert = "INSERT INTO t (a, b) VALUES (upper('x'), abs(random()) % 10), (lower('Y'), length('abc'));"
+    clean(lint(TABLE + insert + "\n"))
+    assert insert.rstrip(";") not in lexed
+    refused = TABLE + "INSERT INTO t (a) VALUES (sqlite_version());\n"  # the file fails: the rule reads it
+    assert only(lint(refused), "function-not-allowed").message.startswith("sqlite_version()")
+    assert "INSERT INTO t (a) VALUES (sqlite_version())" in lexed
 
 
 def test_functions_in_ddl_expressions() -> None:

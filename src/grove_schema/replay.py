@@ -77,7 +77,6 @@ _VERDICT_RULES = frozenset(
 # budgets): in the dev database, without rows, a migration file takes milliseconds.
 _ONE_CALL_SECONDS = 0.5
 # Text that can set or read connection state, which a savepoint does not roll back.
-_ONE_CALL_MARKERS = ("pragma", "changes", "last_insert_rowid")
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
@@ -250,8 +249,34 @@ class _Stop(Record):
     files: list[str] = field(default_factory=list)  # later files not run (the run's budget)
 
 
-# Text that can leave connection state outside the database pages a snapshot keeps.
-_CONNECTION_STATE_MARKERS = ("pragma", "total_changes")
+# What can set or read connection state, which the database pages do not hold: a snapshot cannot
+# resume it, and a failed one-call run of the file would leave it behind for the statements' own run.
+_STATE_WORDS = ("pragma",)  # PRAGMA statements and pragma_*() functions
+_STATE_CALLS = ("changes", "last_insert_rowid")  # changes() and total_changes(), last_insert_rowid()
+_CALL_SPACE = frozenset(" \t\n\r\x0b\x0c")
+
+
+def touches_connection_state(text: str, comments: Iterable[Token]) -> bool:
+    """Whether the SQL of `text` (its `comments` aside: SQLite reads them as spaces) may set or
+    read connection state. Errs towards True: a word in a string counts."""
+    pieces, position = [], 0
+    for comment in comments:
+        pieces.append(text[position : comment.start])
+        position = comment.end
+    pieces.append(text[position:])
+    code = " ".join(pieces).lower()
+    if any(word in code for word in _STATE_WORDS):
+        return True
+    for name in _STATE_CALLS:
+        at = code.find(name)
+        while at >= 0:
+            after = at + len(name)
+            while after < len(code) and code[after] in _CALL_SPACE:
+                after += 1
+            if code.startswith("(", after):
+                return True
+            at = code.find(name, after)
+    return False
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -294,7 +319,8 @@ class Replayer:
 
     def snapshot(self) -> ReplaySnapshot | None:
         """The state to resume from after the files applied so far; None when a snapshot could not
-        hold all of it (a file ran a PRAGMA or read total_changes(): connection state)."""
+        hold all of it (a file ran a PRAGMA or read changes(), total_changes() or
+        last_insert_rowid(): connection state)."""
         if not self._snapshot_complete:
             return None
         pages = self.dev_database.serialize() if self.dev_database is not None else None
@@ -324,10 +350,10 @@ class Replayer:
         path = str(migration.path)
         result.files.append(migration)
         result.texts[path] = text
-        lowered = text.lower()
-        if any(marker in lowered for marker in _CONNECTION_STATE_MARKERS):
-            self._snapshot_complete = False
         split = split_statements(text)
+        connection_state = touches_connection_state(text, split.comments)
+        if connection_state:
+            self._snapshot_complete = False
         lines = LineIndex.of(text)
 
         def location(offset: int) -> Location:
@@ -357,7 +383,7 @@ class Replayer:
         self._file_ran = False
         if db is not None and self._run_stop is None:
             db.begin_file()
-            self._file_ran = self._run_in_one_call(db, split, lowered)
+            self._file_ran = self._run_in_one_call(db, split, connection_state)
         elif self._run_stop is not None:
             self._note_not_run(self._run_stop, migration.name)
         last_location = Location(path, 1, 1)
@@ -422,15 +448,15 @@ class Replayer:
                     )
                 )
 
-    def _run_in_one_call(self, db: DevDatabase, split: SplitFile, lowered: str) -> bool:
+    def _run_in_one_call(self, db: DevDatabase, split: SplitFile, connection_state: bool) -> bool:
         """Run the file's statements in one call, as SQLite replays a file; True when all of them ran.
         Otherwise (one fails, or the file takes longer than a short budget) the call leaves no trace,
         and the statements run one by one, each with its budget, to say which fails and why.
-        `lowered`: the file's text in lower case."""
+        `connection_state`: the file may set or read connection state (touches_connection_state)."""
         statements = split.statements
         if not statements or any(never_run(raw) for raw in statements):
             return False
-        if any(marker in lowered for marker in _ONE_CALL_MARKERS):
+        if connection_state:
             return False  # connection state a failed call would leave behind for the statements' own run
         budget = self.options.run_budget
         seconds = min(_ONE_CALL_SECONDS, self.options.file_seconds, budget.left() if budget is not None else math.inf)
@@ -777,6 +803,7 @@ class Replayer:
             database=self.result.database,
             owner_of=self.lint.owner_of,
             verdicts=self._verdicts,
+            ran_in_dev_database=self._file_ran,
         )
         rules = self._rules_for.get(statement.kind)
         if rules is None:

@@ -33,6 +33,8 @@ class RuleContext(FrozenRecord):
     # What the file did to sample rows (data_verdicts), for a file that drops, renames or rebuilds;
     # None when it was not run so: the rule judges the statement's shape.
     verdicts: FileVerdicts | None = None
+    # The dev database already ran the statement, under D1's authorizer (its file ran in one call).
+    ran_in_dev_database: bool = False
 
     def moving_to(self, table: str) -> str | None:
         """The database the map moves `table` to, when it is not this stream's own."""

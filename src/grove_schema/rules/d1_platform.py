@@ -703,6 +703,10 @@ class FunctionNotAllowed(Rule):
 
     def check(self, context: RuleContext) -> Iterable[Violation]:
         statement = context.statement
+        if statement.kind is Kind.DML and context.ran_in_dev_database and not _names_never_working(statement.text):
+            # SQLite compiled it under D1's authorizer, which refuses every function D1 does not allow
+            # (and fails a function that does not exist): nothing to find, and a large INSERT is not lexed.
+            return
         calls: dict[str, int | None] = {}
         for fragment in _function_fragments(statement):
             if "(" not in fragment.text:
@@ -714,6 +718,11 @@ class FunctionNotAllowed(Rule):
         # One finding per statement: the replay quotes SQLite's one failure in it.
         first = next((offset for offset in calls.values() if offset is not None), None)
         yield Violation(_function_message(list(calls), statement), context.locate(first) if first is not None else None)
+
+
+def _names_never_working(text: str) -> bool:
+    lowered = text.lower()
+    return any(name in lowered for name in _NEVER_WORKS)
 
 
 def _function_message(names: list[str], statement: Statement) -> str:
