@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import io
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -209,6 +212,20 @@ def test_console_script_runs_as_a_process() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "35 files" in completed.stdout
+
+
+def test_the_console_script_runs_the_collector_less_often() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["grove-schema"] == "grove_schema.cli:console_main"
+    code = (
+        "import gc, sys; from grove_schema.cli import console_main; sys.argv = ['grove-schema', 'rules']; "
+        "code = console_main(); print(code, gc.get_threshold())"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert completed.stdout.splitlines()[-1] == "0 (50000, 20, 20)", completed.stderr
+    before = gc.get_threshold()
+    assert cli.main(["rules"], out=io.StringIO()) == 0
+    assert gc.get_threshold() == before  # main() itself, as a library call, leaves the process alone
 
 
 @pytest.mark.parametrize("argv", [["frobnicate"], ["check", "--format", "xml"], []])

@@ -231,6 +231,8 @@ def test_attach_and_vacuum_as_names_pass() -> None:
         ("CREATE INDEX temp.ix ON t (a);", 14),
         ("CREATE TEMP INDEX ix ON t (a);", 8),  # SQLite: a syntax error; one finding says why
         ("CREATE TABLE IF NOT EXISTS temp.scratch (id INTEGER);", 28),
+        ('INSERT INTO "temp" . scratch VALUES (1);', 13),
+        ("SELECT a FROM t JOIN temp.scratch USING (id);", 22),
     ],
 )
 def test_temp_objects(sql: str, column: int) -> None:

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from grove_schema import __version__
 from grove_schema.files import regular_file_digest
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 
 if TYPE_CHECKING:
     from grove_schema.code.cache import ScanCache
@@ -455,7 +455,7 @@ class CachedReport(Record):
         return texts
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ReportInputs(FrozenRecord):
     key: str
 

@@ -344,6 +344,17 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         return EXIT_USAGE
 
 
+def console_main() -> int:
+    """The `grove-schema` console script: main() in a process of its own."""
+    # A run makes many objects that live until it ends (the model, tokens, findings) and few reference
+    # cycles: at the default thresholds the collector ran ~110 times over them to free ~500 objects
+    # on the 87-file corpus, 1.6 % of a cold check's instructions. mypy raises its thresholds too.
+    import gc
+
+    gc.set_threshold(50_000, 20, 20)
+    return main()
+
+
 CRASH_LOG_NAME = "grove-schema.log"
 
 
@@ -442,4 +453,4 @@ def _load(args: argparse.Namespace, command: Any, err: IO[str]) -> ProjectConfig
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console_main())

@@ -38,6 +38,7 @@ from grove_schema.losses import (
     parsed_statement,
 )
 from grove_schema.model import Schema, key
+from grove_schema.records import Record
 from grove_schema.sample_rows import ROWS_PER_TABLE, Marks, fill_tables
 from grove_schema.sql.lexer import RawStatement, Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import AlterTable, DropObject, Kind
@@ -75,8 +76,8 @@ def _is_mark(value_key: ValueKey) -> bool:
     return len(value) >= 3
 
 
-@dataclass
-class _Row:
+@dataclass(eq=False, repr=False)
+class _Row(Record):
     table: str  # its table before the file
     marks: list[ValueKey]  # values unique in the database
     key_values: tuple[ValueKey, ...]  # its primary key (or all its values), for a row without marks
@@ -85,8 +86,8 @@ class _Row:
     vanished_at: int | None = None  # the statement after which it was found nowhere
 
 
-@dataclass
-class _Value:
+@dataclass(eq=False, repr=False)
+class _Value(Record):
     row: _Row
     column: str
     mark: ValueKey
@@ -94,8 +95,8 @@ class _Value:
     vanished_at: int | None = None
 
 
-@dataclass
-class _Cleared:
+@dataclass(eq=False, repr=False)
+class _Cleared(Record):
     """The references of `table` an ON DELETE SET NULL/DEFAULT into a dropped table may clear."""
 
     table: str
@@ -124,8 +125,8 @@ class _Cleared:
             self.changed = {rowid for rowid in self.changed if now.get(rowid) != self.before[rowid]}
 
 
-@dataclass
-class _FileRun:
+@dataclass(eq=False, repr=False)
+class _FileRun(Record):
     """What the run of one file noted, statement by statement (by index)."""
 
     lines: list[int]

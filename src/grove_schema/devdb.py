@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import apsw
@@ -35,7 +34,7 @@ from grove_schema.d1 import (
     TRANSACTION_REFUSAL,
     pragma_verdict,
 )
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 # workerd's limits for D1 (grove_schema.d1), as apsw's limit codes.
 _LIMITS: dict[int, int] = {getattr(apsw, name): value for name, value in SQLITE_LIMITS.items()}
@@ -81,7 +80,7 @@ def sqlite_version() -> str:
     return str(apsw.sqlite_lib_version())
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Outcome(FrozenRecord):
     """What one statement did in the dev database."""
 

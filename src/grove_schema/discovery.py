@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from grove_schema.codes import (
@@ -36,7 +36,7 @@ from grove_schema.layouts import (
     journal_tag,
     parse_journal,
 )
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 __all__ = [
     "Ignored",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class StreamSurvey(FrozenRecord):
     """A migrations directory as wrangler sees it."""
 
@@ -309,7 +309,7 @@ class Ignored(enum.Enum):
     LAYOUT = "layout"  # a nested layout does not take it (`why` says how)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class IgnoredFile(FrozenRecord):
     path: Path
     reason: Ignored

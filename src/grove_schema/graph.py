@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from grove_schema.model import Schema, key
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.sql.ddl import creation_order
 from grove_schema.sql.references import (
     index_columns,
@@ -48,7 +48,7 @@ def table_node(stream: str, name: str) -> Node:
     return ("table", stream, key(name))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Reference(FrozenRecord):
     """A dependency of one table on another: a foreign key, or a view or trigger reading it."""
 
@@ -67,7 +67,7 @@ class Reference(FrozenRecord):
         return self.on_delete in ("CASCADE", "SET NULL", "SET DEFAULT")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ObjectReads(FrozenRecord):
     """The tables and columns one view or trigger reads or writes, in the order its SQL names them."""
 
@@ -193,7 +193,7 @@ def _add_schema(graph: nx.MultiDiGraph, stream: str, schema: Schema, owner_of: O
                 graph.add_edge(node, column_node, kind=kind)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ColumnUser(FrozenRecord):
     """A view or trigger that reads or writes a column."""
 

@@ -17,14 +17,14 @@ import enum
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_detail, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 LOCK_HEADER = (
     "# grove-schema migrations.lock: applied migrations in wrangler order (number, name, sha256 of the bytes);"
@@ -39,7 +39,7 @@ def sha256_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class LockEntry(FrozenRecord):
     number: int | None
     name: str
@@ -47,7 +47,7 @@ class LockEntry(FrozenRecord):
     line: int  # in the lock file, for locating `missing-migration`
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Lock(FrozenRecord):
     path: str  # absolute
     entries: tuple[LockEntry, ...]
@@ -212,7 +212,7 @@ class MigrationState(enum.Enum):
     MISSING = "missing"  # locked, but the file is gone
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class MigrationStatus(FrozenRecord):
     name: str
     state: MigrationState

@@ -8,18 +8,18 @@ the safety rules read these values (never the database) to say what is lost, wit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from grove_schema.d1 import MAX_STATEMENT_BYTES
 from grove_schema.model import key
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 from grove_schema.sql.lexer import RawStatement
 from grove_schema.sql.parsing import Kind, Pragma, Statement, StatementError, parse_statement
 
 CASCADE = "ON DELETE CASCADE"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class RowLoss(FrozenRecord):
     """Rows of `table` found nowhere in the database after the file."""
 
@@ -29,7 +29,7 @@ class RowLoss(FrozenRecord):
     through: str | None = None  # CASCADE when a foreign key of `table` deleted them; None: the statement's own table
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ValueLoss(FrozenRecord):
     """Values of `table.column` found in no column after the file, in rows that are still there."""
 
@@ -39,7 +39,7 @@ class ValueLoss(FrozenRecord):
     held: int
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ClearedReferences(FrozenRecord):
     """Foreign key values of `table` that an ON DELETE SET NULL or SET DEFAULT action cleared."""
 
@@ -49,7 +49,7 @@ class ClearedReferences(FrozenRecord):
     action: str  # "ON DELETE SET NULL", "ON DELETE SET DEFAULT"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class StatementVerdict(FrozenRecord):
     """What one statement lost, at its line; empty when it lost nothing."""
 
@@ -70,7 +70,7 @@ class StatementVerdict(FrozenRecord):
         return tuple(loss for loss in self.rows if loss.through is not None)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class FileVerdicts(FrozenRecord):
     """The run of one file on sample rows. A statement has no verdict when the run stopped before
     it (a statement that fails only on rows, a time budget): the rules then judge its shape."""

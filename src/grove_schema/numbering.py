@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from grove_schema.codes import (
@@ -27,14 +27,14 @@ from grove_schema.discovery import Ignored, IgnoredFile
 from grove_schema.findings import Finding, Location, make_finding, short_list, with_fix
 from grove_schema.layouts import MAX_NUMBER_DIGITS, MigrationFile, parse_number
 from grove_schema.locking import Lock
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 WRANGLER_WIDTH = 4  # `wrangler d1 migrations create` writes 0001_name.sql
 NEW_HINT = "`grove-schema new NAME` keeps the two in step"
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Reservation(FrozenRecord):
     """The configured reservation file: `text` is None when it does not exist."""
 
@@ -43,13 +43,13 @@ class Reservation(FrozenRecord):
     configured_at: Location | None = None  # the `reservation` key in ownership.toml
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ReservedNumber(FrozenRecord):
     number: int
     width: int  # the zero-padding to keep when writing it back
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class StreamFacts(FrozenRecord):
     """What the numbering checks need to know about one stream."""
 

@@ -31,7 +31,7 @@ from grove_schema.errors import ConfigError
 from grove_schema.findings import Finding, Location, Severity, make_finding, plural, short_list, with_fix
 from grove_schema.graph import OwnerOf, Reference, ReferenceIndex, build_graph, reference_index
 from grove_schema.model import Provenance, Schema, key
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.replay import ReplayedStatement, StreamReplay
 from grove_schema.sql.parsing import Kind
 from grove_schema.suggestions import closest
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Claim(FrozenRecord):
     database: str
     pattern: str

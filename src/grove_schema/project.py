@@ -34,7 +34,7 @@ from grove_schema.locking import (
     sha256_of,
 )
 from grove_schema.numbering import Reservation, StreamFacts, check_numbering
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.replay import LintSettings, ReplayOptions, RunBudget, StreamReplay, TextReader, replay_stream
 from grove_schema.scaffold import plan_new_migration
 from grove_schema.sources import MAX_MIGRATION_BYTES, read_migration, substitute_placeholders
@@ -308,7 +308,7 @@ def _no_lock_note(config: ProjectConfig, key: str) -> str:
     )
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class StreamState(FrozenRecord):
     """A stream as the numbering and lock checks see it, read from disk."""
 
@@ -421,7 +421,7 @@ def _claimed_directories(config: ProjectConfig) -> set[str]:
     return {os.path.realpath(database.migrations_dir) for database in config.databases.values()}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class LockWrite(FrozenRecord):
     database: str
     path: Path

@@ -48,7 +48,7 @@ from grove_schema.layouts import MigrationFile
 from grove_schema.losses import FileVerdicts, needs_verdicts, never_run
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.schema_changes import Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, Token, TokenKind, split_statements
 from grove_schema.sql.parsing import (
@@ -181,7 +181,7 @@ class StreamReplay(Record):
 TextReader = Callable[[Path], "str | Finding"]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class LintSettings(FrozenRecord):
     """Which lint rules run during the replay, and what they need from the map."""
 
@@ -279,7 +279,7 @@ def touches_connection_state(text: str, comments: Iterable[Token]) -> bool:
     return False
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ReplaySnapshot(FrozenRecord):
     """A replayer's state between two files: the result so far and the dev database's pages.
 
@@ -364,6 +364,7 @@ class Replayer:
             return SourceRef(path=path, line=lines.position(offset)[0])
 
         self._file_fails = False
+        first_finding = len(result.findings)  # this file's findings are the ones added from here
         self._lexical_findings(split, location, path)
         result.layouts.append(
             FileLayout(
@@ -396,7 +397,7 @@ class Replayer:
         broken = next(
             (
                 f
-                for f in result.findings
+                for f in result.findings[first_finding:]
                 if f.location is not None and f.location.path == path and "FOREIGN KEY constraint failed" in f.message
             ),
             None,

@@ -8,13 +8,13 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path, PurePath
 from typing import IO, Any
 from urllib.parse import quote
 
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, printable
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 
 def _relative_path(path: str, cwd: Path | None = None) -> str:
@@ -387,7 +387,7 @@ def write_gcc(findings: Sequence[Finding], out: IO[str]) -> None:
 # The table of formats.
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Report(FrozenRecord):
     """What every reporter reads: one `check`'s findings (sorted), counts and notes."""
 

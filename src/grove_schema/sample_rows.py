@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from grove_schema.model import Column, ForeignKey, Schema, Table, affinity, key
+from grove_schema.records import Record
 from grove_schema.sql.ddl import parent_first_order
 from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.quoting import quote_name
@@ -42,8 +43,8 @@ OMIT_OPTIONAL_AFTER = 12  # after this many refused attempts, leave nullable and
 MARK_BASE = 10_000_000
 
 
-@dataclass
-class Marks:
+@dataclass(eq=False, repr=False)
+class Marks(Record):
     """Hands out the serial numbers of marked values: a block per filled table, a stride of
     `rows * ATTEMPTS_PER_ROW` per column, so that no two generated values are equal."""
 
@@ -61,8 +62,8 @@ class Database(Protocol):
     def query(self, sql: str, bindings: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
 
 
-@dataclass
-class ColumnHints:
+@dataclass(eq=False, repr=False)
+class ColumnHints(Record):
     """What the CHECK constraints say about one column's values."""
 
     choices: list[Value] = field(default_factory=list)
@@ -621,8 +622,8 @@ def sql_literal(value: Value) -> str:
 # --- filling tables -------------------------------------------------------------------------------
 
 
-@dataclass
-class _CheckCache:
+@dataclass(eq=False, repr=False)
+class _CheckCache(Record):
     db: Database
     results: dict[tuple[str, str, Value], bool] = field(default_factory=dict)
 

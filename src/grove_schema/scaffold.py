@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from grove_schema.errors import UsageError
@@ -20,7 +19,7 @@ from grove_schema.numbering import (
     render_reservation,
     usual_width,
 )
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -32,7 +31,7 @@ def normalise_name(name: str) -> str:
     return _NOT_WORD.sub("_", _CAMEL.sub("_", ascii_text).lower()).strip("_")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class NewMigration(FrozenRecord):
     path: Path
     content: str

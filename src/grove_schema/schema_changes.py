@@ -31,7 +31,7 @@ from grove_schema.model import (
     affinity,
     key,
 )
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens, tokenize
 from grove_schema.sql.parsing import (
     AlterTable,
@@ -51,12 +51,12 @@ from grove_schema.sql.references import column_references, expression_columns, i
 STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Refusal(FrozenRecord):
     message: str
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Change(FrozenRecord):
     """A planned change; `apply` mutates the schema it is given."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from grove_schema.codes import SUPPRESSION_MALFORMED, SUPPRESSION_UNUSED
 from grove_schema.findings import Finding, Location, RuleInfo, make_finding, with_fix
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.registry import find_rule
 
 # `-- grove-schema: ...` in SQL; `// grove-schema: ...` or `/* grove-schema: ... */` in JS and TS.
@@ -40,7 +40,7 @@ class Suppression(Record):
         return [rule for rule in self.rules if rule.code not in self.used_codes]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class FileLayout(FrozenRecord):
     """What suppressions need to know of a file: its comments and where statements stand."""
 

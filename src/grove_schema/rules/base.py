@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
 from grove_schema.findings import Location, RuleInfo, Severity
 from grove_schema.layouts import MigrationFile
 from grove_schema.losses import FileVerdicts
 from grove_schema.model import Schema
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 from grove_schema.sql.parsing import Kind, Statement
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class RuleContext(FrozenRecord):
     """Everything a rule may look at for one statement."""
 
@@ -44,7 +44,7 @@ class RuleContext(FrozenRecord):
         return owner if owner is not None and owner != self.database else None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class Violation(FrozenRecord):
     message: str
     location: Location | None = None  # default: the statement's location

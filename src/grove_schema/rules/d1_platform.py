@@ -11,7 +11,6 @@ import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grove_schema.d1 import (
@@ -21,7 +20,7 @@ from grove_schema.d1 import (
     pragma_verdict,
 )
 from grove_schema.findings import Severity, with_fix
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import is_reserved_name
 from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
@@ -430,17 +429,19 @@ def _temp_usage(statement: Statement) -> tuple[str, int] | None:
     elif statement.kind in (Kind.PRAGMA, Kind.TRANSACTION, Kind.UNKNOWN):
         return None
     text = raw.text
-    if "temp" not in text.lower():
+    if "." not in text or "temp" not in text.lower():
         return None  # a cheap test before any tokenizing (a DML statement can be large)
     tokens = raw.tokens
-    for index, token in enumerate(tokens[:-2]):
+    # Only a `.` token has the text "." (a string's text keeps its quotes): look around those.
+    for dot in [index for index, token in enumerate(tokens) if token.text == "."]:
+        if not 2 <= dot < len(tokens) - 1:
+            continue
+        token = tokens[dot - 1]
         if (
             token.kind in (TokenKind.WORD, TokenKind.QUOTED)
             and token.identifier.lower() == "temp"
-            and tokens[index + 1].is_punct(".")
-            and index > 0
-            and tokens[index - 1].is_word(*_BEFORE_TABLE_NAME)
-            and tokens[index + 2].kind in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING)
+            and tokens[dot - 2].is_word(*_BEFORE_TABLE_NAME)
+            and tokens[dot + 1].kind in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING)
         ):
             return "temp schema", token.start
     return None
@@ -653,7 +654,7 @@ _BEFORE_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class _Fragment(FrozenRecord):
     """SQL to check: a statement (`prefix` empty) or an expression (`prefix` "SELECT ")."""
 

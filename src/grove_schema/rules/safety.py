@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from grove_schema.findings import Severity, short_list, with_fix
 from grove_schema.losses import RowLoss, StatementVerdict
 from grove_schema.model import Column, ForeignKey, Schema, SourceRef, Table, VirtualTable, key
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 from grove_schema.rules.base import Rule, RuleContext, Violation
 from grove_schema.schema_changes import build_table
 from grove_schema.sql.lexer import RawStatement, Token, TokenKind, after_top_level, significant_tokens, split_statements
@@ -56,7 +55,7 @@ def _fk_label(child: Table, fk: ForeignKey) -> str:
 # --- the rebuild pattern, read from the rest of the file --------------------------------------------
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class RowCopy(FrozenRecord):
     """`INSERT INTO target ... SELECT ... FROM source` earlier in the file."""
 

@@ -11,7 +11,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 
 
 class TokenKind(enum.Enum):
@@ -188,7 +188,7 @@ def _ends_with_escape(value: str) -> bool:
     return run % 2 == 0
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class LineIndex(FrozenRecord):
     """Turns file offsets into 1-based line and column numbers."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from grove_schema.records import FrozenRecord, Record
+from grove_schema.records import FrozenRecord, Record, frozen_record
 from grove_schema.sql.lexer import RawStatement, Token, TokenKind
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Kind(enum.Enum):
 # --- parsed DDL pieces -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ForeignKeyClause(FrozenRecord):
     ref_table: str
     ref_columns: tuple[str, ...]
@@ -67,7 +67,7 @@ class ForeignKeyClause(FrozenRecord):
     deferrable: str | None = None  # "DEFERRABLE INITIALLY DEFERRED", ...
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class ColumnDef(FrozenRecord):
     name: str
     type: str  # declared type, verbatim ("" when none)
@@ -87,7 +87,7 @@ class ColumnDef(FrozenRecord):
     start: int = 0  # file offset of the column's name
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class TableConstraintDef(FrozenRecord):
     kind: str  # "primary key" | "unique" | "check" | "foreign key"
     name: str | None = None
@@ -99,7 +99,7 @@ class TableConstraintDef(FrozenRecord):
     text: str = ""
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class IndexedColumn(FrozenRecord):
     name: str | None  # a plain column
     expression: str | None  # otherwise an expression, verbatim

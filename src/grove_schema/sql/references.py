@@ -18,11 +18,10 @@ importing this module stays light.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grove_schema.model import Index, Schema, Trigger, key
-from grove_schema.records import FrozenRecord
+from grove_schema.records import FrozenRecord, frozen_record
 from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import parse_with_sqlglot
 from grove_schema.sql.quoting import RESERVED_WORDS
@@ -189,7 +188,7 @@ def when_as_select(when: str) -> str:
     return f"SELECT 1 WHERE {when}"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen_record()
 class _Source(FrozenRecord):
     """What a name in a FROM clause stands for: a table of the model, or something whose columns
     are not a table's (a subquery, a CTE, a view, a virtual table); `names` None: unknown."""
