@@ -158,6 +158,28 @@ def test_functions_d1_does_not_list_are_refused(db: DevDatabase, function: str, 
     assert db.execute(sql) == f"not authorized to use function: {function}"
 
 
+def test_the_authorizers_quick_answers_are_d1_verdicts_answers(db: DevDatabase) -> None:
+    """The authorizer answers common actions before _d1_verdict: every answer is the one the full
+    verdict (and the temp-schema rule) gives, for every action SQLite asks about."""
+    actions = [code for code in apsw.mapping_authorizer_function if isinstance(code, int)]
+    temp_allowed = (apsw.SQLITE_READ, apsw.SQLITE_UPDATE)
+    names = [None, "posts", "_cf_KV", "_CF_kv", "sqlite_version", "upper", "my_fn", "fts5", "rtree", "foreign_keys"]
+    db._internal = False
+    try:
+        for action in actions:
+            for first in names:
+                for second in names:
+                    for database in (None, "main", "temp"):
+                        verdict = db._d1_verdict(action, first, second)
+                        if verdict is None and database == "temp" and action not in temp_allowed:
+                            verdict = "temp"
+                        answer = db._authorize(action, first, second, database, None)
+                        expected = apsw.SQLITE_OK if verdict is None else apsw.SQLITE_DENY
+                        assert answer == expected, (apsw.mapping_authorizer_function[action], first, second, database)
+    finally:
+        db._internal = True
+
+
 def test_extension_loading_is_off(db: DevDatabase) -> None:
     failure = db.execute("SELECT load_extension('/tmp/grove-schema-never.so')")
     assert failure is not None and "not authorized" in failure

@@ -249,6 +249,19 @@ def table_names(db: DevDatabase) -> list[str]:
     return sorted(_definitions(db))
 
 
+def _foreign_keys(db: DevDatabase) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Ordinary table -> its foreign key rows (id, parent, column, ON DELETE), in the order
+    pragma_foreign_key_list gives them: one query for the whole database."""
+    found: dict[str, list[tuple[int, str, str, str]]] = {}
+    for table, number, parent, column, on_delete in db.query(
+        'SELECT m.name, f.id, f."table", f."from", f.on_delete FROM sqlite_schema AS m, '
+        "pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND m.sql NOT LIKE 'CREATE VIRTUAL%'"
+    ):
+        found.setdefault(str(table), []).append((int(number), str(parent), str(column), str(on_delete)))
+    return found
+
+
 def _definitions(db: DevDatabase) -> dict[str, str]:
     """Name -> CREATE of every ordinary table (not SQLite's own, not virtual ones)."""
     return {
@@ -535,15 +548,13 @@ class SampleRun:
         would clear, with their values now."""
         cascade: set[str] = set()
         cleared: list[_Cleared] = []
-        for table in table_names(self.filled):
+        for table, foreign_keys in sorted(_foreign_keys(self.filled).items()):
             if key(table) == key(parent):
                 continue
             keys: dict[int, list[tuple[str, str]]] = {}
-            for row in self.filled.query(
-                'SELECT id, "table", "from", on_delete FROM pragma_foreign_key_list(?)', (table,)
-            ):
-                if key(str(row[1])) == key(parent):
-                    keys.setdefault(int(row[0]), []).append((str(row[2]), str(row[3]).upper()))
+            for number, referenced, column, on_delete in foreign_keys:
+                if key(referenced) == key(parent):
+                    keys.setdefault(number, []).append((column, on_delete.upper()))
             for parts in keys.values():
                 action = parts[0][1]
                 if action == "CASCADE":
@@ -561,11 +572,9 @@ class SampleRun:
 
     def _references(self) -> dict[str, tuple[str, ...]]:
         references: dict[str, tuple[str, ...]] = {}
+        foreign_keys = _foreign_keys(self.filled)
         for table in table_names(self.filled):
-            parents = sorted(
-                {str(r[0]) for r in self.filled.query('SELECT "table" FROM pragma_foreign_key_list(?)', (table,))}
-            )
-            references[key(table)] = tuple(parents)
+            references[key(table)] = tuple(sorted({parent for _, parent, _, _ in foreign_keys.get(table, [])}))
         return references
 
     @staticmethod
