@@ -100,7 +100,8 @@ def test_the_name_classes_are_the_letters_underscore_and_non_ascii() -> None:
 
 _PIECES = st.sampled_from(
     ["CREATE", " ", "\n", "t", "é", "'a''b'", "'open", '"q"', '"open', "`b`", "[x]", "[open", "-- c\n", "/* c */",
-     "/* open", "12.5e3", "0x1F", "x'AB'", "?1", ":name", "->>", "||", "(", ")", ";", ",", ".", "*", "$", "\x00"]
+     "/* open", "12.5e3", "0x1F", "x'AB'", "?1", ":name", "->>", "||", "(", ")", ";", ",", ".", "*", "$", "\x00",
+     "-", "/", "5", "x", "e", "\t", "\u00a0", "\u2003"]
 )  # fmt: skip
 
 
@@ -111,6 +112,18 @@ def test_significant_tokens_are_the_tokens_without_spaces_and_comments(text: str
     for end in (None, max(start, len(text) - 1)):
         expected = [t for t in tokenize(text, start, end) if t.kind not in skipped]
         assert significant_tokens(text, start, end) == expected
+
+
+def test_spaces_that_end_a_text_are_lexed_in_linear_time() -> None:
+    # The significant-token pattern skips spaces inside each match: it must not try every one of a
+    # long run of trailing spaces again from the next position (that is quadratic: hours here).
+    import time
+
+    text = "a" + " " * 1_000_000
+    started = time.monotonic()
+    assert [t.text for t in significant_tokens(text)] == ["a"]
+    assert first_token(" " * 1_000_000) is None
+    assert time.monotonic() - started < 5
 
 
 _STATEMENT_PIECES = st.sampled_from(
