@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -129,8 +130,16 @@ def test_spaces_that_end_a_text_are_lexed_in_linear_time() -> None:
 _STATEMENT_PIECES = st.sampled_from(
     ["CREATE ", "TEMP ", "TRIGGER ", "t ", "BEGIN ", "CASE ", "WHEN ", "END", "END ", "SELECT ", "x", "x ", " ", "\n",
      "\u00a0", "\u2003", "\x0b", ";", "'a;b'", "'open", '"q;"', "`b`", "[x;]", "-- c;\n", "/* ; */", "/* open", "-",
-     "/", "(", ")", "é"]
+     "/", "(", ")", "é", " " * 20, "\t\n" * 9]
 )  # fmt: skip
+
+
+@pytest.mark.parametrize("spaces", [" ", " " * 16, " " * 17, "\t \n" * 40])
+def test_a_statement_spans_its_first_to_its_last_character_whatever_the_spaces_around(spaces: str) -> None:
+    text = f"{spaces}CREATE TABLE t (a){spaces}'x'{spaces};{spaces}SELECT{spaces}1{spaces}"
+    first, second = split_statements(text).statements
+    assert text[first.start : first.end] == f"CREATE TABLE t (a){spaces}'x'"
+    assert text[second.start : second.end] == f"SELECT{spaces}1" and not second.terminated
 
 
 @settings(max_examples=400)
