@@ -457,6 +457,8 @@ class CachedReport(Record):
 
 @frozen_record()
 class ReportInputs(FrozenRecord):
+    """What a stored report was made from: the hash of every input it depends on."""
+
     key: str
 
 

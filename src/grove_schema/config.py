@@ -24,6 +24,8 @@ CONFIG_FILE_NAME = "ownership.toml"
 
 @dataclass(frozen=True, eq=False, repr=False)
 class DatabaseConfig(FrozenRecord):
+    """One `[databases.KEY]` section: a D1 database, its binding, its migrations and its tables."""
+
     key: str
     name: str
     binding: str | None
@@ -70,6 +72,8 @@ class DevDatabaseBudgets(FrozenRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ProjectConfig(FrozenRecord):
+    """ownership.toml, validated: the project's databases, retired names, rules and code roots."""
+
     path: Path  # the ownership.toml
     root: Path
     default_database: str | None

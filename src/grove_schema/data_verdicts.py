@@ -78,6 +78,8 @@ def _is_mark(value_key: ValueKey) -> bool:
 
 @dataclass(eq=False, repr=False)
 class _Row(Record):
+    """A sample row before the file: the values that tell it apart, and where it was last found."""
+
     table: str  # its table before the file
     marks: list[ValueKey]  # values unique in the database
     key_values: tuple[ValueKey, ...]  # its primary key (or all its values), for a row without marks
@@ -88,6 +90,8 @@ class _Row(Record):
 
 @dataclass(eq=False, repr=False)
 class _Value(Record):
+    """One marked value of a sample row, followed through the file."""
+
     row: _Row
     column: str
     mark: ValueKey

@@ -311,6 +311,8 @@ class Ignored(enum.Enum):
 
 @frozen_record()
 class IgnoredFile(FrozenRecord):
+    """A file in a migrations folder that wrangler does not apply, and why."""
+
     path: Path
     reason: Ignored
     why: str | None = None  # LAYOUT: the layout's reason; UPPERCASE: the name it would take

@@ -57,6 +57,8 @@ FIX_SEPARATOR = "; fix: "
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Finding(FrozenRecord):
+    """One problem found: its rule, its message with the fix, where, and how severe."""
+
     rule: RuleInfo
     message: str  # what fails; fix: how to fix it (FIX_SEPARATOR)
     location: Location | None = None

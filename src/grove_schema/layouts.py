@@ -53,6 +53,8 @@ def parse_number(text: str) -> int | None:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class MigrationFile(FrozenRecord):
+    """A migration file of a stream: its path, name and number."""
+
     path: Path
     name: str  # relative to the migrations folder, `/` between folders
     number: int | None  # None: unnumbered (sorted last)

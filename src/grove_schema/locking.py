@@ -41,6 +41,8 @@ def sha256_of(data: bytes) -> str:
 
 @frozen_record()
 class LockEntry(FrozenRecord):
+    """One applied migration in migrations.lock: number, name and content hash."""
+
     number: int | None
     name: str
     sha256: str
@@ -49,6 +51,8 @@ class LockEntry(FrozenRecord):
 
 @frozen_record()
 class Lock(FrozenRecord):
+    """migrations.lock: the migrations accepted as applied in production."""
+
     path: str  # absolute
     entries: tuple[LockEntry, ...]
 
@@ -214,6 +218,8 @@ class MigrationState(enum.Enum):
 
 @frozen_record()
 class MigrationStatus(FrozenRecord):
+    """A migration's state against the lock: applied, pending, edited or missing."""
+
     name: str
     state: MigrationState
     path: str | None  # the file; None for a missing one

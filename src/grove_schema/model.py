@@ -121,6 +121,8 @@ class SourceRef(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Provenance(ModelObject):
+    """Where an object was created and last changed."""
+
     created: SourceRef
     changed: tuple[SourceRef, ...] = ()
 
@@ -130,6 +132,8 @@ class Provenance(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Column(ModelObject):
+    """A table column, as SQLite keeps it."""
+
     name: str
     type: str = ""  # declared type as written, quotes removed (SQLite treats "integer" as INTEGER)
     not_null: bool = False
@@ -147,6 +151,8 @@ class Column(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ForeignKey(ModelObject):
+    """A foreign key of a table: its columns, the parent table and columns, its actions."""
+
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...] = ()  # empty: the parent's primary key
@@ -160,6 +166,8 @@ class ForeignKey(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class UniqueConstraint(ModelObject):
+    """A UNIQUE constraint, on a column or on the table."""
+
     columns: tuple[str, ...]
     name: str | None = None
     column_level: bool = False
@@ -167,6 +175,8 @@ class UniqueConstraint(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckConstraint(ModelObject):
+    """A CHECK constraint, on a column or on the table."""
+
     expression: str
     name: str | None = None
     column: str | None = None  # declared on this column
@@ -174,6 +184,8 @@ class CheckConstraint(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PrimaryKey(ModelObject):
+    """A table's primary key."""
+
     columns: tuple[str, ...]
     descending: tuple[bool, ...] = ()
     name: str | None = None
@@ -183,6 +195,8 @@ class PrimaryKey(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Table(ModelObject):
+    """An ordinary table: its columns and constraints."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None
@@ -216,6 +230,8 @@ class Table(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class IndexColumn(ModelObject):
+    """One column or expression of an index."""
+
     name: str | None = None  # a plain column
     expression: str | None = None  # or an expression
     descending: bool = False
@@ -224,6 +240,8 @@ class IndexColumn(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Index(ModelObject):
+    """An index on a table (CREATE INDEX)."""
+
     name: str
     table: str
     unique: bool = False
@@ -234,6 +252,8 @@ class Index(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class View(ModelObject):
+    """A view and its SELECT."""
+
     name: str
     select: str
     column_names: tuple[str, ...] = ()
@@ -242,6 +262,8 @@ class View(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Trigger(ModelObject):
+    """A trigger: its table, timing, event and body."""
+
     name: str
     table: str
     timing: str  # BEFORE | AFTER | INSTEAD OF
@@ -255,6 +277,8 @@ class Trigger(ModelObject):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class VirtualTable(ModelObject):
+    """A virtual table: its module and arguments."""
+
     name: str
     module: str
     arguments: tuple[str, ...] = ()

@@ -45,6 +45,8 @@ class Reservation(FrozenRecord):
 
 @frozen_record()
 class ReservedNumber(FrozenRecord):
+    """The number NEXT_MIGRATION_NUMBER.txt holds, with its width in digits."""
+
     number: int
     width: int  # the zero-padding to keep when writing it back
 

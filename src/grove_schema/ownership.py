@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 @frozen_record()
 class Claim(FrozenRecord):
+    """A table name or pattern a database claims in ownership.toml."""
+
     database: str
     pattern: str
 
@@ -132,6 +134,8 @@ def _living(schema: Schema) -> dict[str, tuple[str, Provenance]]:
 
 @dataclass(eq=False, repr=False)
 class OwnershipReport(Record):
+    """The ownership check's result: findings, cut references, moves and each database's schema."""
+
     findings: list[Finding]
     cut: list[Reference]  # references a planned move cuts (both ends live in one stream today)
     moves: dict[tuple[str, str], list[str]]  # (stream, owner) -> tables pending the move

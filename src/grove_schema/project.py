@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False, repr=False)
 class ProjectReplay(Record):
+    """Every stream of a project replayed, with the findings of all the checks."""
+
     config: ProjectConfig
     streams: dict[str, StreamReplay] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -423,6 +425,8 @@ def _claimed_directories(config: ProjectConfig) -> set[str]:
 
 @frozen_record()
 class LockWrite(FrozenRecord):
+    """What `grove-schema lock` writes for one database."""
+
     database: str
     path: Path
     migrations: int

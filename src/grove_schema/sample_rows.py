@@ -624,6 +624,8 @@ def sql_literal(value: Value) -> str:
 
 @dataclass(eq=False, repr=False)
 class _CheckCache(Record):
+    """The CHECK verdicts on candidate values already asked of the dev database."""
+
     db: Database
     results: dict[tuple[str, str, Value], bool] = field(default_factory=dict)
 

@@ -33,6 +33,8 @@ def normalise_name(name: str) -> str:
 
 @frozen_record()
 class NewMigration(FrozenRecord):
+    """The file `grove-schema new` creates and the reservation it leaves."""
+
     path: Path
     content: str
     reservation_path: Path | None

@@ -53,6 +53,8 @@ STRICT_TYPES = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}
 
 @frozen_record()
 class Refusal(FrozenRecord):
+    """Why the model cannot apply a statement."""
+
     message: str
 
 

@@ -26,6 +26,8 @@ _NOT_SUPPRESSIBLE = {SUPPRESSION_MALFORMED.code, SUPPRESSION_UNUSED.code}
 
 @dataclass(eq=False, repr=False)
 class Suppression(Record):
+    """A `grove-schema: ignore` comment: the rules it silences, where and why."""
+
     location: Location
     rules: tuple[RuleInfo, ...]
     reason: str
@@ -52,6 +54,8 @@ class FileLayout(FrozenRecord):
 
 @dataclass(eq=False, repr=False)
 class ParsedSuppressions(Record):
+    """A file's suppression comments, and the malformed ones."""
+
     suppressions: list[Suppression] = field(default_factory=list)
     malformed: list[Finding] = field(default_factory=list)
 

@@ -46,6 +46,8 @@ class RuleContext(FrozenRecord):
 
 @frozen_record()
 class Violation(FrozenRecord):
+    """What a rule found in one statement: its message, and where when not the statement's start."""
+
     message: str
     location: Location | None = None  # default: the statement's location
     severity: Severity | None = None  # default: the rule's severity

@@ -30,6 +30,8 @@ class TokenKind(enum.Enum):
 # a token four times slower, and lexing is a fifth of a full check. Nothing changes a token.
 @dataclass(slots=True, unsafe_hash=True)
 class Token:
+    """One token of SQL text, with its offsets in the file."""
+
     kind: TokenKind
     text: str
     start: int  # offset in the file text
@@ -273,6 +275,8 @@ _FIRST_WORD = re.compile(_IDENT_START + _IDENT_CONT + "*")
 
 @dataclass(eq=False, repr=False)
 class SplitFile(Record):
+    """A file split into statements, with its comments and what runs to its end."""
+
     statements: list[RawStatement]
     comments: list[Token]
     unterminated: Token | None = None  # a string, identifier or comment that runs to the end

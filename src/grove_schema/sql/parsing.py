@@ -59,6 +59,8 @@ class Kind(enum.Enum):
 
 @frozen_record()
 class ForeignKeyClause(FrozenRecord):
+    """A REFERENCES clause: the parent table and columns, the actions."""
+
     ref_table: str
     ref_columns: tuple[str, ...]
     on_delete: str = "NO ACTION"
@@ -69,6 +71,8 @@ class ForeignKeyClause(FrozenRecord):
 
 @frozen_record()
 class ColumnDef(FrozenRecord):
+    """A column definition as written in CREATE TABLE or ADD COLUMN."""
+
     name: str
     type: str  # declared type, verbatim ("" when none)
     not_null: bool = False
@@ -89,6 +93,8 @@ class ColumnDef(FrozenRecord):
 
 @frozen_record()
 class TableConstraintDef(FrozenRecord):
+    """A table constraint as written: PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY."""
+
     kind: str  # "primary key" | "unique" | "check" | "foreign key"
     name: str | None = None
     columns: tuple[str, ...] = ()
@@ -101,6 +107,8 @@ class TableConstraintDef(FrozenRecord):
 
 @frozen_record()
 class IndexedColumn(FrozenRecord):
+    """One column or expression of CREATE INDEX as written."""
+
     name: str | None  # a plain column
     expression: str | None  # otherwise an expression, verbatim
     desc: bool = False
@@ -113,6 +121,8 @@ class IndexedColumn(FrozenRecord):
 
 @dataclass(eq=False, repr=False)
 class Statement(Record):
+    """A parsed statement: its raw text and its kind."""
+
     raw: RawStatement
     kind: Kind
     keyword: str  # the first word, upper case
@@ -133,6 +143,8 @@ class Statement(Record):
 
 @dataclass(eq=False, repr=False)
 class CreateTable(Statement):
+    """CREATE TABLE, with its columns and constraints or its AS SELECT."""
+
     name: str = ""
     if_not_exists: bool = False
     temporary: bool = False
@@ -145,6 +157,8 @@ class CreateTable(Statement):
 
 @dataclass(eq=False, repr=False)
 class CreateVirtualTable(Statement):
+    """CREATE VIRTUAL TABLE ... USING module(arguments)."""
+
     name: str = ""
     if_not_exists: bool = False
     module: str = ""
@@ -153,6 +167,8 @@ class CreateVirtualTable(Statement):
 
 @dataclass(eq=False, repr=False)
 class AlterTable(Statement):
+    """ALTER TABLE: RENAME TO, RENAME COLUMN, ADD COLUMN or DROP COLUMN."""
+
     table: str = ""
     column: ColumnDef | None = None  # ADD COLUMN
     column_name: str = ""  # DROP / RENAME COLUMN
@@ -161,12 +177,16 @@ class AlterTable(Statement):
 
 @dataclass(eq=False, repr=False)
 class DropObject(Statement):
+    """DROP TABLE, INDEX, VIEW or TRIGGER."""
+
     name: str = ""
     if_exists: bool = False
 
 
 @dataclass(eq=False, repr=False)
 class CreateIndex(Statement):
+    """CREATE [UNIQUE] INDEX, with its columns and WHERE."""
+
     name: str = ""
     table: str = ""
     unique: bool = False
@@ -177,6 +197,8 @@ class CreateIndex(Statement):
 
 @dataclass(eq=False, repr=False)
 class CreateView(Statement):
+    """CREATE VIEW, with its column names and SELECT."""
+
     name: str = ""
     if_not_exists: bool = False
     temporary: bool = False
@@ -186,6 +208,8 @@ class CreateView(Statement):
 
 @dataclass(eq=False, repr=False)
 class CreateTrigger(Statement):
+    """CREATE TRIGGER, with its timing, event, WHEN and body."""
+
     name: str = ""
     if_not_exists: bool = False
     temporary: bool = False
@@ -200,6 +224,8 @@ class CreateTrigger(Statement):
 
 @dataclass(eq=False, repr=False)
 class Pragma(Statement):
+    """PRAGMA name [= value]."""
+
     name: str = ""
     schema: str | None = None
     value: str | None = None
@@ -207,11 +233,15 @@ class Pragma(Statement):
 
 @dataclass(eq=False, repr=False)
 class Transaction(Statement):
+    """BEGIN, COMMIT, ROLLBACK, SAVEPOINT or RELEASE."""
+
     action: str = ""  # BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE
 
 
 @dataclass(eq=False, repr=False)
 class OtherStatement(Statement):
+    """A statement that changes no schema object: DML, ATTACH, VACUUM, ANALYZE, and what is not known."""
+
     temporary: bool = False
 
 
