@@ -73,14 +73,27 @@ _IDENT_CONT = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
 # What the splitter skips in runs: ASCII that starts no name, quote, comment or `;`.
 _PLAIN = "[" + "".join(re.escape(chr(c)) for c in range(128) if not (chr(c).isalpha() or chr(c) in "_'\"`[;/-")) + "]"
 
+# A comment or a quoted text is matched as runs of what it may hold, possessively (`[^']*+` and not
+# `(?:[^']|'')*`): SQLite's rules, without a backtracking frame per character, which made the
+# regex engine grow (and copy) its stack for every long string or comment. A block comment runs to
+# the first `*/`, or to the end of the text.
+_BLOCK_COMMENT = r"/\*(?:[^*]*+\*++(?:[^/*][^*]*+\*++)*+/|.*\Z)"
+
+
+def _quoted(quote: str) -> str:
+    """A text in `quote`s, a doubled one standing for itself; it may run to the end (unterminated)."""
+    q = re.escape(quote)
+    return f"{q}[^{q}]*+(?:{q}{q}[^{q}]*+)*+(?:{q}|\\Z)"
+
+
 # Each kind of token, by the group that names it.
 _TOKEN_PATTERNS = {
     "line_comment": r"--[^\n]*",
-    "block_comment": r"/\*(?:.*?\*/|.*\Z)",
+    "block_comment": _BLOCK_COMMENT,
     "blob": r"[xX]'[0-9A-Fa-f]*'",
-    "string": r"'(?:[^']|'')*(?:'|\Z)",
-    "dquoted": r'"(?:[^"]|"")*(?:"|\Z)',
-    "bquoted": r"`(?:[^`]|``)*(?:`|\Z)",
+    "string": _quoted("'"),
+    "dquoted": _quoted('"'),
+    "bquoted": _quoted("`"),
     "bracketed": r"\[[^\]]*(?:\]|\Z)",
     "number": r"0[xX][0-9A-Fa-f]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?",
     "word": _IDENT_START + _IDENT_CONT + "*",
@@ -287,17 +300,19 @@ class SplitFile(Record):
 # scanned in runs, so a huge statement costs a handful of matches, not a token per character.
 _SPLIT_MARKS = r"""
     (?P<line_comment>--[^\n]*)
-  | (?P<block_comment>/\*(?:.*?\*/|.*\Z))
-  | (?P<quoted>'(?:[^']|'')*(?:'|\Z)|"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
+  | (?P<block_comment>%s)
+  | (?P<quoted>%s|%s|%s|\[[^\]]*(?:\]|\Z))
   | (?P<semi>;)
-"""
+""" % (_BLOCK_COMMENT, _quoted("'"), _quoted('"'), _quoted("`"))
 _SPLIT_RE = re.compile(
     _SPLIT_MARKS + r"| (?P<word>%s%s*) | (?P<plain>%s+|[/\-])" % (_IDENT_START, _IDENT_CONT, _PLAIN),
     re.VERBOSE | re.DOTALL,
 )
 # Past a statement's third word, outside a trigger, words matter no more: they are scanned with the
 # rest of the run, up to the next comment, quote or `;`.
-_RUN_RE = re.compile(_SPLIT_MARKS + r"""| (?P<plain>(?:[^'"`\[;/\-]|/(?!\*)|-(?!-))+|[/\-])""", re.VERBOSE | re.DOTALL)
+_RUN_RE = re.compile(
+    _SPLIT_MARKS + r"""| (?P<plain>(?:[^'"`\[;/\-]++|/(?!\*)|-(?!-))++|[/\-])""", re.VERBOSE | re.DOTALL
+)
 
 
 # What str.strip() removes of ASCII: a run may hold other characters str.strip() would take
