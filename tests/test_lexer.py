@@ -155,3 +155,32 @@ def test_splitting_past_the_third_word_in_runs_splits_as_word_by_word(text: str)
         )
 
     assert shape(split_statements(text)) == shape(split_statements(text, word_by_word=True))
+
+
+# The patterns as first written, one alternative per character: what the possessive runs must match.
+_READABLE_PATTERNS = {
+    "block_comment": r"/\*(?:.*?\*/|.*\Z)",
+    "string": r"'(?:[^']|'')*(?:'|\Z)",
+    "dquoted": r'"(?:[^"]|"")*(?:"|\Z)',
+    "bquoted": r"`(?:[^`]|``)*(?:`|\Z)",
+}
+_READABLE_RUN = r"""(?:[^'"`\[;/\-]|/(?!\*)|-(?!-))+"""
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="'\"`*/-;[] a\n", max_size=24))
+def test_the_possessive_patterns_match_what_the_readable_ones_match(text: str) -> None:
+    import re
+
+    from grove_schema.sql import lexer
+
+    pairs = [
+        (re.compile(lexer._TOKEN_PATTERNS[group], re.DOTALL), re.compile(readable, re.DOTALL))
+        for group, readable in _READABLE_PATTERNS.items()
+    ]
+    run = lexer._RUN_RE.pattern.rsplit("(?P<plain>", 1)[1].rsplit("|[/\\-])", 1)[0]
+    pairs.append((re.compile(run), re.compile(_READABLE_RUN)))
+    for fast, readable in pairs:
+        for start in range(len(text) + 1):
+            found, expected = fast.match(text, start), readable.match(text, start)
+            assert (found and found.group()) == (expected and expected.group()), (fast.pattern, text, start)
