@@ -421,6 +421,22 @@ def test_rename_identifier_rewrites_names_not_aliases_or_strings() -> None:
     assert rename_identifier("SELECT c FROM t", "a", "b") == "SELECT c FROM t"
 
 
+@pytest.mark.parametrize(
+    ("sql", "old", "renamed"),
+    [
+        ("CHECK (Price > 0)", "price", "CHECK (cost > 0)"),  # the name in another case
+        ('CHECK ("PRICE" > 0)', "Price", 'CHECK ("cost" > 0)'),
+        ('SELECT "a""b" FROM t', 'a"b', 'SELECT "cost" FROM t'),  # a quote in the name: written doubled
+        ("SELECT [a]]b] FROM t", "a]]b", "SELECT [a]]b] FROM t"),  # brackets do not double: another name
+        ("SELECT `x``y` FROM t", "x`y", 'SELECT "cost" FROM t'),
+        ("SELECT prix, PRİX FROM t", "prix", "SELECT cost, PRİX FROM t"),  # SQLite folds ASCII only
+        ("SELECT n FROM t -- price\n", "price", "SELECT n FROM t -- price\n"),  # a comment is no name
+    ],
+)
+def test_rename_identifier_finds_every_spelling_of_the_name(sql: str, old: str, renamed: str) -> None:
+    assert rename_identifier(sql, old, "cost") == renamed
+
+
 # --- ALTER TABLE DROP COLUMN ----------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from grove_schema.model import (
     key,
 )
 from grove_schema.records import FrozenRecord, Record, frozen_record
-from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens, tokenize
+from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -546,12 +546,13 @@ def rename_identifier(sql: str, old: str, new: str, skip: Sequence[tuple[int, in
 
     A name right after AS is an alias (`SELECT b AS a`, `FROM t AS a`), which SQLite leaves alone."""
     wanted = key(old)
+    if wanted.isascii() and not any(quote in wanted for quote in '"`]') and wanted not in sql.lower():
+        # Every token spelling such a name holds it as written, in some case: none here.
+        return sql
     pieces = []
     last = 0
     previous: Token | None = None
-    for token in tokenize(sql):
-        if token.kind in (TokenKind.SPACE, TokenKind.COMMENT):
-            continue
+    for token in significant_tokens(sql):
         after_as = previous is not None and previous.is_word("AS")
         previous = token
         skipped = any(start <= token.start < end for start, end in skip)
@@ -582,8 +583,10 @@ def fix_double_quoted_strings(target: Schema) -> None:
 
 
 def _quote_fixed(sql: str, columns: set[str]) -> str:
+    if '"' not in sql:
+        return sql  # no double-quoted word
     pieces, last = [], 0
-    for token in tokenize(sql):
+    for token in significant_tokens(sql):
         if token.kind is TokenKind.QUOTED and token.text.startswith('"') and key(token.identifier) not in columns:
             pieces += [sql[last : token.start], "'" + token.identifier.replace("'", "''") + "'"]
             last = token.end
