@@ -576,6 +576,8 @@ def fix_double_quoted_strings(target: Schema) -> None:
     word in a CHECK that names no column of its table is the string it reads, and is rewritten
     as one ('b'), so that a later column of that name does not capture it."""
     for table_key, table in list(target.tables.items()):
+        if not any('"' in c.expression for c in table.checks):
+            continue  # nothing double-quoted to fix
         columns = {key(c.name) for c in table.columns}
         checks = tuple(c.model_copy(update={"expression": _quote_fixed(c.expression, columns)}) for c in table.checks)
         if checks != table.checks:
