@@ -222,7 +222,7 @@ def test_the_console_script_runs_the_collector_less_often() -> None:
         "code = console_main(); print(code, gc.get_threshold())"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert completed.stdout.splitlines()[-1] == "0 (50000, 20, 20)", completed.stderr
+    assert completed.stdout.splitlines()[-1] == "0 (200000, 20, 20)", completed.stderr
     before = gc.get_threshold()
     assert cli.main(["rules"], out=io.StringIO()) == 0
     assert gc.get_threshold() == before  # main() itself, as a library call, leaves the process alone
