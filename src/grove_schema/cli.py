@@ -348,7 +348,7 @@ def console_main() -> int:
     """The `grove-schema` console script: main() in a process of its own."""
     # A run makes many objects that live until it ends (the model, tokens, findings) and few reference
     # cycles: at the default thresholds the collector ran ~110 times over them to free ~500 objects
-    # on the 87-file corpus, 2.5 % of a cold check's instructions (0.8 % at these). mypy's thresholds.
+    # on the 87-file corpus, 2.4 % of a cold check's instructions (0.3 % at these). mypy's thresholds.
     import gc
 
     gc.set_threshold(200_000, 20, 20)
