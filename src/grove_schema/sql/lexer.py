@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -108,17 +109,23 @@ def _alternatives(*groups: str) -> str:
     return "|".join(f"(?P<{group}>{_TOKEN_PATTERNS[group]})" for group in groups)
 
 
-_TOKEN_RE = re.compile(
-    r"(?P<space>\s+)|"
-    + _alternatives(
-        "line_comment", "block_comment", "blob", "string", "dquoted", "bquoted", "bracketed", "number", "word",
-        "variable", "punct", "other",
-    ),
-    re.DOTALL,
-)  # fmt: skip
+@functools.cache
+def _token_re() -> re.Pattern[str]:
+    """Every token, spaces and comments included (`tokenize`): compiled on first use, as a check
+    reads only significant tokens."""
+    return re.compile(
+        r"(?P<space>\s+)|"
+        + _alternatives(
+            "line_comment", "block_comment", "blob", "string", "dquoted", "bquoted", "bracketed", "number", "word",
+            "variable", "punct", "other",
+        ),
+        re.DOTALL,
+    )  # fmt: skip
+
+
 # The same tokens with the spaces before each skipped inside its match (possessively: spaces are
 # never given back), the frequent kinds tried first (a blob before a word: x'00'; a number before
-# `.`: .5); `tail` matches the spaces that end the text. Half the matches of _TOKEN_RE, and a
+# `.`: .5); `tail` matches the spaces that end the text. Half the matches of _token_re(), and a
 # quarter less of lexing's instructions.
 _SIGNIFICANT_RE = re.compile(
     r"\s*+(?:"
@@ -152,7 +159,7 @@ _CLOSER = {"'": "'", '"': '"', "`": "`", "[": "]"}
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Every token of `text[start:end]`, spaces and comments included, with file offsets."""
     stop = len(text) if end is None else end
-    return [_token(match) for match in _TOKEN_RE.finditer(text, start, stop)]
+    return [_token(match) for match in _token_re().finditer(text, start, stop)]
 
 
 # The groups whose token needs no check of its end (quotes and block comments may run to the end).
