@@ -265,6 +265,9 @@ _DEFAULT_KEYWORDS = {"NULL", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE", "C
 _DML_KEYWORDS = {"INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT", "WITH", "VALUES"}
 
 
+_NAME_KINDS = (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING)
+
+
 class _Cursor:
     """A position in one statement's tokens."""
 
@@ -289,11 +292,16 @@ class _Cursor:
         self.pos += 1
         return token
 
+    # accept_word, expect_word, accept_punct and name read the token in place (no peek(), no
+    # is_word()): the parser calls them for nearly every token.
+
     def accept_word(self, *words: str) -> Token | None:
-        token = self.peek()
-        if token is not None and token.is_word(*words):
-            self.pos += 1
-            return token
+        index = self.pos
+        if index < len(self.tokens):
+            token = self.tokens[index]
+            if token.kind is TokenKind.WORD and token.text.upper() in words:
+                self.pos = index + 1
+                return token
         return None
 
     def accept_words(self, *words: str) -> bool:
@@ -306,17 +314,20 @@ class _Cursor:
         return True
 
     def expect_word(self, *words: str) -> Token:
-        token = self.peek()
-        if token is None or not token.is_word(*words):
+        index = self.pos
+        token = self.tokens[index] if index < len(self.tokens) else None
+        if token is None or token.kind is not TokenKind.WORD or token.text.upper() not in words:
             raise StatementError(_near(token, f"expected {' or '.join(words)}"), token or self._last())
-        self.pos += 1
+        self.pos = index + 1
         return token
 
     def accept_punct(self, text: str) -> Token | None:
-        token = self.peek()
-        if token is not None and token.is_punct(text):
-            self.pos += 1
-            return token
+        index = self.pos
+        if index < len(self.tokens):
+            token = self.tokens[index]
+            if token.kind is TokenKind.PUNCT and token.text == text:
+                self.pos = index + 1
+                return token
         return None
 
     def expect_punct(self, text: str) -> Token:
@@ -327,11 +338,12 @@ class _Cursor:
         return token
 
     def name(self) -> str:
-        token = self.peek()
-        if token is None or token.kind not in (TokenKind.WORD, TokenKind.QUOTED, TokenKind.STRING):
+        index = self.pos
+        token = self.tokens[index] if index < len(self.tokens) else None
+        if token is None or token.kind not in _NAME_KINDS:
             raise StatementError(_near(token, "expected a name"), token or self._last())
-        self.pos += 1
-        return token.identifier
+        self.pos = index + 1
+        return token.text if token.kind is TokenKind.WORD else token.identifier
 
     def qualified_name(self) -> tuple[str | None, str]:
         first = self.name()
@@ -507,33 +519,34 @@ def _parse_create_table(cur: _Cursor, keyword: str, temporary: bool) -> Statemen
 def _parse_column_def(cur: _Cursor) -> ColumnDef:
     start = cur.pos
     name = cur.name()
-    # The declared type: every word up to a constraint keyword, `,` or `)`, plus `(n[, m])`.
-    type_start = cur.pos
-    type_stop = cur.pos
-    while True:
-        token = cur.peek()
-        if token is None:
-            break
+    # The declared type: every word up to a constraint keyword, `,` or `)`, plus `(n[, m])`. The
+    # tokens are read in place: a column definition is the parser's most frequent production.
+    tokens, count = cur.tokens, len(cur.tokens)
+    position = type_start = type_stop = cur.pos
+    while position < count:
+        token = tokens[position]
         kind = token.kind
         if (
             kind is TokenKind.QUOTED
             or kind is TokenKind.STRING
             or (kind is TokenKind.WORD and token.text.upper() not in _COLUMN_CONSTRAINT_START)
         ):
-            cur.pos += 1
-            type_stop = cur.pos
+            position += 1
+            type_stop = position
             continue
-        if token.is_punct("(") and type_stop > type_start:
+        if kind is TokenKind.PUNCT and token.text == "(" and type_stop > type_start:
+            cur.pos = position
             cur.balanced()
-            type_stop = cur.pos
+            position = type_stop = cur.pos
         break
+    cur.pos = position
     declared_type = cur.span(type_start, type_stop)
     fields: dict[str, Any] = {}
     checks: list[str] = []
     names: list[str] = []
-    while True:
-        token = cur.peek()
-        if token is None or token.is_punct(",") or token.is_punct(")"):
+    while cur.pos < count:
+        token = tokens[cur.pos]
+        if token.kind is TokenKind.PUNCT and token.text in (",", ")"):
             break
         # Each constraint starts with a keyword: read it once, then take it.
         word = token.text.upper() if token.kind is TokenKind.WORD else ""
@@ -606,6 +619,9 @@ def _generated(cur: _Cursor, fields: dict[str, Any]) -> None:
 
 
 def _conflict_clause(cur: _Cursor) -> None:
+    token = cur.peek()
+    if token is None or token.kind is not TokenKind.WORD or token.text.upper() != "ON":
+        return  # the usual case, decided without accept_words
     if cur.accept_words("ON", "CONFLICT"):
         cur.expect_word("ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE")
 
