@@ -76,7 +76,6 @@ _VERDICT_RULES = frozenset(
 # A file that runs longer than this in one call is run again statement by statement (with their
 # budgets): in the dev database, without rows, a migration file takes milliseconds.
 _ONE_CALL_SECONDS = 0.5
-# Text that can set or read connection state, which a savepoint does not roll back.
 _SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token", "unterminated")
 _DDL_KEYWORDS = ("CREATE", "ALTER", "DROP")
 
