@@ -304,11 +304,7 @@ def tables_at_stake(db: DevDatabase, schema: Schema, statements: Sequence[RawSta
         if kind in ("trigger", "view"):  # a trigger reaches from its table, a view from itself
             reached_from = key(str(on if kind == "trigger" else name))
             reaches.setdefault(reached_from, set()).update(_names_in(significant_tokens(str(sql))) & objects)
-    references = db.query(
-        'SELECT m.name, f."table" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f '
-        "WHERE m.type = 'table'"
-    )
-    edges = [(key(str(child)), key(str(parent))) for child, parent in references]
+    edges = [(key(child), key(parent)) for child, keys in _foreign_keys(db).items() for _, parent, _, _ in keys]
     edges += [(name, key(fk.ref_table)) for name, table in schema.tables.items() for fk in table.foreign_keys]
     for child, parent in edges:
         reaches.setdefault(parent, set()).add(child)
