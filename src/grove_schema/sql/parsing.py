@@ -292,7 +292,7 @@ class _Cursor:
         self.pos += 1
         return token
 
-    # accept_word, expect_word, accept_punct and name read the token in place (no peek(), no
+    # accept_word(s), expect_word, accept_punct and name read the tokens in place (no peek(), no
     # is_word()): the parser calls them for nearly every token.
 
     def accept_word(self, *words: str) -> Token | None:
@@ -306,11 +306,14 @@ class _Cursor:
 
     def accept_words(self, *words: str) -> bool:
         """Accept a sequence of keywords, all or none."""
+        index, tokens = self.pos, self.tokens
+        if index + len(words) > len(tokens):
+            return False
         for offset, word in enumerate(words):
-            token = self.peek(offset)
-            if token is None or not token.is_word(word):
+            token = tokens[index + offset]
+            if token.kind is not TokenKind.WORD or token.text.upper() != word:
                 return False
-        self.pos += len(words)
+        self.pos = index + len(words)
         return True
 
     def expect_word(self, *words: str) -> Token:
@@ -619,9 +622,6 @@ def _generated(cur: _Cursor, fields: dict[str, Any]) -> None:
 
 
 def _conflict_clause(cur: _Cursor) -> None:
-    token = cur.peek()
-    if token is None or token.kind is not TokenKind.WORD or token.text.upper() != "ON":
-        return  # the usual case, decided without accept_words
     if cur.accept_words("ON", "CONFLICT"):
         cur.expect_word("ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE")
 
