@@ -218,14 +218,43 @@ def test_the_console_script_runs_the_collector_less_often() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts["grove-schema"] == "grove_schema.cli:console_main"
     code = (
-        "import gc, sys; from grove_schema.cli import console_main; sys.argv = ['grove-schema', 'rules']; "
-        "code = console_main(); print(code, gc.get_threshold())"
+        "import gc, sys; from grove_schema import cli; sys.argv = ['grove-schema', 'rules']; run = cli.main; "
+        "cli.main = lambda: print(gc.get_threshold()) or run(); cli.console_main()"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert completed.stdout.splitlines()[-1] == "0 (200000, 20, 20)", completed.stderr
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[0] == "(200000, 20, 20)", completed.stderr
     before = gc.get_threshold()
     assert cli.main(["rules"], out=io.StringIO()) == 0
     assert gc.get_threshold() == before  # main() itself, as a library call, leaves the process alone
+
+
+def test_the_console_script_ends_the_process_with_its_output_out_and_its_exit_code() -> None:
+    expected = io.StringIO()
+    assert cli.main(["rules"], out=expected) == 0
+    # a pipe is block-buffered: the whole listing arrives although the process skips its teardown
+    listed = subprocess.run(
+        [sys.executable, "-m", "grove_schema.cli", "rules"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert (listed.returncode, listed.stdout, listed.stderr) == (0, expected.getvalue(), "")
+    wrong = subprocess.run(
+        [sys.executable, "-m", "grove_schema.cli", "frobnicate"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert wrong.returncode == 2 and "frobnicate" in wrong.stderr
+    # the reader leaves after one line (`| head -1`) of a report longer than a pipe holds: no
+    # traceback, no "Exception ignored"
+    with subprocess.Popen(
+        [sys.executable, "-m", "grove_schema.cli", "check", "--no-cache", "--format", "sarif"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        assert process.stderr.read() == ""
+        assert process.wait(timeout=120) == 0
 
 
 @pytest.mark.parametrize("argv", [["frobnicate"], ["check", "--format", "xml"], []])

@@ -179,6 +179,21 @@ def test_a_rebuild_that_forgets_a_column() -> None:
     assert "DROP TABLE tenants loses the values of tenants.plan in 3 rows" in finding.message
 
 
+def test_values_folded_into_a_json_text_are_kept_and_the_ones_left_out_are_lost() -> None:
+    fold = (
+        "CREATE TABLE tenants_new (id TEXT PRIMARY KEY, name TEXT NOT NULL, settings TEXT);\n"
+        "INSERT INTO tenants_new (id, name, settings) SELECT id, name, json_object('plan', plan) FROM tenants;\n"
+        "DROP TABLE tenants;\n"
+        "ALTER TABLE tenants_new RENAME TO tenants;\n"
+    )
+    # each plan is found inside a longer text, the JSON that now holds it: nothing is lost
+    assert safety_findings(TENANTS, fold) == []
+    # the same file folding the id in place of the plan: the plans are found nowhere
+    [finding] = safety_findings(TENANTS, fold.replace("json_object('plan', plan)", "json_object('id', id)"))
+    assert finding.name == "destructive-change" and line(finding) == 3
+    assert "DROP TABLE tenants loses the values of tenants.plan in 3 rows" in finding.message
+
+
 def test_a_no_action_child_with_rows_makes_the_drop_fail() -> None:
     sessions = "CREATE TABLE sessions (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id));\n"
     [finding] = [f for f in safety_findings(TENANTS + sessions, REBUILD_TENANTS) if f.name == "drop-referenced-table"]

@@ -66,6 +66,7 @@ def _value_key(value: Any) -> ValueKey | None:
 # A generated serial (eight digits or more, MARK_BASE up) inside a text: found inside a longer text,
 # the value was copied there, where a word a CHECK allows ('digital') may be part of any text.
 _SERIAL = re.compile("[0-9]{8}")
+_SERIAL_RUN = re.compile("[0-9]{8,}")
 
 
 def _is_mark(value_key: ValueKey) -> bool:
@@ -158,6 +159,8 @@ class _Census:
         self.columns: dict[str, list[str]] = {}
         self.definitions: dict[str, str] = {}  # table -> its CREATE, to see which ones changed
         self._all_texts: str | None = None  # every table's texts, made when a mark is looked for
+        self._serials: set[str] | None = None  # every 8 digits in a run of them in those texts
+        self._serial_of: dict[str, str | None] = {}  # a text mark -> its first 8 digits (None: none)
         definitions = _definitions(db)
         self._untracked = {
             table: sql for table, sql in definitions.items() if tracked is not None and key(table) not in tracked
@@ -183,7 +186,7 @@ class _Census:
 
     def _read(self, db: DevDatabase, table: str, definition: str) -> None:
         self.definitions[table] = definition
-        self._all_texts = None
+        self._all_texts = self._serials = None
         columns = [
             str(row[0]) for row in db.query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (table,))
         ]
@@ -206,7 +209,7 @@ class _Census:
 
     def _forget(self, table: str) -> None:
         self.definitions.pop(table, None)
-        self._all_texts = None
+        self._all_texts = self._serials = None
         self.columns.pop(table, None)
         self.texts.pop(table, None)
         for number, row in enumerate(self.tables.pop(table, [])):
@@ -230,11 +233,22 @@ class _Census:
         tables = self.where.get(mark)
         if tables:
             return tables
-        if mark[0] != "t" or _SERIAL.search(mark[1]) is None:
+        if mark[0] != "t":
+            return set()
+        serial = self._serial_of.get(mark[1], "")
+        if serial == "":
+            found = _SERIAL.search(mark[1])
+            serial = self._serial_of[mark[1]] = found.group() if found else None
+        if serial is None:
             return set()  # a value a CHECK allows ('digital') is not looked for inside other texts
-        if self._all_texts is None:
+        if self._all_texts is None or self._serials is None:
             self._all_texts = "\x00".join(self.texts.values())
-        if mark[1] not in self._all_texts:  # a lost row's mark, the usual case: one search
+            self._serials = {
+                run[start : start + 8] for run in _SERIAL_RUN.findall(self._all_texts) for start in range(len(run) - 7)
+            }
+        # A text holding the mark holds its first 8 digits inside a run of digits: a lost mark (half
+        # the marks looked for) is told apart by a set lookup, not a search through every text.
+        if serial not in self._serials or mark[1] not in self._all_texts:
             return set()
         return {table for table, text in self.texts.items() if mark[1] in text}
 
@@ -579,11 +593,12 @@ class SampleRun:
 
     @staticmethod
     def _measure(census: _Census, rows: list[_Row], values: list[_Value], index: int) -> None:
+        where = census.where  # found() looks there first: read in place for the marks still there
         for row in rows:
             if row.marks:
                 tables: set[str] = set()
                 for mark in row.marks:
-                    tables |= census.found(mark)
+                    tables |= where.get(mark) or census.found(mark)
             else:
                 tables = census.together(row.key_values)
             if tables:
@@ -591,7 +606,7 @@ class SampleRun:
             elif row.vanished_at is None:
                 row.vanished_at = index
         for value in values:
-            if census.found(value.mark):
+            if value.mark in where or census.found(value.mark):
                 value.seen, value.vanished_at = True, None
             elif value.seen:
                 value.seen, value.vanished_at = False, index

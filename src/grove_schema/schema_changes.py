@@ -32,7 +32,7 @@ from grove_schema.model import (
     key,
 )
 from grove_schema.records import FrozenRecord, Record, frozen_record
-from grove_schema.sql.lexer import Token, TokenKind, first_token, significant_tokens
+from grove_schema.sql.lexer import Token, TokenKind, significant_tokens
 from grove_schema.sql.parsing import (
     AlterTable,
     ColumnDef,
@@ -281,10 +281,6 @@ def _foreign_key(columns: tuple[str, ...], clause: object, name: str | None, col
 
 def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk: bool = False) -> Column:
     hidden = {"virtual": 2, "stored": 3}.get(column_def.generated or "", 0)
-    definition = column_def.text
-    # The definition without its leading name, so a rename only swaps the name.
-    name = first_token(definition)
-    rest = definition[name.end :].strip() if name is not None else ""
     return Column(
         name=column_def.name,
         type=sqlite_type(column_def.type),
@@ -297,7 +293,7 @@ def _column(column_def: ColumnDef, pk_position: int, ref_at: RefAt, not_null_pk:
         hidden=hidden,
         unique=column_def.unique,
         checks=column_def.check,
-        definition=rest,
+        definition=column_def.after_name,
         provenance=Provenance(created=ref_at(column_def.start)),
     )
 

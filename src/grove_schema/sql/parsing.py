@@ -89,6 +89,7 @@ class ColumnDef(FrozenRecord):
     constraint_names: tuple[str, ...] = ()
     text: str = ""  # the whole column definition, verbatim
     start: int = 0  # file offset of the column's name
+    after_name: str = ""  # the definition after its name, stripped: a rename swaps the name only
 
 
 @frozen_record()
@@ -610,6 +611,7 @@ def _parse_column_def(cur: _Cursor) -> ColumnDef:
         constraint_names=tuple(names),
         text=cur.span(start, cur.pos),
         start=cur.tokens[start].start,
+        after_name=cur.source[cur.tokens[start].end : cur.tokens[cur.pos - 1].end].strip(),
         **fields,
     )
 
