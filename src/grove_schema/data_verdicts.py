@@ -69,6 +69,14 @@ _SERIAL = re.compile("[0-9]{8}")
 _SERIAL_RUN = re.compile("[0-9]{8,}")
 
 
+def _serial_of(value_key: ValueKey) -> str | None:
+    """A text's first 8 digits in a row, the part of a generated serial that a copy keeps."""
+    if value_key[0] != "t":
+        return None
+    found = _SERIAL.search(value_key[1])
+    return found.group() if found else None
+
+
 def _is_mark(value_key: ValueKey) -> bool:
     """A value that can tell its row apart, when it is unique in the database: no NULL, no small number."""
     kind, value = value_key
@@ -96,6 +104,7 @@ class _Value(Record):
     row: _Row
     column: str
     mark: ValueKey
+    serial: str | None  # a text mark's first 8 digits: a text holding the mark holds them
     seen: bool = True
     vanished_at: int | None = None
 
@@ -160,7 +169,6 @@ class _Census:
         self.definitions: dict[str, str] = {}  # table -> its CREATE, to see which ones changed
         self._all_texts: str | None = None  # every table's texts, made when a mark is looked for
         self._serials: set[str] | None = None  # every 8 digits in a run of them in those texts
-        self._serial_of: dict[str, str | None] = {}  # a text mark -> its first 8 digits (None: none)
         definitions = _definitions(db)
         self._untracked = {
             table: sql for table, sql in definitions.items() if tracked is not None and key(table) not in tracked
@@ -228,27 +236,25 @@ class _Census:
                     if not places:
                         del self.rows_with[value_key]
 
-    def found(self, mark: ValueKey) -> set[str]:
-        """The tables holding `mark`: as a value, or, for text, inside a longer text (a JSON copy)."""
-        tables = self.where.get(mark)
-        if tables:
-            return tables
-        if mark[0] != "t":
-            return set()
-        serial = self._serial_of.get(mark[1], "")
-        if serial == "":
-            found = _SERIAL.search(mark[1])
-            serial = self._serial_of[mark[1]] = found.group() if found else None
-        if serial is None:
-            return set()  # a value a CHECK allows ('digital') is not looked for inside other texts
+    def serials(self) -> set[str]:
+        """Every 8 digits in a run of digits of a text in the census: a text holding a mark holds
+        its `_serial_of`, so a mark whose serial is not here is inside no text."""
         if self._all_texts is None or self._serials is None:
             self._all_texts = "\x00".join(self.texts.values())
             self._serials = {
                 run[start : start + 8] for run in _SERIAL_RUN.findall(self._all_texts) for start in range(len(run) - 7)
             }
-        # A text holding the mark holds its first 8 digits inside a run of digits: a lost mark (half
-        # the marks looked for) is told apart by a set lookup, not a search through every text.
-        if serial not in self._serials or mark[1] not in self._all_texts:
+        return self._serials
+
+    def found(self, mark: ValueKey) -> set[str]:
+        """The tables holding `mark`: as a value, or, for text, inside a longer text (a JSON copy)."""
+        tables = self.where.get(mark)
+        if tables:
+            return tables
+        serial = _serial_of(mark)
+        if serial is None:
+            return set()  # a value a CHECK allows ('digital') is not looked for inside other texts
+        if serial not in self.serials() or mark[1] not in (self._all_texts or ""):
             return set()
         return {table for table, text in self.texts.items() if mark[1] in text}
 
@@ -475,7 +481,9 @@ class SampleRun:
     ) -> FileVerdicts | None:
         held = Counter[str]()
         rows = self._rows_of(census, held)
-        values = [_Value(row, column, mark) for row in rows for column, mark in row.columns.items()]
+        values = [
+            _Value(row, column, mark, _serial_of(mark)) for row in rows for column, mark in row.columns.items()
+        ]
         run = _FileRun([line_of(raw.start) for raw in statements])
         self.filled.begin_file()
         for index, raw in enumerate(statements):
@@ -594,22 +602,30 @@ class SampleRun:
     @staticmethod
     def _measure(census: _Census, rows: list[_Row], values: list[_Value], index: int) -> None:
         where = census.where  # found() looks there first: read in place for the marks still there
+        holding: dict[ValueKey, set[str]] = {}  # each mark looked for once: a row's marks are its values'
+        serials = census.serials()
+        for value in values:
+            mark = value.mark
+            tables = where.get(mark)
+            if not tables:
+                # Lost as a value: inside a longer text only if the texts hold its serial.
+                tables = census.found(mark) if value.serial in serials else set()
+            holding[mark] = tables
+            if tables:
+                value.seen, value.vanished_at = True, None
+            elif value.seen:
+                value.seen, value.vanished_at = False, index
         for row in rows:
             if row.marks:
-                tables: set[str] = set()
+                tables = set()
                 for mark in row.marks:
-                    tables |= where.get(mark) or census.found(mark)
+                    tables |= holding[mark]
             else:
                 tables = census.together(row.key_values)
             if tables:
                 row.seen_in, row.vanished_at = frozenset(tables), None
             elif row.vanished_at is None:
                 row.vanished_at = index
-        for value in values:
-            if value.mark in where or census.found(value.mark):
-                value.seen, value.vanished_at = True, None
-            elif value.seen:
-                value.seen, value.vanished_at = False, index
 
     def _verdicts(
         self,

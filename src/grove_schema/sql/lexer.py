@@ -316,9 +316,13 @@ _SPLIT_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 # Past a statement's third word, outside a trigger, words matter no more: they are scanned with the
-# rest of the run, up to the next comment, quote or `;`.
+# rest of the run, closed quotes included, up to the next comment, open quote or `;` (the marks
+# match there: a run stops before `--` and `/*`).
+_CLOSED_QUOTES = r"""'[^']*+(?:''[^']*+)*+'|"[^"]*+(?:""[^"]*+)*+"|`[^`]*+(?:``[^`]*+)*+`|\[[^\]]*+\]"""
+_RUN = r"""(?:[^'"`\[;/\-]++|/(?!\*)|-(?!-)|%s)++""" % _CLOSED_QUOTES
 _RUN_RE = re.compile(
-    _SPLIT_MARKS + r"""| (?P<plain>(?:[^'"`\[;/\-]++|/(?!\*)|-(?!-))++|[/\-])""", re.VERBOSE | re.DOTALL
+    f"(?P<plain>{_RUN}) |" + _SPLIT_MARKS,
+    re.VERBOSE | re.DOTALL,
 )
 
 
