@@ -481,9 +481,7 @@ class SampleRun:
     ) -> FileVerdicts | None:
         held = Counter[str]()
         rows = self._rows_of(census, held)
-        values = [
-            _Value(row, column, mark, _serial_of(mark)) for row in rows for column, mark in row.columns.items()
-        ]
+        values = [_Value(row, column, mark, _serial_of(mark)) for row in rows for column, mark in row.columns.items()]
         run = _FileRun([line_of(raw.start) for raw in statements])
         self.filled.begin_file()
         for index, raw in enumerate(statements):
