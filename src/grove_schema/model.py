@@ -208,9 +208,9 @@ class Table(ModelObject):
     provenance: Provenance
 
     def column(self, name: str) -> Column | None:
-        wanted = key(name)
+        wanted, size = key(name), len(name)
         for column in self.columns:
-            if key(column.name) == wanted:
+            if len(column.name) == size and key(column.name) == wanted:  # key() keeps the length
                 return column
         return None
 

@@ -693,6 +693,7 @@ def _fill_table(
     foreign_keys = sorted(table.foreign_keys, key=lambda fk: _depth(schema, fk.ref_table))
     stride = rows * ATTEMPTS_PER_ROW  # the serials one column may use
     base = marks.block(stride * (len(table.columns) + 1)) if marks is not None else None
+    quoted = {column.name: quote_name(column.name) for column in table.columns}  # once, not per row
     count = 0
     for row in range(rows):
         for attempt in range(ATTEMPTS_PER_ROW):
@@ -700,7 +701,7 @@ def _fill_table(
             values = _row_values(
                 db, schema, table, foreign_keys, hints, single_checks, keyed, serial, attempt, cache, (base, stride)
             )
-            columns = ", ".join(quote_name(name) for name in values)
+            columns = ", ".join(quoted[name] for name in values)
             literals = ", ".join(sql_literal(v) for v in values.values())
             if not values:
                 sql = f"INSERT INTO {quote_name(table.name)} DEFAULT VALUES"
