@@ -607,3 +607,35 @@ def test_databases_are_separate_and_in_memory() -> None:
     finally:
         first.close()
         second.close()
+
+
+def _in_a_fresh_process(code: str) -> str:
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
+def test_the_console_script_runs_sqlite_single_threaded_and_a_library_caller_keeps_it_serialized() -> None:
+    opened = "from grove_schema import devdb; db = devdb.DevDatabase(); db.execute('CREATE TABLE t (a)')"
+    # imported as a library: SQLite stays as apsw set it up, the caller's threads may share it
+    assert _in_a_fresh_process(f"{opened}; print(devdb.threading_mode())") == "serialized"
+    # the console script, which owns its process and one thread, declares it before its first dev database
+    console = (
+        "from grove_schema import cli, devdb\n"
+        "def main():\n"
+        "    db = devdb.DevDatabase()\n"
+        "    print(devdb.threading_mode(), db.execute('CREATE TABLE t (a)'), db.query('SELECT count(*) FROM t'))\n"
+        "    return 0\n"
+        "cli.main = main\n"
+        "cli.console_main()\n"
+    )
+    assert _in_a_fresh_process(console) == "single-thread None [(0,)]"
+    # declared after a dev database opened: too late to change, SQLite stays serialized
+    late = (
+        f"{opened}\nfrom grove_schema.sqlite_threading import declare_one_thread\ndeclare_one_thread()\n"
+        "devdb.DevDatabase(); print(devdb.threading_mode())"
+    )
+    assert _in_a_fresh_process(late) == "serialized"

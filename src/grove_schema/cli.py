@@ -352,6 +352,9 @@ def console_main() -> NoReturn:
     import gc
 
     gc.set_threshold(200_000, 20, 20)
+    from grove_schema.sqlite_threading import declare_one_thread
+
+    declare_one_thread()  # the dev database runs SQLite without its mutexes
     code = main()
     # The interpreter's teardown frees every object of the run one by one (1.6 % of a cold check's
     # instructions): the process ends without it once the output is out, as mypy's does.

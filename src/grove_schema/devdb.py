@@ -35,6 +35,7 @@ from grove_schema.d1 import (
     pragma_verdict,
 )
 from grove_schema.records import FrozenRecord, frozen_record
+from grove_schema.sqlite_threading import one_thread_declared
 
 # workerd's limits for D1 (grove_schema.d1), as apsw's limit codes.
 _LIMITS: dict[int, int] = {getattr(apsw, name): value for name, value in SQLITE_LIMITS.items()}
@@ -85,6 +86,31 @@ def sqlite_version() -> str:
     return str(apsw.sqlite_lib_version())
 
 
+_threading_mode: str | None = None  # decided when the process's first dev database opens
+
+
+def _configure_threading() -> None:
+    """Before the process's first connection: SQLite single-threaded (no mutexes) when the process
+    declared it uses SQLite from one thread (`sqlite_threading`), else serialized, as apsw sets it up."""
+    global _threading_mode
+    if _threading_mode is not None:
+        return
+    _threading_mode = "serialized"
+    if one_thread_declared():
+        apsw.shutdown()  # SQLite takes its threading mode only while it is not initialized
+        try:
+            apsw.config(apsw.SQLITE_CONFIG_SINGLETHREAD)
+            _threading_mode = "single-thread"
+        finally:
+            apsw.initialize()
+
+
+def threading_mode() -> str | None:
+    """The threading mode the dev database put SQLite in: "serialized", "single-thread", or None
+    before the process's first dev database."""
+    return _threading_mode
+
+
 @frozen_record()
 class Outcome(FrozenRecord):
     """What one statement did in the dev database."""
@@ -101,6 +127,7 @@ class DevDatabase:
     RAN = Outcome(None)  # a statement that ran
 
     def __init__(self, statement_seconds: float = 2.0) -> None:
+        _configure_threading()
         self.statement_seconds = statement_seconds
         if apsw.hard_heap_limit(-1) not in range(1, HEAP_LIMIT_BYTES + 1):  # -1 reads it
             apsw.hard_heap_limit(HEAP_LIMIT_BYTES)
