@@ -639,3 +639,10 @@ def test_the_console_script_runs_sqlite_single_threaded_and_a_library_caller_kee
         "devdb.DevDatabase(); print(devdb.threading_mode())"
     )
     assert _in_a_fresh_process(late) == "serialized"
+    # SQLite refusing the mode leaves it serialized, and the dev database works
+    refused = (
+        "import apsw\nfrom grove_schema import devdb, sqlite_threading\nsqlite_threading.declare_one_thread()\n"
+        "def refuse(*_args):\n    raise apsw.MisuseError('no')\napsw.config = refuse\n"
+        "db = devdb.DevDatabase(); print(devdb.threading_mode(), db.execute('CREATE TABLE t (a)'))"
+    )
+    assert _in_a_fresh_process(refused) == "serialized None"

@@ -101,6 +101,8 @@ def _configure_threading() -> None:
         try:
             apsw.config(apsw.SQLITE_CONFIG_SINGLETHREAD)
             _threading_mode = "single-thread"
+        except apsw.Error:  # SQLite refused the mode: it stays serialized
+            pass
         finally:
             apsw.initialize()
 
