@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         modules = modules_of_a_cold_check(arguments, env)
         cases = [
             ("plain SQLite replay of the corpus (the anchor)", [sys.executable, "-c", PLAIN_REPLAY, str(folder)]),
+            (
+                "the same replay, SQLite single-threaded (as the console script runs it)",
+                [sys.executable, "-c", PLAIN_REPLAY, str(folder), "single-thread"],
+            ),
             ('`python -c "pass"`', [sys.executable, "-c", "pass"]),
             (f"the cold check's imports ({len(modules)} modules)", [sys.executable, "-c", IMPORTS, *modules]),
             ("`check --no-cache`", [sys.executable, "-c", CHECK, *arguments]),
