@@ -236,27 +236,27 @@ class _Census:
                     if not places:
                         del self.rows_with[value_key]
 
+    def _joined_texts(self) -> str:
+        if self._all_texts is None:
+            self._all_texts = "\x00".join(self.texts.values())
+        return self._all_texts
+
     def serials(self) -> set[str]:
         """Every 8 digits in a run of digits of a text in the census: a text holding a mark holds
         its `_serial_of`, so a mark whose serial is not here is inside no text."""
-        if self._all_texts is None or self._serials is None:
-            self._all_texts = "\x00".join(self.texts.values())
+        if self._serials is None:
             self._serials = {
-                run[start : start + 8] for run in _SERIAL_RUN.findall(self._all_texts) for start in range(len(run) - 7)
+                run[start : start + 8]
+                for run in _SERIAL_RUN.findall(self._joined_texts())
+                for start in range(len(run) - 7)
             }
         return self._serials
 
-    def found(self, mark: ValueKey) -> set[str]:
-        """The tables holding `mark`: as a value, or, for text, inside a longer text (a JSON copy)."""
-        tables = self.where.get(mark)
-        if tables:
-            return tables
-        serial = _serial_of(mark)
-        if serial is None:
-            return set()  # a value a CHECK allows ('digital') is not looked for inside other texts
-        if serial not in self.serials() or mark[1] not in (self._all_texts or ""):
+    def holding_text(self, text: str) -> set[str]:
+        """The tables with a text that holds `text` inside it (a JSON copy of a value)."""
+        if text not in self._joined_texts():
             return set()
-        return {table for table, text in self.texts.items() if mark[1] in text}
+        return {table for table, held in self.texts.items() if text in held}
 
     def together(self, values: Sequence[ValueKey]) -> set[str]:
         """The tables with one row holding every one of `values`."""
@@ -599,15 +599,16 @@ class SampleRun:
 
     @staticmethod
     def _measure(census: _Census, rows: list[_Row], values: list[_Value], index: int) -> None:
-        where = census.where  # found() looks there first: read in place for the marks still there
+        where = census.where  # the tables holding each value as a value
         holding: dict[ValueKey, set[str]] = {}  # each mark looked for once: a row's marks are its values'
         serials = census.serials()
         for value in values:
             mark = value.mark
             tables = where.get(mark)
             if not tables:
-                # Lost as a value: inside a longer text only if the texts hold its serial.
-                tables = census.found(mark) if value.serial in serials else set()
+                # Lost as a value: inside a longer text only if the texts hold its serial. A value
+                # without one (a word a CHECK allows, 'digital') is not looked for in other texts.
+                tables = census.holding_text(mark[1]) if value.serial in serials else set()
             holding[mark] = tables
             if tables:
                 value.seen, value.vanished_at = True, None

@@ -693,7 +693,9 @@ def _fill_table(
     foreign_keys = sorted(table.foreign_keys, key=lambda fk: _depth(schema, fk.ref_table))
     stride = rows * ATTEMPTS_PER_ROW  # the serials one column may use
     base = marks.block(stride * (len(table.columns) + 1)) if marks is not None else None
-    quoted = {column.name: quote_name(column.name) for column in table.columns}  # once, not per row
+    # Quoted once, not for each row tried.
+    into = quote_name(table.name)
+    quoted = {column.name: quote_name(column.name) for column in table.columns}
     count = 0
     for row in range(rows):
         for attempt in range(ATTEMPTS_PER_ROW):
@@ -704,9 +706,9 @@ def _fill_table(
             columns = ", ".join(quoted[name] for name in values)
             literals = ", ".join(sql_literal(v) for v in values.values())
             if not values:
-                sql = f"INSERT INTO {quote_name(table.name)} DEFAULT VALUES"
+                sql = f"INSERT INTO {into} DEFAULT VALUES"
             else:
-                sql = f"INSERT INTO {quote_name(table.name)} ({columns}) VALUES ({literals})"
+                sql = f"INSERT INTO {into} ({columns}) VALUES ({literals})"
             if db.execute(sql) is None:
                 count += 1
                 if accepted is not None:

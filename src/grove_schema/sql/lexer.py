@@ -81,10 +81,12 @@ _PLAIN = "[" + "".join(re.escape(chr(c)) for c in range(128) if not (chr(c).isal
 _BLOCK_COMMENT = r"/\*(?:[^*]*+\*++(?:[^/*][^*]*+\*++)*+/|.*\Z)"
 
 
-def _quoted(quote: str) -> str:
-    """A text in `quote`s, a doubled one standing for itself; it may run to the end (unterminated)."""
+def _quoted(quote: str, *, closed: bool = False) -> str:
+    """A text in `quote`s, a doubled one standing for itself; unless `closed`, it may run to the
+    end (unterminated)."""
     q = re.escape(quote)
-    return f"{q}[^{q}]*+(?:{q}{q}[^{q}]*+)*+(?:{q}|\\Z)"
+    end = q if closed else f"(?:{q}|\\Z)"
+    return f"{q}[^{q}]*+(?:{q}{q}[^{q}]*+)*+{end}"
 
 
 # Each kind of token, by the group that names it.
@@ -318,7 +320,7 @@ _SPLIT_RE = re.compile(
 # Past a statement's third word, outside a trigger, words matter no more: they are scanned with the
 # rest of the run, closed quotes included, up to the next comment, open quote or `;` (the marks
 # match there: a run stops before `--` and `/*`).
-_CLOSED_QUOTES = r"""'[^']*+(?:''[^']*+)*+'|"[^"]*+(?:""[^"]*+)*+"|`[^`]*+(?:``[^`]*+)*+`|\[[^\]]*+\]"""
+_CLOSED_QUOTES = "|".join(_quoted(quote, closed=True) for quote in "'\"`") + r"|\[[^\]]*+\]"
 _RUN = r"""(?:[^'"`\[;/\-]++|/(?!\*)|-(?!-)|%s)++""" % _CLOSED_QUOTES
 _RUN_RE = re.compile(
     f"(?P<plain>{_RUN}) |" + _SPLIT_MARKS,
