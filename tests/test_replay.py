@@ -337,6 +337,32 @@ def test_an_automatic_rollback_is_a_finding_and_the_replay_goes_on_from_before_t
     assert [(Path(f.location.path).name, f.location.line) for f in dropped if f.location] == [("002_m.sql", 4)]
 
 
+def test_a_rollback_before_the_files_first_change_leaves_the_model_as_before_the_file() -> None:
+    # The model is copied at a file's first change, not at its start: a file that fails before
+    # changing anything must still leave nothing of what follows.
+    setup = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT ROLLBACK);\nINSERT INTO t VALUES (1, 'a');\n"
+    )
+    change = "INSERT INTO t VALUES (2, 'a');\nCREATE TABLE after (id);\nALTER TABLE t ADD COLUMN w TEXT;\n"
+    options = ReplayOptions(lint=LintSettings.default())
+    result, differences = replay_with(options, setup, change, "CREATE TABLE third (id INTEGER);\n")
+    assert differences == []
+    assert [f.name for f in result.findings if f.name == "transaction-rolled-back"] == ["transaction-rolled-back"]
+    assert set(result.schema.tables) == {"t", "third"}
+    table = result.schema.table("t")
+    assert table is not None and [c.name for c in table.columns] == ["id", "v"]
+
+
+def test_a_file_that_changes_nothing_and_fails_at_commit_leaves_the_model_as_it_was() -> None:
+    result = replay_text(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n",
+        "PRAGMA defer_foreign_keys = ON;\nINSERT INTO c VALUES (1, 42);\n",
+    )
+    assert names(result) == ["sqlite-error"]
+    assert set(result.schema.tables) == {"p", "c"}
+
+
 def test_connection_state_that_differs_after_a_rollback_is_no_internal_error() -> None:
     # The dev database once ran the file's earlier statements again after a rollback: with
     # ignore_check_constraints switched off in between, the re-run INSERT failed outside any

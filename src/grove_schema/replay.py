@@ -49,7 +49,7 @@ from grove_schema.losses import FileVerdicts, needs_verdicts, never_run
 from grove_schema.model import Schema, SourceRef
 from grove_schema.progress import gathered
 from grove_schema.records import FrozenRecord, Record, frozen_record
-from grove_schema.schema_changes import Change, Refusal, plan_change
+from grove_schema.schema_changes import NO_CHANGE, Change, Refusal, plan_change
 from grove_schema.sql.lexer import LineIndex, RawStatement, SplitFile, Token, TokenKind, split_statements
 from grove_schema.sql.parsing import (
     AlterTable,
@@ -302,7 +302,9 @@ class Replayer:
         self._resume: Schema | None = None  # the model to go on from after this file
         self._run_stop: _Stop | None = None  # the run's budget is spent: the rest is model-only
         self._file_deadline = math.inf
-        self._file_start = Schema()
+        # The model before this file, copied before the file's first change to it: most files of a
+        # long stream change no table, and a copy of a 500-table schema per file grew with the stream.
+        self._file_start: Schema | None = None
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
@@ -374,8 +376,7 @@ class Replayer:
                 ),
             )
         )
-        file_start = result.schema.snapshot()
-        self._file_start = file_start
+        self._file_start = None
         db = self.dev_database
         self._verdicts = None
         if db is not None and self._run_stop is None and self._wants_verdicts(split):
@@ -419,7 +420,7 @@ class Replayer:
                 self._relied_on_foreign_keys_off(path, f"the file fails when D1 commits it: {failure}")
             if failure is not None:
                 self._file_fails = True
-                result.schema = file_start
+                result.schema = self._schema_at_file_start()
                 # A deferred failure (at COMMIT) that a rule in this file explains is that rule's.
                 explained = [
                     (index, rule) for index, rule in self._file_rule_findings if rule.explains_failure(failure)
@@ -645,7 +646,7 @@ class Replayer:
                     )
                     result.findings.append(make_finding(UNSUPPORTED_STATEMENT, message, where))
             elif isinstance(plan, Change):
-                plan.apply(result.schema)
+                self._change_model(plan)
             result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, True))
             return
         # The dev database refused: the statement has no effect.
@@ -722,6 +723,17 @@ class Replayer:
         self._stop_file(migration, where, what, lost=True, code=code, explained=explained)
         return True
 
+    def _change_model(self, plan: Change) -> None:
+        if plan is NO_CHANGE:
+            return
+        if self._file_start is None:
+            self._file_start = self.result.schema.snapshot()
+        plan.apply(self.result.schema)
+
+    def _schema_at_file_start(self) -> Schema:
+        """The model before this file (the model itself while the file has changed nothing)."""
+        return self.result.schema if self._file_start is None else self._file_start
+
     def _stop_file(
         self,
         migration: MigrationFile,
@@ -735,7 +747,7 @@ class Replayer:
         db = self.dev_database
         if lost:
             state = f"the dev database goes on from the state before {migration.name} (D1 rolls back the whole file)"
-            self._resume = self._file_start.snapshot()
+            self._resume = self._schema_at_file_start().snapshot()
         else:
             state = f"the dev database keeps what {migration.name} ran before it"
             self._resume = self.result.schema.snapshot()
@@ -871,7 +883,7 @@ class Replayer:
             result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, False, plan.message))
             return
         if isinstance(plan, Change):
-            plan.apply(result.schema)
+            self._change_model(plan)
         result.statements.append(ReplayedStatement.of(statement, migration, where, raw.text, True))
 
     def _reject_too_long(self, migration: MigrationFile, raw: RawStatement, where: Location) -> None:
