@@ -151,3 +151,31 @@ def test_a_table_rebuild_is_judged_without_sqlglot(make_project: Callable[..., P
     assert "sqlglot" not in cold.modules, cold.modules
     codes = {finding["code"] for finding in json.loads(cold.out)["findings"]}
     assert "GS405" in codes, cold.out  # the DROP deletes the posts through ON DELETE CASCADE
+
+
+# The same run, and whether the standard library's hashing and JSON modules were loaded (the probe
+# above imports json itself).
+HASHING_PROBE = """
+import io, sys
+from grove_schema.cli import main
+code = main(sys.argv[1:], io.StringIO(), io.StringIO())
+print(code, *sorted({"hashlib", "_hashlib", "json"} & set(sys.modules)))
+"""
+
+
+def test_a_check_without_the_cache_loads_no_hashing_nor_json(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    """hashlib loads OpenSSL's libcrypto (4 ms of a cold check): only the cache hashes, and only the
+    cache and the JSON formats read or write JSON."""
+    root = make_project(dict(FILES))
+    env = {**os.environ, "GROVE_SCHEMA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def loaded(*argv: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", HASHING_PROBE, *argv], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout.split()
+
+    assert loaded("check", "--no-cache") == ["0"]
+    assert loaded("check", "--no-cache", "--format", "json") == ["0", "json"]
+    target = str(root / "libs" / "engine" / "migrations" / "0002_posts.sql")
+    assert loaded("check", target) == ["0", "_hashlib", "hashlib", "json"]  # the cache: keys and stored reports

@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import os
 import stat
 import sys
@@ -48,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grove_schema import __version__
-from grove_schema.files import regular_file_digest
+from grove_schema.files import regular_file_digest, sha256
 from grove_schema.findings import Finding, Location, RuleInfo, Severity
 from grove_schema.records import FrozenRecord, Record, frozen_record
 
@@ -171,7 +169,7 @@ def tool_fingerprint() -> str:
 
     The source files count by name, size and modification time (as Python's own bytecode cache
     judges them), not by content: reading them all would cost a warm hook more than its work."""
-    digest = hashlib.sha256(f"grove-schema {__version__} cache {CACHE_FORMAT} {sys.version}".encode())
+    digest = sha256(f"grove-schema {__version__} cache {CACHE_FORMAT} {sys.version}".encode())
     digest.update(source_stamp(os.path.dirname(os.path.abspath(__file__))))
     for name in _DEPENDENCIES:
         digest.update(f"\0{name}={_installed(name)}".encode())
@@ -244,7 +242,7 @@ _SEAL = b"grove-schema cache "
 def seal(data: bytes) -> bytes:
     """`data` behind a header with the cache format and its sha256, so a damaged, truncated or
     foreign entry is recognised (`unseal`) instead of being used."""
-    return _SEAL + f"{CACHE_FORMAT} {len(data)} {hashlib.sha256(data).hexdigest()}\n".encode() + data
+    return _SEAL + f"{CACHE_FORMAT} {len(data)} {sha256(data).hexdigest()}\n".encode() + data
 
 
 def unseal(sealed: bytes) -> bytes:
@@ -261,7 +259,7 @@ def unseal(sealed: bytes) -> bytes:
     data = sealed[newline + 1 :]
     if str(len(data)) != length:
         raise CacheEntryError(f"it holds {len(data)} bytes where its header says {length} (truncated?)")
-    if hashlib.sha256(data).hexdigest() != digest:
+    if sha256(data).hexdigest() != digest:
         raise CacheEntryError("its content does not match its hash")
     return data
 
@@ -294,6 +292,8 @@ def read_sealed(path: Path, cap: int) -> bytes | None:
 def read_store(path: Path, notes: list[str]) -> Any:
     """A sealed JSON store of the cache directory (the source hashes, the code scan): its
     document, or None when absent, and when damaged or not this user's (then with a note)."""
+    import json
+
     try:
         data = read_sealed(path, STORE_CAP)
         return json.loads(data) if data is not None else None
@@ -400,9 +400,11 @@ class ValidatedConfigs:
 
     @staticmethod
     def _key(text: str) -> str:
-        return hashlib.sha256(f"config\0{tool_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        return sha256(f"config\0{tool_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, text: str) -> dict[str, Any] | None:
+        import json
+
         key = self._key(text)
         data = self.cache.read("config", key)
         if data is None:
@@ -415,6 +417,8 @@ class ValidatedConfigs:
         return sections if isinstance(sections, dict) else None
 
     def put(self, text: str, sections: dict[str, Any]) -> None:
+        import json
+
         self.cache.write("config", self._key(text), json.dumps(sections, separators=(",", ":")).encode())
 
 
@@ -477,7 +481,7 @@ def report_inputs(
     stream, its lock, stray `.sql` files) and the reservation file. So it needs none of the replay's
     modules: a hit imports little more than the configuration and the reporters. `hashes` spares
     reading a file whose size and modification time have not changed since it was last hashed."""
-    digest = hashlib.sha256()
+    digest = sha256()
 
     def add(*parts: object) -> None:
         for part in parts:
@@ -581,6 +585,8 @@ class SourceHashes:
         return digest
 
     def save(self) -> None:
+        import json
+
         if self.directory is None or self._seen == self._known:
             return
         payload = json.dumps({"fingerprint": CACHE_FORMAT, "files": self._seen}, separators=(",", ":"))
@@ -652,6 +658,8 @@ def _rule_info(code: str, name: str, severity: int, summary: str, doc: str) -> R
 
 def encode_report(outcome: ProjectReplay) -> bytes:
     """The report as JSON: each rule once (its doc is long), each finding by its rule's index."""
+    import json
+
     rules: dict[RuleInfo, int] = {}
     findings = []
     for finding in outcome.findings:
@@ -677,6 +685,8 @@ def encode_report(outcome: ProjectReplay) -> bytes:
 
 
 def decode_report(data: bytes, texts: dict[str, str]) -> CachedReport:
+    import json
+
     document = json.loads(data)
     rules = [_rule_info(*rule) for rule in document["rules"]]
     findings = []
@@ -778,21 +788,21 @@ def _options_key(database: str, options: ReplayOptions) -> bytes:
         rules,
         retired,
     )
-    return hashlib.sha256(repr(settings).encode()).digest()
+    return sha256(repr(settings).encode()).digest()
 
 
 def prefix_keys(seed: bytes, files: Sequence[MigrationFile], texts: Sequence[str | Finding]) -> list[str]:
     """keys[k]: the replay after the first k files (keys[0]: nothing replayed)."""
-    keys = [hashlib.sha256(seed).hexdigest()]
+    keys = [sha256(seed).hexdigest()]
     chain = seed
     for migration, text in zip(files, texts, strict=True):
         content = (
-            b"text" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+            b"text" + sha256(text.encode("utf-8", "surrogatepass")).digest()
             if isinstance(text, str)
             else b"finding" + repr((text.code, text.message, text.location)).encode()
         )
         head = repr((str(migration.path), migration.name, migration.number)).encode()
-        chain = hashlib.sha256(chain + head + content).digest()
+        chain = sha256(chain + head + content).digest()
         keys.append(chain.hex())
     return keys
 
@@ -803,6 +813,8 @@ _SNAPSHOT_MAGIC = b"grove-schema replay snapshot\n"
 def dump_snapshot(snapshot: ReplaySnapshot) -> bytes | None:
     """The snapshot as data: replay_codec's JSON of the result, then SQLite's own serialization of
     the dev database; None above SNAPSHOT_CAP (such a stream is replayed, not stored)."""
+    import json
+
     from grove_schema import replay_codec
 
     body = replay_codec.encode(snapshot.result)
@@ -815,6 +827,8 @@ def dump_snapshot(snapshot: ReplaySnapshot) -> bytes | None:
 
 def load_snapshot(data: bytes) -> ReplaySnapshot:
     """What `dump_snapshot` wrote; CacheEntryError for anything else."""
+    import json
+
     from grove_schema import replay_codec
     from grove_schema.replay import ReplaySnapshot, StreamReplay
 

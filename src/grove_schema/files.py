@@ -8,6 +8,10 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import hashlib
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
@@ -70,6 +74,14 @@ def read_bounded(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(descriptor)
+
+
+def sha256(data: bytes = b"") -> hashlib._Hash:
+    """hashlib.sha256, imported on first use: hashlib loads OpenSSL's libcrypto (4 ms), and a check
+    without the cache never hashes."""
+    import hashlib
+
+    return hashlib.sha256(data)
 
 
 def regular_file_digest(path: str | Path) -> str | None:

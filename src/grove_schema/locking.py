@@ -14,7 +14,6 @@ Pure: the caller reads the lock's text and the files' bytes, and writes what `re
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -22,6 +21,7 @@ from functools import cached_property
 
 from grove_schema.codes import CODES, EDITED_MIGRATION, MISSING_MIGRATION
 from grove_schema.errors import ConfigError
+from grove_schema.files import sha256
 from grove_schema.findings import Finding, Location, RuleInfo, Severity, make_finding, printable, with_detail, with_fix
 from grove_schema.layouts import LOCK_FILE_NAME, MigrationFile, parse_number
 from grove_schema.records import FrozenRecord, frozen_record
@@ -36,7 +36,7 @@ _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
 def sha256_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + sha256(data).hexdigest()
 
 
 @frozen_record()

@@ -4,7 +4,6 @@ workflow commands or gcc-style lines. `REPORTERS` maps each format name to its w
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -214,6 +213,8 @@ def findings_json(
 
 
 def write_json(document: Mapping[str, Any], out: IO[str]) -> None:
+    import json
+
     out.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
