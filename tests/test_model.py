@@ -217,6 +217,127 @@ def test_copies_of_the_index_map_are_independent() -> None:
     assert isinstance(Schema(indexes={"a": idx("a", "t")}).indexes, IndexMap)  # validated: wrapped
 
 
+def _state(schema: Schema) -> dict[str, list[tuple[str, object]]]:
+    """Each map's keys and objects, in order: an undo must give back the order too."""
+    return {
+        name: list(getattr(schema, name).items())
+        for name in ("tables", "indexes", "views", "triggers", "virtual_tables")
+    }
+
+
+def _filled() -> Schema:
+    schema = Schema()
+    for name in ("a", "b", "c"):
+        schema.tables[name] = table(name, column("id"))
+    schema.indexes["a_idx"] = idx("a_idx", "a")
+    schema.indexes["b_idx"] = idx("b_idx", "b")
+    return schema
+
+
+def test_recorded_additions_and_replacements_are_undone_in_place() -> None:
+    schema = _filled()
+    before = _state(schema)
+    assert [i.name for i in schema.indexes_of("a")] == ["a_idx"]  # the table map is built
+    schema.record_changes()
+    schema.tables["d"] = table("d")
+    schema.tables["b"] = table("b", column("id"), column("extra"))  # replaced in place
+    schema.indexes["a_idx"] = idx("a_idx", "c")  # moved to another table
+    schema.indexes["d_idx"] = idx("d_idx", "d")
+    schema.views["v"] = View(name="v", select="SELECT 1", provenance=HERE)
+    schema.undo_changes()
+    assert _state(schema) == before
+    assert [i.name for i in schema.indexes_of("a")] == ["a_idx"] and schema.indexes_of("d") == []
+    schema.tables["e"] = table("e")  # recording goes on from the state restored
+    schema.undo_changes()
+    assert _state(schema) == before
+
+
+def test_an_undone_removal_puts_the_objects_back_in_their_order() -> None:
+    schema = _filled()
+    before = _state(schema)
+    schema.record_changes()
+    schema.tables["z"] = table("z")
+    del schema.tables["a"]  # a table rebuilt: dropped, then made again at the end
+    schema.tables["a"] = table("a", column("id"), column("new"))
+    schema.tables.pop("b")
+    schema.indexes.pop("a_idx")
+    schema.indexes["a_idx"] = idx("a_idx", "a")
+    assert list(schema.tables) == ["c", "z", "a"]
+    schema.undo_changes()
+    assert _state(schema) == before
+    assert list(schema.tables) == ["a", "b", "c"] and list(schema.indexes) == ["a_idx", "b_idx"]
+
+
+def test_every_way_to_change_a_map_is_recorded() -> None:
+    schema = _filled()
+    before = _state(schema)
+    schema.record_changes()
+    schema.tables.update({"x": table("x")}, y=table("y"))
+    schema.tables.setdefault("w", table("w"))
+    schema.tables |= {"v": table("v")}
+    assert schema.tables.popitem()[0] == "v"
+    schema.views.clear()
+    schema.triggers["t"] = Trigger(name="t", table="a", timing="AFTER", event="DELETE", provenance=HERE)
+    schema.virtual_tables["s"] = VirtualTable(name="s", module="fts5", provenance=HERE)
+    schema.undo_changes()
+    assert _state(schema) == before
+    with pytest.raises(KeyError):
+        del schema.tables["nothing"]
+    schema.tables.clear()
+    assert schema.tables == {}
+    schema.undo_changes()
+    assert _state(schema) == before
+
+
+def test_before_changes_is_a_copy_of_the_start_and_leaves_the_schema_as_it_is() -> None:
+    schema = _filled()
+    before = _state(schema)
+    schema.record_changes()
+    schema.tables.pop("c")
+    schema.tables["n"] = table("n")
+    changed = _state(schema)
+    start = schema.before_changes()
+    assert _state(start) == before and _state(schema) == changed
+    start.tables["other"] = table("other")  # a copy, recording nothing
+    schema.undo_changes()
+    assert _state(schema) == before and "other" not in schema.tables
+    assert _state(Schema().before_changes()) == _state(Schema())  # nothing recorded: a copy
+
+
+def test_changes_after_recording_stops_stay() -> None:
+    schema = _filled()
+    schema.record_changes()
+    schema.tables["d"] = table("d")
+    schema.stop_recording()
+    schema.undo_changes()  # nothing recorded: nothing to undo
+    assert list(schema.tables) == ["a", "b", "c", "d"]
+    copied = schema.snapshot()
+    schema.record_changes()
+    schema.tables.pop("a")
+    assert copied.tables["a"] == schema.before_changes().tables["a"]
+    for other in (copied, copy_of(schema)):
+        other.tables["q"] = table("q")  # copies record nothing of their own
+        other.undo_changes()
+        assert "q" in other.tables
+
+
+def copy_of(schema: Schema) -> Schema:
+    import copy
+
+    return copy.deepcopy(schema)
+
+
+def test_a_plain_dict_assigned_from_outside_is_recorded_too() -> None:
+    schema = _filled()
+    schema.tables = {"p": table("p")}
+    schema.indexes = {"p_idx": idx("p_idx", "p")}
+    schema.record_changes()
+    schema.tables["q"] = table("q")
+    schema.indexes.pop("p_idx")
+    schema.undo_changes()
+    assert list(schema.tables) == ["p"] and [i.name for i in schema.indexes_of("p")] == ["p_idx"]
+
+
 def test_object_kind_and_table_count() -> None:
     schema = Schema()
     schema.tables["t"] = table("T", column("a"))

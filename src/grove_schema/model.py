@@ -15,7 +15,7 @@ import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar
 
 from grove_schema.records import FrozenRecord
 
@@ -296,7 +296,122 @@ class VirtualTable(ModelObject):
         return tuple(names)
 
 
-class IndexMap(dict[str, Index]):
+_Object = TypeVar("_Object")
+_ABSENT: Any = object()  # a key a map did not hold
+
+
+class _Journal:
+    """What one map held before its recorded changes: the first value of each key changed
+    (_ABSENT: not there); once a key is removed, the whole map instead (a key put back would go
+    to the end, and the order of a schema's objects is the order they were made)."""
+
+    __slots__ = ("before", "whole")
+
+    def __init__(self) -> None:
+        self.before: dict[str, Any] = {}
+        self.whole: dict[str, Any] | None = None
+
+
+class ObjectMap(dict[str, _Object]):
+    """A schema's objects of one kind, by key. It can record its changes to undo them
+    (`Schema.record_changes`): the replay rolls a failed file back without a copy of the schema
+    made before every file, which grew with a long stream's schema."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._journal: _Journal | None = None
+
+    def _note(self, name: str, removing: bool) -> None:
+        journal = self._journal
+        if journal is None or journal.whole is not None:
+            return
+        if removing:
+            if dict.__contains__(self, name):
+                journal.whole = self._recorded_start()
+        elif name not in journal.before:
+            journal.before[name] = dict.get(self, name, _ABSENT)
+
+    def _recorded_start(self) -> dict[str, _Object]:
+        """The map as it was when recording began."""
+        journal = self._journal
+        assert journal is not None
+        if journal.whole is not None:
+            return dict(journal.whole)
+        state = dict(self)  # only additions (at the end) and replacements (in place) so far
+        for name, value in journal.before.items():
+            if value is _ABSENT:
+                del state[name]
+            else:
+                state[name] = value
+        return state
+
+    def __setitem__(self, name: str, value: _Object) -> None:
+        self._note(name, removing=False)
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._note(name, removing=True)
+        super().__delitem__(name)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        self._note(name, removing=True)
+        return super().pop(name, *default)
+
+    def popitem(self) -> tuple[str, _Object]:
+        if not self:
+            raise KeyError("popitem(): dictionary is empty")
+        last = next(reversed(self))
+        return last, self.pop(last)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def clear(self) -> None:
+        for name in list(self):
+            self.pop(name)
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def _record(self) -> None:
+        self._journal = _Journal()
+
+    def _undo(self) -> None:
+        journal = self._journal
+        if journal is None:
+            return
+        if journal.whole is not None:
+            dict.clear(self)
+            dict.update(self, journal.whole)
+        else:
+            for name, value in journal.before.items():
+                if value is _ABSENT:
+                    dict.pop(self, name, None)
+                else:
+                    dict.__setitem__(self, name, value)
+        self._journal = _Journal()  # recording goes on, from the state restored
+
+    def _stop_recording(self) -> None:
+        self._journal = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (dict(self),)
+
+    def __copy__(self) -> Self:
+        return type(self)(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return type(self)({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
+class IndexMap(ObjectMap[Index]):
     """A schema's indexes by key, which also knows each table's (`keys_of`): ADD COLUMN asks for
     its table's indexes on every statement, and a scan of every index of a 10,000-file stream's
     schema cost seconds. The table map is built on first use and kept up to date by assignment and
@@ -333,32 +448,28 @@ class IndexMap(dict[str, Index]):
         if old is not None and self._by_table is not None:
             self._by_table.get(key(old.table), {}).pop(index_key, None)
 
+    def _undo(self) -> None:
+        super()._undo()
+        self._by_table = None  # made again on first use
+
     def _unsupported(self, *_args: Any, **_kwargs: Any) -> Any:
         raise TypeError("IndexMap changes by assignment, del and pop only")
 
     popitem = setdefault = update = clear = __ior__ = _unsupported
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return IndexMap, (dict(self),)
 
-    def __copy__(self) -> IndexMap:
-        return IndexMap(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> IndexMap:
-        import copy
-
-        return IndexMap({k: copy.deepcopy(v, memo) for k, v in self.items()})
+_MAP_FIELDS = ("tables", "indexes", "views", "triggers", "virtual_tables")
 
 
 @dataclass(kw_only=True)
 class Schema(ModelObject):
     """Every object of one database. Dictionaries are keyed by `key(name)`."""
 
-    tables: dict[str, Table] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=ObjectMap)
     indexes: dict[str, Index] = field(default_factory=IndexMap)
-    views: dict[str, View] = field(default_factory=dict)
-    triggers: dict[str, Trigger] = field(default_factory=dict)
-    virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=ObjectMap)
+    triggers: dict[str, Trigger] = field(default_factory=ObjectMap)
+    virtual_tables: dict[str, VirtualTable] = field(default_factory=ObjectMap)
 
     def __post_init__(self) -> None:
         if not isinstance(self.indexes, IndexMap):
@@ -367,12 +478,54 @@ class Schema(ModelObject):
     def snapshot(self) -> Schema:
         """A copy that later changes to this schema leave alone (objects are immutable)."""
         return Schema(
-            tables=dict(self.tables),
+            tables=ObjectMap(self.tables),
             indexes=IndexMap(self.indexes),
-            views=dict(self.views),
-            triggers=dict(self.triggers),
-            virtual_tables=dict(self.virtual_tables),
+            views=ObjectMap(self.views),
+            triggers=ObjectMap(self.triggers),
+            virtual_tables=ObjectMap(self.virtual_tables),
         )
+
+    # --- recorded changes: undone without a copy made before them --------------------------------
+
+    def _maps(self) -> list[ObjectMap[Any]]:
+        """The five maps as ObjectMaps (a plain dict assigned from outside is wrapped, once)."""
+        maps: list[ObjectMap[Any]] = []
+        for name in _MAP_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, ObjectMap):
+                value = IndexMap(value) if name == "indexes" else ObjectMap(value)
+                setattr(self, name, value)
+            maps.append(value)
+        return maps
+
+    def record_changes(self) -> None:
+        """Start recording the changes made to this schema's maps, to undo them (`undo_changes`)."""
+        for objects in self._maps():
+            objects._record()
+
+    def undo_changes(self) -> None:
+        """Undo the changes recorded since `record_changes`, in place; recording goes on."""
+        for objects in self._maps():
+            objects._undo()
+
+    def before_changes(self) -> Schema:
+        """A copy of this schema as it was at `record_changes` (this one is left as it is)."""
+        maps = {
+            name: (objects._recorded_start() if objects._journal is not None else dict(objects))
+            for name, objects in zip(_MAP_FIELDS, self._maps(), strict=True)
+        }
+        return Schema(
+            tables=ObjectMap(maps["tables"]),
+            indexes=IndexMap(maps["indexes"]),
+            views=ObjectMap(maps["views"]),
+            triggers=ObjectMap(maps["triggers"]),
+            virtual_tables=ObjectMap(maps["virtual_tables"]),
+        )
+
+    def stop_recording(self) -> None:
+        """Forget the recorded changes: they stay."""
+        for objects in self._maps():
+            objects._stop_recording()
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(key(name))

@@ -302,9 +302,9 @@ class Replayer:
         self._resume: Schema | None = None  # the model to go on from after this file
         self._run_stop: _Stop | None = None  # the run's budget is spent: the rest is model-only
         self._file_deadline = math.inf
-        # The model before this file, copied before the file's first change to it: most files of a
-        # long stream change no table, and a copy of a 500-table schema per file grew with the stream.
-        self._file_start: Schema | None = None
+        # The model this file's changes are recorded on (Schema.record_changes), to roll them back:
+        # a copy of a 500-table schema before every file grew with the stream.
+        self._recorded: Schema | None = None
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
@@ -341,7 +341,13 @@ class Replayer:
 
     def apply_file(self, migration: MigrationFile, text: str) -> None:
         file_index, tables_before = len(self.result.files), self.result.schema.table_count
-        self._replay_file(migration, text)
+        recorded = self._recorded = self.result.schema
+        recorded.record_changes()
+        try:
+            self._replay_file(migration, text)
+        finally:
+            recorded.stop_recording()
+            self._recorded = None
         result = self.result
         if self._file_fails:
             result.d1_failures.append([file_index, tables_before])
@@ -376,7 +382,6 @@ class Replayer:
                 ),
             )
         )
-        self._file_start = None
         db = self.dev_database
         self._verdicts = None
         if db is not None and self._run_stop is None and self._wants_verdicts(split):
@@ -726,13 +731,13 @@ class Replayer:
     def _change_model(self, plan: Change) -> None:
         if plan is NO_CHANGE:
             return
-        if self._file_start is None:
-            self._file_start = self.result.schema.snapshot()
         plan.apply(self.result.schema)
 
     def _schema_at_file_start(self) -> Schema:
-        """The model before this file (the model itself while the file has changed nothing)."""
-        return self.result.schema if self._file_start is None else self._file_start
+        """The model before this file: its changes undone."""
+        assert self._recorded is not None
+        self._recorded.undo_changes()
+        return self._recorded
 
     def _stop_file(
         self,
@@ -747,7 +752,8 @@ class Replayer:
         db = self.dev_database
         if lost:
             state = f"the dev database goes on from the state before {migration.name} (D1 rolls back the whole file)"
-            self._resume = self._schema_at_file_start().snapshot()
+            assert self._recorded is not None
+            self._resume = self._recorded.before_changes()
         else:
             state = f"the dev database keeps what {migration.name} ran before it"
             self._resume = self.result.schema.snapshot()
