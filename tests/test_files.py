@@ -1,4 +1,5 @@
-"""files.write_atomically: readers never see half a file, and a failure leaves nothing behind."""
+"""files.write_atomically: readers never see half a file, and a failure leaves nothing behind;
+files.read_bounded: a regular file's bytes, whatever its fstat said, up to the cap."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grove_schema.files import write_atomically
+from grove_schema.files import RefusedRead, read_bounded, write_atomically
 
 
 @pytest.fixture
@@ -145,3 +146,46 @@ def test_a_missing_directory_is_an_error_and_creates_nothing(tmp_path: Path) -> 
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "absent" / "file.txt", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- read_bounded ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 65_536, 200_001])
+def test_read_bounded_returns_every_byte(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f.sql"
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(data)
+    assert read_bounded(path, 1_000_000) == data
+
+
+def _fstat_reporting(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fstat says the file has `size` bytes: it grew or shrank between the fstat and the reads."""
+    real = os.fstat
+
+    def fstat(descriptor: int) -> os.stat_result:
+        info = list(real(descriptor))
+        info[stat.ST_SIZE] = size
+        return os.stat_result(info)
+
+    monkeypatch.setattr(os, "fstat", fstat)
+
+
+@pytest.mark.parametrize("reported", [0, 10, 4096, 70_000, 500_000])
+def test_read_bounded_reads_to_the_end_whatever_fstat_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reported: int
+) -> None:
+    path = tmp_path / "f.sql"
+    data = b"0123456789" * 15_000  # 150,000 bytes: more than one read of any size asked
+    path.write_bytes(data)
+    _fstat_reporting(reported, monkeypatch)
+    assert read_bounded(path, 1_000_000) == data
+
+
+def test_read_bounded_refuses_a_file_that_grew_past_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "f.sql"
+    path.write_bytes(b"a" * 10_001)
+    _fstat_reporting(100, monkeypatch)
+    with pytest.raises(RefusedRead, match="above the 10,000-byte cap"):
+        read_bounded(path, 10_000)
+    assert read_bounded(path, 10_001) == b"a" * 10_001

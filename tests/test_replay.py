@@ -526,3 +526,21 @@ def test_failures_only_the_whole_file_or_wrangler_shows_stop_d1_too(second: str,
     result = replay_text("CREATE TABLE parent (id INTEGER PRIMARY KEY);\n", second, "CREATE TABLE later (x);\n")
     assert result.d1_tables() == 1, why
     assert result.not_applied_by_d1() == ["002_m.sql", "003_m.sql"], why
+
+
+def test_a_replayed_file_lets_its_tokens_go_and_makes_them_again_on_use() -> None:
+    # The stream's statements are kept; their tokens (most of a long stream's memory) are not.
+    from grove_schema.sql.lexer import RawStatement, significant_tokens
+    from grove_schema.sql.parsing import Statement
+
+    result = replay_text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n", "ALTER TABLE t ADD COLUMN v TEXT;\n")
+    raws = []
+    for replayed in result.statements:
+        parsed = replayed.parsed
+        raw = parsed.raw if isinstance(parsed, Statement) else parsed
+        assert isinstance(raw, RawStatement)
+        raws.append(raw)
+    assert len(raws) == 2
+    assert all(raw._tokens is None for raw in raws)
+    for raw in raws:
+        assert raw.tokens == significant_tokens(raw.source, raw.start, raw.end) and raw.tokens

@@ -305,6 +305,7 @@ class Replayer:
         # The model this file's changes are recorded on (Schema.record_changes), to roll them back:
         # a copy of a 500-table schema before every file grew with the stream.
         self._recorded: Schema | None = None
+        self._file_statements: list[RawStatement] = []
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
@@ -348,6 +349,8 @@ class Replayer:
         finally:
             recorded.stop_recording()
             self._recorded = None
+            for raw in self._file_statements:
+                raw.release_tokens()
         result = self.result
         if self._file_fails:
             result.d1_failures.append([file_index, tables_before])
@@ -358,6 +361,7 @@ class Replayer:
         result.files.append(migration)
         result.texts[path] = text
         split = split_statements(text)
+        self._file_statements = split.statements
         connection_state = touches_connection_state(text, split.comments)
         if connection_state:
             self._snapshot_complete = False

@@ -287,6 +287,10 @@ class RawStatement:
             self._tokens = significant_tokens(self.source, self.start, self.end)
         return self._tokens
 
+    def release_tokens(self) -> None:
+        """Let the tokens go; they are made again on next use."""
+        self._tokens = None
+
     def first_word(self) -> str:
         match = _FIRST_WORD.match(self.source, self.start, self.end)
         return match.group().upper() if match else self.source[self.start : self.start + 1]
