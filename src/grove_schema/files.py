@@ -63,15 +63,10 @@ def read_bounded(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
             raise RefusedRead(f"{info.st_size:,} bytes, above the {limit:,}-byte cap")
         chunks: list[bytes] = []
         size = 0
-        # The first read asks for the size fstat gave and one byte more, the next one (the end of
-        # the file, unless it grew) for little: os.read() allocates what it asks for, and two 64 KiB
-        # buffers per 4 KiB file took fresh pages from the kernel on every read.
-        wanted = info.st_size + 1
         while True:
-            chunk = os.read(descriptor, min(wanted, limit + 1 - size))
+            chunk = os.read(descriptor, min(1 << 16, limit + 1 - size))
             if not chunk:
                 break
-            wanted = _READ_CHUNK if len(chunk) == wanted else _END_PROBE
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
@@ -100,10 +95,6 @@ def regular_file_digest(path: str | Path) -> str | None:
         return None
     with open(descriptor, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-_READ_CHUNK = 1 << 16  # the reads of a file that grew after its fstat
-_END_PROBE = 1 << 12  # the read that finds the end of the file
 
 
 def _open_regular(path: str | Path) -> tuple[int, os.stat_result]:
