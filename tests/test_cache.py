@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -653,9 +654,9 @@ def applied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     real = Replayer.apply_file
 
-    def counting(self: Replayer, migration: MigrationFile, text: str) -> None:
+    def counting(self: Replayer, migration: MigrationFile, text: str, ahead: Any = None) -> None:
         names.append(migration.name)
-        real(self, migration, text)
+        real(self, migration, text, ahead)
 
     monkeypatch.setattr(Replayer, "apply_file", counting)
     return names

@@ -301,10 +301,10 @@ def _crash_on(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 
     original = Replayer.apply_file
 
-    def apply_file(self: Replayer, migration, text: str) -> None:  # type: ignore[no-untyped-def]
+    def apply_file(self: Replayer, migration, text: str, ahead=None) -> None:  # type: ignore[no-untyped-def]
         if migration.name == name:
             raise RuntimeError("boom\n\x1b[31mred")
-        original(self, migration, text)
+        original(self, migration, text, ahead)
 
     monkeypatch.setattr(Replayer, "apply_file", apply_file)
 

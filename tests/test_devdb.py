@@ -144,6 +144,24 @@ def test_the_authorizer_refuses_what_d1_refuses(db: DevDatabase, sql: str, reaso
     assert names(db) == ["t"]  # a refused statement leaves nothing behind
 
 
+@pytest.mark.parametrize("statement", ["BEGIN", "COMMIT", "SAVEPOINT grove_schema_statement", "ROLLBACK"])
+def test_a_files_transaction_statement_is_refused_even_when_it_spells_one_of_ours(
+    db: DevDatabase, statement: str
+) -> None:
+    # Our own BEGIN, COMMIT and SAVEPOINT were once prepared into apsw's statement cache, and a
+    # file's statement of the same text ran from there without the authorizer: D1's refusal was lost.
+    db.begin_file()
+    assert db.execute("CREATE TABLE t (a)") is None
+    assert db.end_file() is None
+    db.begin_file()
+    assert db.execute("INSERT INTO t VALUES (1)") is None
+    failure = db.execute(statement)
+    assert failure is not None and TRANSACTION_REFUSAL in failure, failure
+    db.abandon_file()  # the file's transaction is still there to roll back
+    assert db.end_file() is None
+    assert db.query("SELECT count(*) FROM t") == [(0,)]
+
+
 @pytest.mark.parametrize(
     ("function", "sql"),
     [

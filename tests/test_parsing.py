@@ -124,3 +124,19 @@ def test_pragma_name_and_value() -> None:
 def test_sqlglot_ast_is_lazy_and_none_when_unparseable() -> None:
     assert parse("SELECT a FROM t").ast is not None
     assert parse("SELECT FROM WHERE").ast is None
+
+
+def test_a_statement_is_parsed_once_and_its_error_kept() -> None:
+    from grove_schema.sql.parsing import StatementError, parse_statement
+
+    text = "ALTER TABLE t ADD COLUMN c TEXT;\nCREATE TABLE (;\nINSERT INTO t VALUES (1);\n"
+    alter, broken, insert = split_statements(text).statements
+    first = parse_statement(alter, text)
+    assert parse_statement(alter, text) is first and alter.parsed is first
+    errors = []
+    for _ in range(2):
+        with pytest.raises(StatementError) as raised:
+            parse_statement(broken, text)
+        errors.append(raised.value)
+    assert errors[0] is errors[1] and errors[0].message
+    assert parse_statement(insert, text) is not parse_statement(insert, text)  # DML is only classified

@@ -544,3 +544,84 @@ def test_a_replayed_file_lets_its_tokens_go_and_makes_them_again_on_use() -> Non
     assert all(raw._tokens is None for raw in raws)
     for raw in raws:
         assert raw.tokens == significant_tokens(raw.source, raw.start, raw.end) and raw.tokens
+
+
+# --- the dev database running ahead of the model (Replayer.apply_files) --------------------------
+
+_AHEAD_FILES = [
+    "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO p VALUES (1, 'a');\n",
+    "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);\n"
+    "INSERT INTO c VALUES (1, 1);\n",
+    *(f"ALTER TABLE p ADD COLUMN v{n} TEXT;\nCREATE INDEX p_v{n} ON p (v{n});\n" for n in range(40)),
+    "INSERT INTO nowhere VALUES (1);\nCREATE TABLE after_failure (id);\n",  # its one call fails
+    "PRAGMA defer_foreign_keys = ON;\nINSERT INTO c VALUES (2, 42);\nCREATE TABLE z (a);\n",  # fails at commit
+    "ALTER TABLE c ADD COLUMN w TEXT;\n",
+    "CREATE TABLE d (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);\n",
+    "INSERT INTO d VALUES (1, 999);\nCREATE TABLE y (a);\n",  # runs ahead, then fails at commit
+    "UNREADABLE",
+    "DROP TABLE c;\n",  # run on sample rows (data verdicts)
+    "CREATE TABLE t (a TEXT)",  # no semicolon
+    "",
+    "INSERT INTO p (id, name) VALUES (2, 'it''s');\nUPDATE p SET name = 'b' WHERE id = 2;\n",
+    "CREATE TABLE s (a TEXT);\nINSERT INTO s VALUES ('runs to the end);\n",  # never run
+    *(f"CREATE TABLE late{n} (id INTEGER PRIMARY KEY);\n" for n in range(35)),
+]
+
+
+def _replay_ahead(files: list[str], together: bool) -> tuple[StreamReplay, object]:
+    from grove_schema.codes import UNREADABLE_FILE
+    from grove_schema.findings import Finding, Location, make_finding
+
+    replayer = Replayer("engine", ReplayOptions(lint=LintSettings.default()))
+    items: list[tuple[MigrationFile, str | Finding]] = []
+    for number, text in enumerate(files, start=1):
+        name = f"{number:03d}_m.sql"
+        migration = MigrationFile(Path(f"/virtual/{name}"), name, number)
+        unreadable = make_finding(UNREADABLE_FILE, "the file cannot be read", Location(str(migration.path), 1, 1))
+        items.append((migration, unreadable if text == "UNREADABLE" else text))
+    try:
+        if together:
+            replayer.apply_files(items)
+        else:
+            for migration, item in items:
+                if isinstance(item, Finding):
+                    replayer.add_unreadable(migration, item)
+                else:
+                    replayer.apply_file(migration, item)
+        assert replayer.dev_database is not None
+        catalog = database_catalog(replayer.dev_database)
+    finally:
+        replayer.close()
+    return replayer.result, catalog
+
+
+def test_files_run_ahead_in_the_dev_database_replay_as_they_do_one_by_one() -> None:
+    one_by_one, catalog = _replay_ahead(_AHEAD_FILES, together=False)
+    ahead, catalog_ahead = _replay_ahead(_AHEAD_FILES, together=True)
+    assert ahead.findings == one_by_one.findings
+    assert ahead.schema == one_by_one.schema and list(ahead.schema.tables) == list(one_by_one.schema.tables)
+    assert ahead.statements == one_by_one.statements
+    assert ahead.d1_failures == one_by_one.d1_failures
+    assert ahead.layouts == one_by_one.layouts and ahead.divergences == one_by_one.divergences
+    assert ahead.files == one_by_one.files and ahead.texts == one_by_one.texts
+    assert catalog_ahead == catalog
+    # The stream shows what it is meant to: a failing file, a commit failure, data verdicts.
+    names = {f.name for f in ahead.findings}
+    assert {"sqlite-error", "destructive-change", "unreadable-file", "missing-semicolon"} <= names
+    assert ahead.schema.table("z") is None and ahead.schema.table("y") is None  # failed at commit: rolled back
+    assert ahead.schema.table("late34") is not None and ahead.schema.table("c") is None
+    assert len(ahead.d1_failures) >= 2
+
+
+def test_a_file_whose_one_call_fails_ahead_is_not_run_in_one_call_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = Replayer._run_in_one_call
+
+    def counting(self: Replayer, *args: object, **kwargs: object) -> bool:
+        calls.append(1)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Replayer, "_run_in_one_call", counting)
+    result, _catalog = _replay_ahead(["CREATE TABLE a (id);\n", "INSERT INTO nowhere VALUES (1);\n"], together=True)
+    assert len(calls) == 2  # once per file: the failing one then runs statement by statement
+    assert [f.name for f in result.findings] == ["sqlite-error"]

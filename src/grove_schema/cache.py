@@ -880,7 +880,12 @@ def replay_cached(
         # Not when this run resumed right before the last file (an edit being retried): that
         # snapshot would be stale at the next edit.
         wanted = {k for k in (n - 1, n) if start < k} if start < n - 1 else set()
-        for index in range(start, n):
+        # Up to the first snapshot point, the dev database may run ahead of the model (apply_files).
+        ahead_until = max(start, n - 1)
+        replayer.apply_files(zip(ordered[start:ahead_until], texts[start:ahead_until], strict=True))
+        if ahead_until in wanted and not cache.has("replay", keys[ahead_until]):
+            _store(cache, keys[ahead_until], replayer)
+        for index in range(ahead_until, n):
             text = texts[index]
             if isinstance(text, Finding):
                 replayer.add_unreadable(ordered[index], text)

@@ -239,7 +239,10 @@ class DevDatabase:
         failure: str | None = None
         interrupted = out_of_memory = False
         try:
-            for _row in self._con.execute(sql):
+            # Never from apsw's statement cache: a statement prepared there for our own BEGIN or
+            # COMMIT was authorized then, and a file's `COMMIT` of the same text ran without D1's
+            # refusal (it committed the file's transaction under the statement's savepoint).
+            for _row in self._con.execute(sql, can_cache=False):
                 pass
         except apsw.InterruptError:
             interrupted = True

@@ -266,7 +266,7 @@ class RawStatement:
     """One statement, as SQLite would split the file. Its tokens are made on first use: a DML
     statement is run, never parsed by us, so a 10 MB file of INSERTs costs no token objects."""
 
-    __slots__ = ("_tokens", "end", "source", "start", "terminated", "unterminated")
+    __slots__ = ("_tokens", "end", "parsed", "source", "start", "terminated", "unterminated")
 
     def __init__(self, source: str, start: int, end: int, terminated: bool, unterminated: Token | None = None) -> None:
         self.source = source
@@ -275,6 +275,9 @@ class RawStatement:
         self.terminated = terminated  # ended with `;`
         self.unterminated = unterminated  # a string or identifier that runs to the end of the file
         self._tokens: list[Token] | None = None
+        # What parsing.parse_statement made of it (a Statement, or the StatementError it raised):
+        # a file's DDL is parsed to decide whether it needs data verdicts, then to replay it.
+        self.parsed: object = None
 
     @property
     def text(self) -> str:

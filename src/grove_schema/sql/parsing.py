@@ -390,10 +390,25 @@ def _near(token: Token | None, what: str) -> str:
 
 
 def parse_statement(raw: RawStatement, source: str) -> Statement:
-    """Classify and parse one statement. Raises StatementError for DDL that does not parse."""
+    """Classify and parse one statement. Raises StatementError for DDL that does not parse.
+    A statement of `raw.source` is parsed once: the result (or the error) is kept on `raw`."""
     keyword = raw.first_word()
     if keyword not in ("CREATE", "ALTER", "DROP", "PRAGMA"):
         return _classify(raw, keyword)
+    if source is not raw.source:
+        return _parse_ddl(raw, source, keyword)
+    if raw.parsed is None:
+        try:
+            raw.parsed = _parse_ddl(raw, source, keyword)
+        except StatementError as error:
+            raw.parsed = error
+    if isinstance(raw.parsed, StatementError):
+        raise raw.parsed.with_traceback(None)
+    assert isinstance(raw.parsed, Statement)
+    return raw.parsed
+
+
+def _parse_ddl(raw: RawStatement, source: str, keyword: str) -> Statement:
     cur = _Cursor(raw, source)
     if keyword == "CREATE":
         return _parse_create(cur, keyword)
