@@ -250,13 +250,19 @@ class _Stop(Record):
     files: list[str] = field(default_factory=list)  # later files not run (the run's budget)
 
 
-@frozen_record()
-class _RanAhead(FrozenRecord):
-    """A file the dev database ran ahead of the model (Replayer.apply_files): every statement ran,
-    in one call, and the file was committed."""
+class _Prepared:
+    """A file waiting for its replay in Replayer.apply_files: its statements, split once, and what
+    the dev database did with it ahead of the model."""
 
-    split: SplitFile
-    commit_failure: str | None  # SQLite's refusal of the commit (the file left nothing), or None
+    __slots__ = ("commit_failure", "may_run_ahead", "one_call_failed", "ran_ahead", "split", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.split = split_statements(text)
+        self.may_run_ahead: bool | None = None  # None: not decided yet
+        self.ran_ahead = False  # every statement ran, in one call, and the file was committed
+        self.commit_failure: str | None = None  # SQLite's refusal of that commit (the file left nothing)
+        self.one_call_failed = False  # its one call failed ahead: the statements run one by one
 
 
 # What can set or read connection state, which the database pages do not hold: a snapshot cannot
@@ -317,7 +323,6 @@ class Replayer:
         # a copy of a 500-table schema before every file grew with the stream.
         self._recorded: Schema | None = None
         self._file_statements: list[RawStatement] = []
-        self._one_call_failed: MigrationFile | None = None  # the file whose one call failed when run ahead
         self._verdicts: FileVerdicts | None = None  # this file's run on sample rows
         self._sample_run: SampleRun | None = None  # the stream's sample rows, made at the first such file
         self._file_fails = False  # D1 would fail this file (and apply no later one)
@@ -359,67 +364,66 @@ class Replayer:
         latter's data from the CPU caches (half again its time on a 10,000-file stream). A file
         that needs its own state of the dev database (one that fails, sets connection state or is
         run on sample rows) is replayed the usual way, when the model reaches it."""
-        waiting: deque[tuple[MigrationFile, str | Finding]] = deque()
+        waiting: deque[tuple[MigrationFile, str | Finding, _Prepared | None]] = deque()
         pending = iter(files)
         while True:
             while len(waiting) < _RUN_AHEAD_FILES and (item := next(pending, None)) is not None:
-                waiting.append(item)
+                migration, text = item
+                waiting.append((migration, text, None if isinstance(text, Finding) else _Prepared(text)))
             if not waiting:
                 return
-            ran = self._run_ahead(waiting)
-            for ahead in ran or [None]:
-                migration, text = waiting.popleft()
+            for _ in range(max(1, self._run_ahead(waiting))):
+                migration, text, prepared = waiting.popleft()
                 if isinstance(text, Finding):
                     self.add_unreadable(migration, text)
                 else:
-                    self.apply_file(migration, text, ahead)
+                    self.apply_file(migration, text, prepared)
 
-    def _run_ahead(self, waiting: Iterable[tuple[MigrationFile, str | Finding]]) -> list[_RanAhead | None]:
-        """Run the leading files of `waiting` in the dev database, each in one call and committed:
-        what each left (None for an unreadable file, which runs nothing), up to the first file that
-        cannot run ahead (that one is left as it was before, and marked when its one call failed)."""
+    def _run_ahead(self, waiting: Iterable[tuple[MigrationFile, str | Finding, _Prepared | None]]) -> int:
+        """Run the leading files of `waiting` in the dev database, each in one call and committed,
+        up to the first file that cannot run ahead (the database is left as it was before that
+        one, which is marked when its one call failed); how many leading files are done with."""
         db = self.dev_database
         if db is None or self._run_stop is not None:
-            return []
+            return 0
         # The files' Python work first, then SQLite's, each in one run.
-        candidates: list[tuple[MigrationFile, SplitFile | None]] = []
-        for migration, text in waiting:
-            if isinstance(text, Finding):
-                candidates.append((migration, None))
-                continue
-            if migration is self._one_call_failed:
-                break  # it failed ahead already: replayed the usual way next
-            split = split_statements(text)
-            statements = split.statements
-            if (
-                not statements
-                or any(never_run(raw) for raw in statements)
-                or touches_connection_state(text, split.comments)
-                or self._wants_verdicts(split)
-            ):
+        candidates: list[_Prepared | None] = []
+        for _migration, _text, prepared in waiting:
+            if prepared is not None and not self._may_run_ahead(prepared):
                 break
-            candidates.append((migration, split))
-        ran: list[_RanAhead | None] = []
-        for migration, candidate in candidates:
-            if candidate is None:
-                ran.append(None)
-                continue
-            db.begin_file()
-            if not self._run_in_one_call(db, candidate, connection_state=False):
-                db.abandon_file()
-                db.end_file()
-                self._one_call_failed = migration
-                break
-            ran.append(_RanAhead(candidate, db.end_file()))
-        return ran
+            candidates.append(prepared)
+        done = 0
+        for prepared in candidates:
+            if prepared is not None and not prepared.ran_ahead:
+                db.begin_file()
+                if not self._run_in_one_call(db, prepared.split, connection_state=False):
+                    db.abandon_file()
+                    db.end_file()
+                    prepared.one_call_failed = True
+                    break
+                prepared.ran_ahead, prepared.commit_failure = True, db.end_file()
+            done += 1
+        return done
 
-    def apply_file(self, migration: MigrationFile, text: str, ahead: _RanAhead | None = None) -> None:
-        """Replay one file. `ahead`: the file already ran in the dev database (apply_files)."""
+    def _may_run_ahead(self, prepared: _Prepared) -> bool:
+        if prepared.may_run_ahead is None:
+            statements = prepared.split.statements
+            prepared.may_run_ahead = not (
+                prepared.one_call_failed
+                or not statements
+                or any(never_run(raw) for raw in statements)
+                or touches_connection_state(prepared.text, prepared.split.comments)
+                or self._wants_verdicts(prepared.split)
+            )
+        return prepared.may_run_ahead and not prepared.one_call_failed
+
+    def apply_file(self, migration: MigrationFile, text: str, prepared: _Prepared | None = None) -> None:
+        """Replay one file. `prepared`: its split, and whether it already ran (apply_files)."""
         file_index, tables_before = len(self.result.files), self.result.schema.table_count
         recorded = self._recorded = self.result.schema
         recorded.record_changes()
         try:
-            self._replay_file(migration, text, ahead)
+            self._replay_file(migration, text, prepared)
         finally:
             recorded.stop_recording()
             self._recorded = None
@@ -429,14 +433,15 @@ class Replayer:
         if self._file_fails:
             result.d1_failures.append([file_index, tables_before])
 
-    def _replay_file(self, migration: MigrationFile, text: str, ahead: _RanAhead | None) -> None:
+    def _replay_file(self, migration: MigrationFile, text: str, prepared: _Prepared | None) -> None:
         result = self.result
         path = str(migration.path)
         result.files.append(migration)
         result.texts[path] = text
-        split = ahead.split if ahead is not None else split_statements(text)
+        split = prepared.split if prepared is not None else split_statements(text)
+        ahead = prepared is not None and prepared.ran_ahead
         self._file_statements = split.statements
-        connection_state = ahead is None and touches_connection_state(text, split.comments)
+        connection_state = not ahead and touches_connection_state(text, split.comments)
         if connection_state:
             self._snapshot_complete = False
         lines = LineIndex.of(text)
@@ -462,14 +467,12 @@ class Replayer:
         )
         db = self.dev_database
         self._verdicts = None
-        if ahead is None and db is not None and self._run_stop is None and self._wants_verdicts(split):
+        if not ahead and db is not None and self._run_stop is None and self._wants_verdicts(split):
             self._verdicts = self._run_on_sample_rows(db, split, text, lines)
-        self._file_ran = ahead is not None
-        one_call_failed = self._one_call_failed is migration
-        if one_call_failed:
-            self._one_call_failed = None
-        if ahead is None and db is not None and self._run_stop is None:
+        self._file_ran = ahead
+        if not ahead and db is not None and self._run_stop is None:
             db.begin_file()
+            one_call_failed = prepared is not None and prepared.one_call_failed
             self._file_ran = not one_call_failed and self._run_in_one_call(db, split, connection_state)
         elif self._run_stop is not None:
             self._note_not_run(self._run_stop, migration.name)
@@ -501,7 +504,7 @@ class Replayer:
         if self._run_stop is not None and self._run_stop.path == path:
             self._note_not_run(self._run_stop)
         if db is not None and self._run_stop is None:
-            failure = ahead.commit_failure if ahead is not None else db.end_file()
+            failure = prepared.commit_failure if prepared is not None and ahead else db.end_file()
             if failure is not None and "FOREIGN KEY constraint failed" in failure:
                 self._relied_on_foreign_keys_off(path, f"the file fails when D1 commits it: {failure}")
             if failure is not None:
