@@ -406,11 +406,12 @@ class Replayer:
         return done
 
     def _may_run_ahead(self, prepared: _Prepared) -> bool:
+        """Whether the file can run before the model reaches it: it has statements that all run,
+        touches no connection state, runs on no sample rows, and its one call has not failed."""
         if prepared.may_run_ahead is None:
             statements = prepared.split.statements
             prepared.may_run_ahead = not (
-                prepared.one_call_failed
-                or not statements
+                not statements
                 or any(never_run(raw) for raw in statements)
                 or touches_connection_state(prepared.text, prepared.split.comments)
                 or self._wants_verdicts(prepared.split)
