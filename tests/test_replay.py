@@ -529,7 +529,7 @@ def test_failures_only_the_whole_file_or_wrangler_shows_stop_d1_too(second: str,
 
 
 def test_a_replayed_file_lets_its_tokens_go_and_makes_them_again_on_use() -> None:
-    # The stream's statements are kept; their tokens (most of a long stream's memory) are not.
+    # The stream's statements are kept; their tokens (a sixth of a 10,000-file check's memory) are not.
     from grove_schema.sql.lexer import RawStatement, significant_tokens
     from grove_schema.sql.parsing import Statement
 
