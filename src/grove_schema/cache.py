@@ -886,11 +886,7 @@ def replay_cached(
         if ahead_until in wanted and not cache.has("replay", keys[ahead_until]):
             _store(cache, keys[ahead_until], replayer)
         for index in range(ahead_until, n):
-            text = texts[index]
-            if isinstance(text, Finding):
-                replayer.add_unreadable(ordered[index], text)
-            else:
-                replayer.apply_file(ordered[index], text)
+            replayer.apply_files([(ordered[index], texts[index])])
             if index + 1 in wanted and not cache.has("replay", keys[index + 1]):
                 _store(cache, keys[index + 1], replayer)
     finally:

@@ -477,13 +477,17 @@ class Schema(ModelObject):
 
     def snapshot(self) -> Schema:
         """A copy that later changes to this schema leave alone (objects are immutable)."""
-        return Schema(
-            tables=ObjectMap(self.tables),
-            indexes=IndexMap(self.indexes),
-            views=ObjectMap(self.views),
-            triggers=ObjectMap(self.triggers),
-            virtual_tables=ObjectMap(self.virtual_tables),
-        )
+        return self._copy(as_recorded=False)
+
+    def _copy(self, *, as_recorded: bool) -> Schema:
+        """A copy of the maps as they are, or (`as_recorded`) as they were at `record_changes`."""
+        maps: dict[str, ObjectMap[Any]] = {}
+        for name in _MAP_FIELDS:
+            objects = getattr(self, name)
+            if as_recorded and isinstance(objects, ObjectMap) and objects._journal is not None:
+                objects = objects._recorded_start()
+            maps[name] = IndexMap(objects) if name == "indexes" else ObjectMap(objects)
+        return Schema(**maps)
 
     # --- recorded changes: undone without a copy made before them --------------------------------
 
@@ -510,17 +514,7 @@ class Schema(ModelObject):
 
     def before_changes(self) -> Schema:
         """A copy of this schema as it was at `record_changes` (this one is left as it is)."""
-        maps = {
-            name: (objects._recorded_start() if objects._journal is not None else dict(objects))
-            for name, objects in zip(_MAP_FIELDS, self._maps(), strict=True)
-        }
-        return Schema(
-            tables=ObjectMap(maps["tables"]),
-            indexes=IndexMap(maps["indexes"]),
-            views=ObjectMap(maps["views"]),
-            triggers=ObjectMap(maps["triggers"]),
-            virtual_tables=ObjectMap(maps["virtual_tables"]),
-        )
+        return self._copy(as_recorded=True)
 
     def stop_recording(self) -> None:
         """Forget the recorded changes: they stay."""
